@@ -1,0 +1,27 @@
+/**
+ * The Hono application: middleware order and route mounting, nothing else.
+ */
+import { Hono } from "hono";
+import { loadConfig } from "./config/load";
+import type { AppEnv } from "./env";
+import { ErrorCode, GatewayError } from "./http/errors";
+import { notFound, onError } from "./http/on-error";
+import { requestLog } from "./http/request-log";
+import { QUEUE_ROUTE, queueRoutes } from "./queues/routes";
+
+function methodNotAllowed(): never {
+  throw new GatewayError(405, ErrorCode.METHOD_NOT_ALLOWED, "Method not allowed: use POST", { headers: { Allow: "POST" } });
+}
+
+export const app = new Hono<AppEnv>()
+  .use(requestLog())
+  .use(async function config(c, next) {
+    c.set("config", loadConfig(c.env));
+    await next();
+  })
+  .route(QUEUE_ROUTE, queueRoutes)
+  .all(QUEUE_ROUTE, methodNotAllowed)
+  .all(`${QUEUE_ROUTE}/:action{batch|pull|ack}`, methodNotAllowed);
+
+app.notFound(notFound);
+app.onError(onError);

@@ -1,0 +1,89 @@
+/**
+ * The gateway's configuration, as zod schemas: the schemas are the types. The values come from
+ * src/config/gateway.ts (code: queue names, sources) and from vars and secrets (per deployment:
+ * upstream kinds, queue ids, key hashes, tokens). `loadConfig` validates the result once.
+ */
+import { z } from "zod";
+
+export const Scope = z.enum(["push", "pull", "ack", "admin"]);
+export type Scope = z.infer<typeof Scope>;
+
+export const QueueName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "queue names are 1-63 lowercase letters, digits and dashes");
+
+export const CloudflareQueueId = z.string().regex(/^[0-9a-f]{32}$/, "Cloudflare queue ids are 32 hex digits");
+
+export const UpstreamKind = z.enum(["local", "cloudflare", "binding"]);
+export type UpstreamKind = z.infer<typeof UpstreamKind>;
+
+const DAY_SECONDS = 86_400;
+
+export const QueueConfig = z.object({
+  upstream: UpstreamKind.default("local"),
+  /** The queue's id on Cloudflare; required by the cloudflare and binding upstreams. */
+  cloudflare_id: CloudflareQueueId.optional(),
+  /** Name of the producer binding in wrangler.toml, for the binding upstream. */
+  binding: z.string().optional(),
+  /** Local queue only: where messages go after max_retries; dropped when unset. */
+  dead_letter_queue: QueueName.optional(),
+  max_retries: z.number().int().min(0).max(100).default(3),
+  retention_seconds: z.number().int().min(60).max(14 * DAY_SECONDS).default(4 * DAY_SECONDS),
+});
+export type QueueConfig = z.infer<typeof QueueConfig>;
+
+export const KeyConfig = z.object({
+  name: z.string().min(1),
+  /** Hex SHA-256 of the key; the key itself is never stored. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, "sha256 must be 64 lowercase hex digits"),
+  queues: z.union([z.literal("*"), z.array(QueueName)]),
+  scopes: z.array(Scope).min(1),
+});
+export type KeyConfig = z.infer<typeof KeyConfig>;
+
+export const GatewayConfig = z
+  .object({
+    environment: z.string(),
+    account_id: z.string(),
+    api_base_url: z.url(),
+    api_token: z.string().optional(),
+    /** How long one Cloudflare API call may take before it counts as failed (504). */
+    api_timeout_ms: z.number().int().min(1).max(60_000).default(10_000),
+    queues: z.record(QueueName, QueueConfig),
+    keys: z.array(KeyConfig),
+  })
+  .superRefine((config, ctx) => {
+    for (const [name, queue] of Object.entries(config.queues)) {
+      const at = (field: string) => ["queues", name, field];
+      if (queue.dead_letter_queue !== undefined && !(queue.dead_letter_queue in config.queues)) {
+        ctx.addIssue({ code: "custom", path: at("dead_letter_queue"), message: `no queue named "${queue.dead_letter_queue}"` });
+      }
+      const target = queue.dead_letter_queue === undefined ? undefined : config.queues[queue.dead_letter_queue];
+      if (queue.upstream === "local" && target && target.upstream !== "local") {
+        ctx.addIssue({ code: "custom", path: at("dead_letter_queue"), message: "a local queue's dead-letter queue must be local too (Cloudflare queues set theirs on Cloudflare)" });
+      }
+      if (queue.dead_letter_queue === name) {
+        ctx.addIssue({ code: "custom", path: at("dead_letter_queue"), message: "a queue cannot be its own dead-letter queue" });
+      }
+      if (queue.upstream !== "local" && queue.cloudflare_id === undefined) {
+        ctx.addIssue({ code: "custom", path: at("cloudflare_id"), message: `required for the ${queue.upstream} upstream (set QUEUE_IDS)` });
+      }
+      if (queue.upstream !== "local" && !config.api_token) {
+        ctx.addIssue({ code: "custom", path: ["api_token"], message: `required for the ${queue.upstream} upstream (wrangler secret put QUEUES_API_TOKEN)` });
+      }
+      if (queue.upstream !== "local" && !config.account_id) {
+        ctx.addIssue({ code: "custom", path: ["account_id"], message: "required for Cloudflare upstreams (set QUEUES_ACCOUNT_ID)" });
+      }
+      if (queue.upstream === "binding" && !queue.binding) {
+        ctx.addIssue({ code: "custom", path: at("binding"), message: "required for the binding upstream" });
+      }
+    }
+    for (const [i, key] of config.keys.entries()) {
+      if (key.queues === "*") continue;
+      for (const q of key.queues) {
+        if (!(q in config.queues)) ctx.addIssue({ code: "custom", path: ["keys", i, "queues"], message: `no queue named "${q}"` });
+      }
+    }
+  });
+export type GatewayConfig = z.infer<typeof GatewayConfig>;
+export type GatewayConfigInput = z.input<typeof GatewayConfig>;

@@ -1,0 +1,32 @@
+/**
+ * Request id and the one structured log line per request. The line holds method, path, status,
+ * duration and the fields routes add (queue, key name, message count) — never headers, bodies,
+ * keys or signatures.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
+import { randomHex } from "../queues/ids";
+
+export const REQUEST_ID_HEADER = "X-Request-Id";
+
+export function requestLog(): MiddlewareHandler<AppEnv> {
+  return async function requestLog(c, next) {
+    const started = Date.now();
+    const requestId = c.req.header("cf-ray") ?? randomHex(8);
+    c.set("requestId", requestId);
+    c.set("log", {});
+    await next();
+    c.header(REQUEST_ID_HEADER, requestId);
+    const line = {
+      level: c.res.status >= 500 ? "error" : "info",
+      request_id: requestId,
+      method: c.req.method,
+      path: new URL(c.req.url).pathname,
+      status: c.res.status,
+      duration_ms: Date.now() - started,
+      ...c.var.log,
+      ...(c.var.errorDetail && { error: c.var.errorDetail }),
+    };
+    console.log(JSON.stringify(line));
+  };
+}

@@ -1,0 +1,237 @@
+/**
+ * LocalQueue: the embedded queue, one SQLite-backed Durable Object per queue name, reproducing
+ * Cloudflare's pull-consumer semantics (../shared/docs/queues-api.md) so the whole pipeline runs
+ * without a Cloudflare account, and persists across `wrangler dev` restarts.
+ *
+ * Tables
+ *   messages   one row per message not yet acked, dead-lettered or expired.
+ *     seq           insertion order (best-effort FIFO)
+ *     id            32-hex message id
+ *     body          text, or JSON text for content_type 'json' (returned base64 by pull)
+ *     content_type  'text' | 'json'
+ *     size          bytes counted against limits and backlog_bytes (body + overhead)
+ *     timestamp_ms  when the message was first accepted (retention counts from here)
+ *     visible_at    ms; a message is pullable when visible_at <= now. Delays and leases set it.
+ *     attempts      deliveries so far (pull increments)
+ *     lease_id      last lease handed out; kept after expiry so late acks still work
+ *
+ * Policy (name, max_retries, retention, dead-letter target) comes with every call from the
+ * gateway configuration, so the object never holds stale configuration.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { Buffer } from "node:buffer";
+import { type Migration, migrate } from "../storage/migrations";
+import { newLeaseId, newMessageId } from "./ids";
+import { messageBytes } from "./limits";
+import type { AckRequest, AckResult, Metrics, PullRequest, PullResult, PulledMessage, PushResult, QueueMessage } from "./schemas";
+
+export interface LocalQueuePolicy {
+  name: string;
+  max_retries: number;
+  retention_seconds: number;
+  dead_letter?: LocalQueuePolicy;
+}
+
+/** A message moving between local queues (dead-lettering) keeps its id and timestamp. */
+type StoredMessage = {
+  id: string;
+  body: string;
+  content_type: string;
+  timestamp_ms: number;
+};
+
+type Row = StoredMessage & { seq: number; size: number; attempts: number; lease_id: string | null; visible_at: number };
+
+/** While a message is being handed to the dead-letter queue it is hidden for this long. */
+const DEAD_LETTER_HOLD_MS = 60_000;
+
+const MIGRATIONS: Migration[] = [
+  {
+    id: 1,
+    sql: `CREATE TABLE messages (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      id TEXT NOT NULL UNIQUE,
+      body TEXT NOT NULL,
+      content_type TEXT NOT NULL,
+      size INTEGER NOT NULL,
+      timestamp_ms INTEGER NOT NULL,
+      visible_at INTEGER NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      lease_id TEXT
+    );
+    CREATE INDEX messages_visible ON messages (visible_at, seq);
+    CREATE INDEX messages_lease ON messages (lease_id);
+    CREATE INDEX messages_timestamp ON messages (timestamp_ms);`,
+  },
+];
+
+export class LocalQueue extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private count = 0;
+  private bytes = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    ctx.blockConcurrencyWhile(async () => {
+      migrate(ctx.storage, MIGRATIONS);
+      const totals = this.sql.exec<{ n: number; b: number }>("SELECT count(*) AS n, coalesce(sum(size), 0) AS b FROM messages").one();
+      this.count = totals.n;
+      this.bytes = totals.b;
+    });
+  }
+
+  push(policy: LocalQueuePolicy, messages: QueueMessage[]): PushResult {
+    const now = Date.now();
+    this.expire(policy, now);
+    this.ctx.storage.transactionSync(() => {
+      for (const m of messages) {
+        this.insert({ id: newMessageId(), body: m.body, content_type: m.content_type, timestamp_ms: now }, now + (m.delay_seconds ?? 0) * 1000);
+      }
+    });
+    return { metadata: { metrics: this.metrics() } };
+  }
+
+  /** Dead letters from another local queue: same ids and timestamps, visible at once. */
+  receiveDeadLetters(policy: LocalQueuePolicy, messages: StoredMessage[]): void {
+    const now = Date.now();
+    this.expire(policy, now);
+    this.ctx.storage.transactionSync(() => {
+      for (const m of messages) {
+        const exists = this.sql.exec("SELECT 1 FROM messages WHERE id = ?", m.id).toArray().length > 0;
+        if (!exists) this.insert(m, now);
+      }
+    });
+  }
+
+  async pull(policy: LocalQueuePolicy, request: PullRequest): Promise<PullResult> {
+    const now = Date.now();
+    this.expire(policy, now);
+    await this.deadLetterExhausted(policy, now);
+    const rows = this.sql
+      .exec<Row>("SELECT * FROM messages WHERE visible_at <= ? ORDER BY visible_at, seq LIMIT ?", now, request.batch_size)
+      .toArray();
+    const messages: PulledMessage[] = [];
+    this.ctx.storage.transactionSync(() => {
+      for (const row of rows) {
+        const lease = newLeaseId();
+        this.sql.exec(
+          "UPDATE messages SET lease_id = ?, attempts = attempts + 1, visible_at = ? WHERE seq = ?",
+          lease,
+          now + request.visibility_timeout_ms,
+          row.seq,
+        );
+        messages.push({
+          id: row.id,
+          attempts: row.attempts + 1,
+          body: row.content_type === "text" ? row.body : Buffer.from(row.body, "utf8").toString("base64"),
+          lease_id: lease,
+          metadata: { "CF-Content-Type": row.content_type },
+          timestamp_ms: row.timestamp_ms,
+        });
+      }
+    });
+    const metrics = this.metrics();
+    return { message_backlog_count: metrics.backlog_count, messages, metadata: { metrics } };
+  }
+
+  async ack(policy: LocalQueuePolicy, request: AckRequest): Promise<AckResult> {
+    const now = Date.now();
+    const warnings: Record<string, string> = {};
+    let ackCount = 0;
+    let retryCount = 0;
+    const exhausted: Row[] = [];
+    this.ctx.storage.transactionSync(() => {
+      for (const { lease_id } of request.acks) {
+        const row = this.byLease(lease_id);
+        if (!row) {
+          warnings[lease_id] = "lease not found: it was already acked, retried, re-leased or expired from the queue";
+          continue;
+        }
+        this.remove(row);
+        ackCount++;
+      }
+      for (const { lease_id, delay_seconds } of request.retries) {
+        const row = this.byLease(lease_id);
+        if (!row) {
+          warnings[lease_id] = "lease not found: it was already acked, retried, re-leased or expired from the queue";
+          continue;
+        }
+        retryCount++;
+        if (row.attempts > policy.max_retries) {
+          exhausted.push(row);
+          continue;
+        }
+        // Clearing the lease makes a second retry or ack of it a warning, as upstream.
+        this.sql.exec("UPDATE messages SET lease_id = NULL, visible_at = ? WHERE seq = ?", now + (delay_seconds ?? 0) * 1000, row.seq);
+      }
+    });
+    if (exhausted.length) await this.deadLetter(policy, exhausted, now);
+    return { ackCount, retryCount, warnings };
+  }
+
+  private byLease(leaseId: string): Row | undefined {
+    return this.sql.exec<Row>("SELECT * FROM messages WHERE lease_id = ?", leaseId).toArray()[0];
+  }
+
+  private insert(m: StoredMessage, visibleAt: number): void {
+    const size = messageBytes(m.body);
+    this.sql.exec(
+      "INSERT INTO messages (id, body, content_type, size, timestamp_ms, visible_at) VALUES (?, ?, ?, ?, ?, ?)",
+      m.id,
+      m.body,
+      m.content_type,
+      size,
+      m.timestamp_ms,
+      visibleAt,
+    );
+    this.count++;
+    this.bytes += size;
+  }
+
+  private remove(row: Pick<Row, "seq" | "size">): void {
+    // The row may already be gone (expired while a dead-letter hand-off was awaited).
+    if (this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq).rowsWritten === 0) return;
+    this.count--;
+    this.bytes -= row.size;
+  }
+
+  /** Retention: messages older than the queue's retention are dropped, leased or not. */
+  private expire(policy: LocalQueuePolicy, now: number): void {
+    const cutoff = now - policy.retention_seconds * 1000;
+    const old = this.sql.exec<Row>("SELECT seq, size FROM messages WHERE timestamp_ms < ?", cutoff).toArray();
+    if (old.length) this.ctx.storage.transactionSync(() => old.forEach((row) => this.remove(row)));
+  }
+
+  /** Visible messages already delivered max_retries + 1 times (their last lease expired). */
+  private async deadLetterExhausted(policy: LocalQueuePolicy, now: number): Promise<void> {
+    const rows = this.sql
+      .exec<Row>("SELECT * FROM messages WHERE visible_at <= ? AND attempts > ? LIMIT 100", now, policy.max_retries)
+      .toArray();
+    if (rows.length) await this.deadLetter(policy, rows, now);
+  }
+
+  /**
+   * Moves messages to the dead-letter queue, or drops them when there is none. They are hidden
+   * first so no pull hands them out while the other object is called, and deleted only after it
+   * accepted them: a failure leaves them to a later attempt, never lost.
+   */
+  private async deadLetter(policy: LocalQueuePolicy, rows: Row[], now: number): Promise<void> {
+    this.ctx.storage.transactionSync(() => {
+      for (const row of rows) this.sql.exec("UPDATE messages SET lease_id = NULL, visible_at = ? WHERE seq = ?", now + DEAD_LETTER_HOLD_MS, row.seq);
+    });
+    if (policy.dead_letter) {
+      const target = this.env.LOCAL_QUEUE.get(this.env.LOCAL_QUEUE.idFromName(policy.dead_letter.name));
+      await target.receiveDeadLetters(
+        policy.dead_letter,
+        rows.map(({ id, body, content_type, timestamp_ms }) => ({ id, body, content_type, timestamp_ms })),
+      );
+    }
+    this.ctx.storage.transactionSync(() => rows.forEach((row) => this.remove(row)));
+  }
+
+  private metrics(): Metrics {
+    const oldest = this.sql.exec<{ t: number | null }>("SELECT min(timestamp_ms) AS t FROM messages").one().t;
+    return { backlog_count: this.count, backlog_bytes: this.bytes, oldest_message_timestamp_ms: oldest ?? 0 };
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The Cloudflare-compatible Queues messages API: same paths, bodies and envelopes as
+ * api.cloudflare.com, so the official `cloudflare` SDK works with baseURL "<gateway>/client/v4".
+ * `:queue_id` is a configured queue name or its Cloudflare id; `:account_id` is accepted for
+ * compatibility (the gateway key, not the account, decides access).
+ *
+ * Order of checks: key (401), queue (404), scope and queue access (403), then the body (4xx),
+ * so nothing about validation is revealed to a caller without a key.
+ */
+import { Hono, type MiddlewareHandler } from "hono";
+import { authenticate } from "../auth/bearer";
+import { allows } from "../auth/keys";
+import type { Scope } from "../config/schema";
+import type { AppEnv } from "../env";
+import { ErrorCode, GatewayError, ok } from "../http/errors";
+import { requireJsonBody, validJson } from "../http/validate";
+import { MAX_API_REQUEST_BYTES } from "./limits";
+import { resolveQueue } from "./resolve";
+import { AckRequest, BatchRequest, PullRequest, PushMessage } from "./schemas";
+import { type Upstream, upstreamFor } from "./upstream";
+
+export const QUEUE_ROUTE = "/client/v4/accounts/:account_id/queues/:queue_id/messages";
+
+type QueueEnv = AppEnv & { Variables: { upstream: Upstream } };
+
+function queueAccess(scope: Scope): MiddlewareHandler<QueueEnv> {
+  return async function queueAccess(c, next) {
+    const key = await authenticate(c);
+    const queue = resolveQueue(c.var.config, c.req.param("queue_id") ?? "");
+    c.set("log", { ...c.var.log, queue: queue.name });
+    if (!allows(key, scope, queue.name)) {
+      throw new GatewayError(403, ErrorCode.AUTHENTICATION, `Forbidden: this key may not ${scope} on queue "${queue.name}"`);
+    }
+    c.set("upstream", upstreamFor(queue, c.var.config, c.env));
+    await next();
+  };
+}
+
+const json = requireJsonBody(MAX_API_REQUEST_BYTES);
+
+export const queueRoutes = new Hono<QueueEnv>()
+  .post("/", queueAccess("push"), json, validJson(PushMessage, { topLevelDelayCode: ErrorCode.MESSAGE_METADATA_INVALID }), async (c) => {
+    const result = await c.var.upstream.push([c.req.valid("json")]);
+    c.set("log", { ...c.var.log, messages: 1 });
+    return c.json(ok(result));
+  })
+  .post("/batch", queueAccess("push"), json, validJson(BatchRequest), async (c) => {
+    const messages = c.req.valid("json");
+    const result = await c.var.upstream.push(messages);
+    c.set("log", { ...c.var.log, messages: messages.length });
+    return c.json(ok(result));
+  })
+  .post("/pull", queueAccess("pull"), json, validJson(PullRequest), async (c) => {
+    const result = await c.var.upstream.pull(c.req.valid("json"));
+    c.set("log", { ...c.var.log, messages: result.messages.length });
+    return c.json(ok(result));
+  })
+  .post("/ack", queueAccess("ack"), json, validJson(AckRequest), async (c) => {
+    return c.json(ok(await c.var.upstream.ack(c.req.valid("json"))));
+  });

@@ -1,0 +1,29 @@
+/**
+ * The upstream abstraction: where a queue's messages really live. Every queue route and, later,
+ * ingest and the buffer, go through `upstreamFor(queue)`; the kind is chosen per queue in the
+ * configuration (local | cloudflare | binding).
+ */
+import type { GatewayConfig } from "../config/schema";
+import { bindingUpstream } from "./binding";
+import { localUpstream } from "./local";
+import type { ResolvedQueue } from "./resolve";
+import { restUpstream } from "./rest";
+import type { AckRequest, AckResult, PullRequest, PullResult, PushResult, QueueMessage } from "./schemas";
+
+export interface Upstream {
+  /** Pushes messages already within Cloudflare's per-message and per-batch limits. */
+  push(messages: QueueMessage[]): Promise<PushResult>;
+  pull(request: PullRequest): Promise<PullResult>;
+  ack(request: AckRequest): Promise<AckResult>;
+}
+
+export function upstreamFor(queue: ResolvedQueue, config: GatewayConfig, env: Env): Upstream {
+  switch (queue.config.upstream) {
+    case "local":
+      return localUpstream(queue.name, config, env);
+    case "cloudflare":
+      return restUpstream(queue, config, env);
+    case "binding":
+      return bindingUpstream(queue, config, env);
+  }
+}

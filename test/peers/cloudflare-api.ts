@@ -1,0 +1,59 @@
+/**
+ * The stand-in for Cloudflare's Queues REST API used by the tests: one stateful peer, configured
+ * once in vitest.config.ts. It is the gateway's own local queue served over HTTP (real leases,
+ * acks, retries), with a fault injector in front. Tests script faults through `POST /__faults`:
+ *   { "faults": [ { "status": 429, "retry_after": 3 } | { "status": 500 } | { "hang": true }
+ *                 | { "malformed": true } ] }
+ * Each queued fault answers exactly one following API call, in order; `GET /__calls` returns
+ * the API calls seen (path and Authorization header), so tests can check what left the gateway.
+ * It also consumes the binding upstream's queue, as Cloudflare would deliver it to a REST pull.
+ */
+import { app } from "../../src/app";
+import { localPolicy, localQueueStub } from "../../src/queues/local";
+import { loadConfig } from "../../src/config/load";
+import { resolveQueue } from "../../src/queues/resolve";
+
+export { LocalQueue } from "../../src/queues/local-queue";
+
+type Fault = { status?: number; retry_after?: number; hang?: boolean; malformed?: boolean };
+
+let faults: Fault[] = [];
+let calls: { path: string; authorization: string | null }[] = [];
+
+const envelope = (status: number) =>
+  JSON.stringify({ success: false, errors: [{ code: status === 429 ? 971 : 15000, message: `injected ${status}` }], messages: [], result: null });
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (url.pathname === "/__faults") {
+      const body = (await request.json()) as { faults?: Fault[] };
+      faults = body.faults ?? [];
+      calls = [];
+      return Response.json({ ok: true });
+    }
+    if (url.pathname === "/__calls") return Response.json(calls);
+    calls.push({ path: url.pathname, authorization: request.headers.get("authorization") });
+    const fault = faults.shift();
+    if (fault?.hang) {
+      await new Promise((resolve) => setTimeout(resolve, 60_000));
+    }
+    if (fault?.malformed) return new Response("<html>bad gateway</html>", { status: 200, headers: { "content-type": "text/html" } });
+    if (fault?.status) {
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (fault.retry_after !== undefined) headers["retry-after"] = String(fault.retry_after);
+      return new Response(envelope(fault.status), { status: fault.status, headers });
+    }
+    return app.fetch(request, env);
+  },
+
+  async queue(batch, env) {
+    const config = loadConfig(env);
+    const queue = resolveQueue(config, env.BOUND_QUEUE_ID);
+    const messages = batch.messages.map((m) =>
+      typeof m.body === "string" ? { body: m.body, content_type: "text" as const } : { body: JSON.stringify(m.body), content_type: "json" as const },
+    );
+    await localQueueStub(env, queue.name).push(localPolicy(queue.name, config), messages);
+    batch.ackAll();
+  },
+} satisfies ExportedHandler<Env & { BOUND_QUEUE_ID: string }>;

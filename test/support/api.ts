@@ -1,0 +1,107 @@
+/**
+ * Builders for requests to the Worker under test (through SELF, the real fetch handler) and small
+ * readers for the Cloudflare envelope. Tests describe intent: `push("webhooks", {...})`.
+ */
+import { SELF } from "cloudflare:test";
+import { ACCOUNT_ID, KEYS } from "./constants";
+
+export const GATEWAY = "http://gateway.test";
+export const DEV_KEY = KEYS.dev.key;
+
+export interface Envelope<T = unknown> {
+  success: boolean;
+  errors: { code: number; message: string }[];
+  messages: string[];
+  result: T;
+}
+
+export function queuePath(queue: string, action: "" | "batch" | "pull" | "ack"): string {
+  return `/client/v4/accounts/${ACCOUNT_ID}/queues/${queue}/messages${action ? `/${action}` : ""}`;
+}
+
+export interface CallOptions {
+  key?: string | null;
+  method?: string;
+  contentType?: string | null;
+  headers?: Record<string, string>;
+}
+
+/** A raw call: `body` is sent as is when a string, else JSON-encoded. */
+export function call(path: string, body?: unknown, options: CallOptions = {}): Promise<Response> {
+  const headers = new Headers(options.headers);
+  const key = options.key === undefined ? DEV_KEY : options.key;
+  if (key !== null) headers.set("authorization", `Bearer ${key}`);
+  const contentType = options.contentType === undefined ? "application/json" : options.contentType;
+  if (contentType !== null) headers.set("content-type", contentType);
+  return SELF.fetch(`${GATEWAY}${path}`, {
+    method: options.method ?? "POST",
+    headers,
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+export async function envelope<T = unknown>(response: Response): Promise<Envelope<T>> {
+  return (await response.json()) as Envelope<T>;
+}
+
+export interface Metrics {
+  backlog_count: number;
+  backlog_bytes: number;
+  oldest_message_timestamp_ms: number;
+}
+export interface Pulled {
+  id: string;
+  attempts: number;
+  body: string;
+  lease_id: string;
+  metadata: Record<string, string>;
+  timestamp_ms: number;
+}
+export interface PullResult {
+  message_backlog_count: number;
+  messages: Pulled[];
+  metadata: { metrics: Metrics };
+}
+export interface AckResult {
+  ackCount: number;
+  retryCount: number;
+  warnings: Record<string, string>;
+}
+
+async function expectOk<T>(pending: Promise<Response>): Promise<T> {
+  const response = await pending;
+  const body = await envelope<T>(response);
+  if (response.status !== 200 || !body.success) throw new Error(`expected 200, got ${response.status}: ${JSON.stringify(body)}`);
+  return body.result;
+}
+
+export const push = (queue: string, message: unknown, options?: CallOptions) =>
+  expectOk<{ metadata: { metrics: Metrics } }>(call(queuePath(queue, ""), message, options));
+
+export const pushBatch = (queue: string, batch: unknown, options?: CallOptions) =>
+  expectOk<{ metadata: { metrics: Metrics } }>(call(queuePath(queue, "batch"), batch, options));
+
+export const pull = (queue: string, request: unknown = {}, options?: CallOptions) =>
+  expectOk<PullResult>(call(queuePath(queue, "pull"), request, options));
+
+export const ack = (queue: string, request: unknown, options?: CallOptions) =>
+  expectOk<AckResult>(call(queuePath(queue, "ack"), request, options));
+
+/** Pulls and acks until the queue is empty; returns every message seen. */
+export async function drain(queue: string): Promise<Pulled[]> {
+  const seen: Pulled[] = [];
+  for (;;) {
+    const { messages } = await pull(queue, { batch_size: 100 });
+    if (!messages.length) return seen;
+    seen.push(...messages);
+    await ack(queue, { acks: messages.map((m) => ({ lease_id: m.lease_id })) });
+  }
+}
+
+/** A pulled body decoded as the producer sent it: text as is, json parsed from base64. */
+export function decode(message: Pulled): unknown {
+  if (message.metadata["CF-Content-Type"] === "text") return message.body;
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(message.body), (c) => c.charCodeAt(0))));
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

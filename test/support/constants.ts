@@ -1,0 +1,16 @@
+/** Values shared by vitest.config.ts (Node) and the tests (workerd). */
+export const ACCOUNT_ID = "0123456789abcdef0123456789abcdef";
+export const REMOTE_QUEUE_ID = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+export const BOUND_QUEUE_ID = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+export const QUEUES_API_BASE_URL = "http://cloudflare-api.test/client/v4";
+/** The token the gateway presents to the stand-in; it must never reach a client. */
+export const QUEUES_API_TOKEN = "cf-api-token-test-only-9f8e7d";
+export const QUEUES_API_TIMEOUT_MS = 300;
+
+/** Test keys, by name: the plain key and what it may do. */
+export const KEYS = {
+  dev: { key: "local-dev-key" },
+  pushOnly: { key: "push-only-key", queues: "*", scopes: ["push"] },
+  pullOnly: { key: "pull-only-key", queues: "*", scopes: ["pull", "ack"] },
+  eventsOnly: { key: "events-only-key", queues: ["events"], scopes: ["push", "pull", "ack"] },
+} as const;

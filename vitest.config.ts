@@ -1,0 +1,94 @@
+/**
+ * Tests run inside workerd with the Cloudflare Vitest integration (@cloudflare/vitest-plugin,
+ * formerly @cloudflare/vitest-pool-workers) against wrangler.toml's development configuration.
+ * Everything test-specific lives here, once: development secrets from .dev.vars.example, extra
+ * test keys and queues, and the one stand-in for Cloudflare's REST API (test/peers/), which
+ * receives all outbound fetches of the Worker.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { parseEnv } from "node:util";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { buildSync } from "esbuild";
+import { defineConfig } from "vitest/config";
+import * as T from "./test/support/constants";
+
+const devVars = parseEnv(readFileSync(".dev.vars.example", "utf8")) as Record<string, string>;
+const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
+
+const keys = [
+  ...JSON.parse(devVars.GATEWAY_KEYS ?? "[]"),
+  ...Object.entries(T.KEYS)
+    .filter(([, k]) => "scopes" in k)
+    .map(([name, k]) => ({ name, sha256: sha256(k.key), queues: (k as { queues: unknown }).queues, scopes: (k as { scopes: unknown }).scopes })),
+];
+
+/** Queues only the tests have: one behind the REST upstream, one behind a producer binding. */
+const testQueues = {
+  remote: { upstream: "cloudflare", cloudflare_id: T.REMOTE_QUEUE_ID },
+  bound: { upstream: "binding", cloudflare_id: T.BOUND_QUEUE_ID, binding: "BOUND_PRODUCER" },
+  "short-lived": { max_retries: 1, retention_seconds: 60, dead_letter_queue: "dead-letters" },
+  "no-dlq": { max_retries: 0 },
+};
+
+const peerScript = "node_modules/.cache/tributary/cloudflare-api.js";
+buildSync({
+  entryPoints: ["test/peers/cloudflare-api.ts"],
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2024",
+  external: ["cloudflare:*", "node:*"],
+  outfile: peerScript,
+  logLevel: "warning",
+});
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          ...devVars,
+          GATEWAY_KEYS: JSON.stringify(keys),
+          QUEUES_ACCOUNT_ID: T.ACCOUNT_ID,
+          QUEUES_API_BASE_URL: T.QUEUES_API_BASE_URL,
+          QUEUES_API_TOKEN: T.QUEUES_API_TOKEN,
+          QUEUES_API_TIMEOUT_MS: String(T.QUEUES_API_TIMEOUT_MS),
+          QUEUES: testQueues,
+        },
+        queueProducers: { BOUND_PRODUCER: { queueName: "bound-queue" } },
+        outboundService: "cloudflare-api",
+        workers: [
+          {
+            name: "cloudflare-api",
+            modules: true,
+            scriptPath: peerScript,
+            compatibilityDate: "2026-11-01",
+            compatibilityFlags: ["nodejs_compat"],
+            durableObjects: { LOCAL_QUEUE: { className: "LocalQueue", useSQLite: true } },
+            queueConsumers: { "bound-queue": { maxBatchTimeout: 0.05 } },
+            bindings: {
+              ENVIRONMENT: "stand-in",
+              QUEUE_UPSTREAM: "local",
+              QUEUES_ACCOUNT_ID: T.ACCOUNT_ID,
+              QUEUES_API_BASE_URL: "https://api.cloudflare.com/client/v4",
+              QUEUES_API_TIMEOUT_MS: "10000",
+              QUEUES_API_TOKEN: "",
+              BOUND_QUEUE_ID: T.BOUND_QUEUE_ID,
+              QUEUES: {
+                "remote-store": { cloudflare_id: T.REMOTE_QUEUE_ID, max_retries: 3 },
+                "bound-store": { cloudflare_id: T.BOUND_QUEUE_ID, max_retries: 3 },
+              },
+              GATEWAY_KEYS: JSON.stringify([{ name: "gateway", sha256: sha256(T.QUEUES_API_TOKEN), queues: "*", scopes: ["push", "pull", "ack"] }]),
+            },
+          },
+        ],
+      },
+    }),
+  ],
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 20_000,
+  },
+});
