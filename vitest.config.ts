@@ -11,7 +11,7 @@ import { parseEnv } from "node:util";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { buildSync } from "esbuild";
 import { defineConfig } from "vitest/config";
-import * as T from "./test/support/constants";
+import * as T from "./test/support/constants.ts";
 
 const devVars = parseEnv(readFileSync(".dev.vars.example", "utf8")) as Record<string, string>;
 const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
@@ -90,5 +90,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 20_000,
+    // The Worker logs one JSON line per request; show them only for failing tests.
+    silent: "passed-only",
   },
 });

@@ -35,6 +35,7 @@ export default {
     if (url.pathname === "/__calls") return Response.json(calls);
     calls.push({ path: url.pathname, authorization: request.headers.get("authorization") });
     const fault = faults.shift();
+    if (fault) await request.arrayBuffer(); // consume the body as the real API would
     if (fault?.hang) {
       await new Promise((resolve) => setTimeout(resolve, 60_000));
     }

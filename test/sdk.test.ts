@@ -1,0 +1,58 @@
+/**
+ * The official `cloudflare` SDK, unchanged, against the gateway: baseURL "<gateway>/client/v4",
+ * a gateway key as apiToken, and the Worker's fetch handler as its transport.
+ */
+import { SELF, reset } from "cloudflare:test";
+import Cloudflare from "cloudflare";
+import { afterEach, describe, expect, it } from "vitest";
+import { GATEWAY, decode, sleep } from "./support/api";
+import { ACCOUNT_ID } from "./support/constants";
+
+afterEach(() => reset());
+
+function client(apiToken = "local-dev-key") {
+  return new Cloudflare({
+    apiToken,
+    baseURL: `${GATEWAY}/client/v4`,
+    fetch: (input: string | URL | Request, init?: RequestInit) => SELF.fetch(input, init),
+    maxRetries: 0,
+  });
+}
+
+const account = { account_id: ACCOUNT_ID };
+
+describe("cloudflare SDK against the gateway", () => {
+  it("push, bulkPush, pull, ack with retry, and redelivery", async () => {
+    const cf = client();
+    const pushed = await cf.queues.messages.push("webhooks", { ...account, body: "from the sdk", content_type: "text" });
+    expect(pushed.metadata?.metrics?.backlog_count).toBe(1);
+    await cf.queues.messages.bulkPush("webhooks", {
+      ...account,
+      messages: [{ body: { kind: "json", n: 1 }, content_type: "json" }, { body: "second", content_type: "text" }],
+    });
+
+    const pulled = await cf.queues.messages.pull("webhooks", { ...account, batch_size: 10, visibility_timeout_ms: 60_000 });
+    const messages = pulled.messages ?? [];
+    expect(messages.map((m) => decode(m as Parameters<typeof decode>[0]))).toEqual(["from the sdk", { kind: "json", n: 1 }, "second"]);
+
+    const [first, second, third] = messages;
+    const acked = await cf.queues.messages.ack("webhooks", {
+      ...account,
+      acks: [{ lease_id: first!.lease_id! }, { lease_id: third!.lease_id! }],
+      retries: [{ lease_id: second!.lease_id!, delay_seconds: 1 }],
+    });
+    expect(acked).toMatchObject({ ackCount: 2, retryCount: 1 });
+
+    await sleep(1100);
+    const again = await cf.queues.messages.pull("webhooks", { ...account });
+    expect(again.messages?.map((m) => [m.id, m.attempts])).toEqual([[second!.id, 2]]);
+  });
+
+  it("surfaces gateway errors as the SDK's typed errors", async () => {
+    await expect(client("wrong-key").queues.messages.pull("webhooks", { ...account })).rejects.toBeInstanceOf(Cloudflare.AuthenticationError);
+    await expect(client().queues.messages.pull("missing", { ...account })).rejects.toBeInstanceOf(Cloudflare.NotFoundError);
+    await expect(
+      client().queues.messages.bulkPush("webhooks", { ...account, messages: Array.from({ length: 101 }, () => ({ body: 1, content_type: "json" as const })) }),
+    ).rejects.toBeInstanceOf(Cloudflare.BadRequestError);
+  });
+});
