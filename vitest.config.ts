@@ -31,6 +31,18 @@ const testQueues = {
   "no-dlq": { max_retries: 0 },
 };
 
+/** Sources only the tests have, beside the example ones from src/config/sources.ts. */
+const testSources = {
+  rotating: { queue: "webhooks", auth: { kind: "github", secret: "ROTATING_SECRETS" }, accept: ["json"] },
+  remote: { queue: "remote", auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" }, accept: ["json"] },
+  raw: { queue: "events", auth: { kind: "none" }, accept: ["json", "text", "form"], format: "raw", delay_seconds: 1 },
+  files: { queue: "forms", auth: { kind: "none" }, accept: ["multipart"], form: { max_file_bytes: 1000, error_url: "https://site.example/oops" } },
+  human: { queue: "forms", auth: { kind: "none" }, accept: ["form"], form: { turnstile: true, success_url: "https://site.example/thanks" } },
+  proxied: { queue: "webhooks", auth: { kind: "twilio", secret: "TWILIO_AUTH_TOKEN", public_base_url: T.TWILIO_PUBLIC_BASE_URL }, accept: ["form", "json"] },
+  basic: { queue: "webhooks", auth: { kind: "basic", secret: "BASIC_CREDENTIALS" }, accept: ["json"] },
+  tiny: { queue: "webhooks", auth: { kind: "none" }, accept: ["json", "text"], max_body_bytes: 2000, cors: { origins: ["https://site.example"] } },
+};
+
 const peerScript = "node_modules/.cache/tributary/cloudflare-api.js";
 buildSync({
   entryPoints: ["test/peers/cloudflare-api.ts"],
@@ -56,6 +68,10 @@ export default defineConfig({
           QUEUES_API_TOKEN: T.QUEUES_API_TOKEN,
           QUEUES_API_TIMEOUT_MS: String(T.QUEUES_API_TIMEOUT_MS),
           QUEUES: testQueues,
+          SOURCES: testSources,
+          ROTATING_SECRETS: JSON.stringify(T.ROTATING_SECRETS),
+          BASIC_CREDENTIALS: JSON.stringify(["alice:wonderland"]),
+          TURNSTILE_SECRET_KEY: T.TURNSTILE_TEST_SECRET,
         },
         queueProducers: { BOUND_PRODUCER: { queueName: "bound-queue" } },
         outboundService: "cloudflare-api",

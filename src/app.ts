@@ -7,6 +7,8 @@ import type { AppEnv } from "./env";
 import { ErrorCode, GatewayError } from "./http/errors";
 import { notFound, onError } from "./http/on-error";
 import { requestLog } from "./http/request-log";
+import { htmlPage } from "./ingest/forms";
+import { ingestRoutes } from "./ingest/route";
 import { QUEUE_ROUTE, queueRoutes } from "./queues/routes";
 
 function methodNotAllowed(): never {
@@ -20,6 +22,9 @@ export const app = new Hono<AppEnv>()
     await next();
   })
   .route(QUEUE_ROUTE, queueRoutes)
+  .route("/ingest", ingestRoutes)
+  // The example contact form's thank-you page (its success_url is "/thanks").
+  .get("/thanks", (c) => c.html(htmlPage("Thank you", "Your message was received.")))
   .all(QUEUE_ROUTE, methodNotAllowed)
   .all(`${QUEUE_ROUTE}/:action{batch|pull|ack}`, methodNotAllowed);
 

@@ -1,5 +1,6 @@
 import { app } from "./app";
 
+export { Deduplicator } from "./ingest/deduplicator";
 export { LocalQueue } from "./queues/local-queue";
 
 export default { fetch: app.fetch } satisfies ExportedHandler<Env>;

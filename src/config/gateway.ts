@@ -1,10 +1,12 @@
 /**
- * THE configuration module: edit this file to declare queues (and ingest sources). Whatever
- * differs per deployment — upstream kinds, Cloudflare ids, tokens, key hashes — comes from vars
- * and secrets (wrangler.toml, `wrangler secret put`), so one codebase serves every environment.
+ * THE configuration module: it assembles queues (below) and ingest sources (./sources.ts) with
+ * whatever differs per deployment — upstream kinds, Cloudflare ids, tokens, key hashes, webhook
+ * secrets — read from vars and secrets, so one codebase serves every environment.
  */
+import type { SourceConfigInput } from "../ingest/source-schema";
 import type { GatewayConfigInput, QueueConfig } from "./schema";
-import { jsonVar } from "./vars";
+import { SOURCES } from "./sources";
+import { jsonVar, secretList } from "./vars";
 
 /** The queues and their local-queue policy; `[vars.QUEUES]` may override any field or add queues. */
 const QUEUES: Record<string, Partial<QueueConfig>> = {
@@ -15,18 +17,34 @@ const QUEUES: Record<string, Partial<QueueConfig>> = {
 };
 
 export function gatewayConfig(env: Env): GatewayConfigInput {
-  const overrides = jsonVar(env.QUEUES, "QUEUES", {}) as Record<string, Partial<QueueConfig>>;
-  const names = new Set([...Object.keys(QUEUES), ...Object.keys(overrides)]);
-  const queues = Object.fromEntries(
-    [...names].map((name) => [name, { upstream: env.QUEUE_UPSTREAM, ...QUEUES[name], ...overrides[name] }]),
-  );
+  const vars = env as unknown as Record<string, unknown>;
   return {
     environment: env.ENVIRONMENT,
     account_id: env.QUEUES_ACCOUNT_ID,
     api_base_url: env.QUEUES_API_BASE_URL,
     api_token: env.QUEUES_API_TOKEN || undefined,
     api_timeout_ms: Number(env.QUEUES_API_TIMEOUT_MS),
-    queues,
+    queues: merge(QUEUES, jsonVar(env.QUEUES, "QUEUES", {}), (_name, queue) => ({ upstream: env.QUEUE_UPSTREAM as QueueConfig["upstream"], ...queue })),
     keys: jsonVar(env.GATEWAY_KEYS, "GATEWAY_KEYS", []),
+    sources: merge(SOURCES, jsonVar(env.SOURCES, "SOURCES", {}), (_name, source) => withSecrets(source, vars)),
+    turnstile_secret: env.TURNSTILE_SECRET_KEY || undefined,
   } as GatewayConfigInput;
+}
+
+/** Code defaults merged with per-deployment overrides (field by field), then finished by `finish`. */
+function merge<T extends object>(
+  defaults: Record<string, T>,
+  overrides: unknown,
+  finish: (name: string, value: T) => T,
+): Record<string, T> {
+  const extra = (overrides ?? {}) as Record<string, Partial<T>>;
+  const names = new Set([...Object.keys(defaults), ...Object.keys(extra)]);
+  return Object.fromEntries([...names].map((name) => [name, finish(name, { ...defaults[name], ...extra[name] } as T)]));
+}
+
+/** Resolves `auth.secret` (a secret's name) to its values: one secret, or a JSON array for rotation. */
+function withSecrets(source: SourceConfigInput, vars: Record<string, unknown>): SourceConfigInput {
+  const auth = source.auth as { secret?: unknown } | undefined;
+  if (!auth || typeof auth.secret !== "string") return source;
+  return { ...source, auth: { ...source.auth, secrets: secretList(vars[auth.secret], auth.secret) } } as SourceConfigInput;
 }

@@ -4,6 +4,7 @@
  * upstream kinds, queue ids, key hashes, tokens). `loadConfig` validates the result once.
  */
 import { z } from "zod";
+import { SourceConfig } from "../ingest/source-schema";
 
 export const Scope = z.enum(["push", "pull", "ack", "admin"]);
 export type Scope = z.infer<typeof Scope>;
@@ -51,6 +52,9 @@ export const GatewayConfig = z
     api_timeout_ms: z.number().int().min(1).max(60_000).default(10_000),
     queues: z.record(QueueName, QueueConfig),
     keys: z.array(KeyConfig),
+    sources: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "source names are lowercase letters, digits, - and _"), SourceConfig),
+    /** Cloudflare Turnstile secret, for form sources with `turnstile: true`. */
+    turnstile_secret: z.string().optional(),
   })
   .superRefine((config, ctx) => {
     for (const [name, queue] of Object.entries(config.queues)) {
@@ -76,6 +80,14 @@ export const GatewayConfig = z
       }
       if (queue.upstream === "binding" && !queue.binding) {
         ctx.addIssue({ code: "custom", path: at("binding"), message: "required for the binding upstream" });
+      }
+    }
+    for (const [name, source] of Object.entries(config.sources)) {
+      if (!(source.queue in config.queues)) {
+        ctx.addIssue({ code: "custom", path: ["sources", name, "queue"], message: `no queue named "${source.queue}"` });
+      }
+      if (source.form?.turnstile && !config.turnstile_secret) {
+        ctx.addIssue({ code: "custom", path: ["sources", name, "form", "turnstile"], message: "needs the TURNSTILE_SECRET_KEY secret" });
       }
     }
     for (const [i, key] of config.keys.entries()) {

@@ -16,3 +16,15 @@ export function jsonVar(raw: unknown, name: string, fallback: unknown): unknown 
     throw new ConfigError(`${name}: not valid JSON`);
   }
 }
+
+/** A secret holding one value, or a JSON array of values (old and new, during rotation). */
+export function secretList(raw: unknown, name: string): string[] {
+  if (typeof raw !== "string" || raw.trim() === "") return [];
+  const text = raw.trim();
+  if (!text.startsWith("[")) return [text];
+  const parsed = jsonVar(text, name, []);
+  if (!Array.isArray(parsed) || !parsed.every((s) => typeof s === "string")) {
+    throw new ConfigError(`${name}: expected a secret or a JSON array of secrets`);
+  }
+  return parsed;
+}

@@ -35,6 +35,8 @@ export interface ErrorDetail {
   code: number;
   message: string;
   source?: { pointer?: string };
+  /** Where in the payload a validation error is (ingest 422s). */
+  path?: (string | number)[];
 }
 
 export class GatewayError extends Error {

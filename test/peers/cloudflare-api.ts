@@ -6,12 +6,16 @@
  *                 | { "malformed": true } ] }
  * Each queued fault answers exactly one following API call, in order; `GET /__calls` returns
  * the API calls seen (path and Authorization header), so tests can check what left the gateway.
- * It also consumes the binding upstream's queue, as Cloudflare would deliver it to a REST pull.
+ * It also consumes the binding upstream's queue, as Cloudflare would deliver it to a REST pull,
+ * and answers Turnstile's siteverify like Cloudflare does for its documented test secret
+ * (TURNSTILE_TEST_SECRET): tokens pass unless they start with "invalid".
  */
 import { app } from "../../src/app";
 import { localPolicy, localQueueStub } from "../../src/queues/local";
 import { loadConfig } from "../../src/config/load";
 import { resolveQueue } from "../../src/queues/resolve";
+
+import { TURNSTILE_TEST_SECRET } from "../support/constants";
 
 export { LocalQueue } from "../../src/queues/local-queue";
 
@@ -33,6 +37,12 @@ export default {
       return Response.json({ ok: true });
     }
     if (url.pathname === "/__calls") return Response.json(calls);
+    if (url.hostname === "challenges.cloudflare.com" && url.pathname === "/turnstile/v0/siteverify") {
+      const form = new URLSearchParams(await request.text());
+      const token = form.get("response") ?? "";
+      const success = form.get("secret") === TURNSTILE_TEST_SECRET && token !== "" && !token.startsWith("invalid");
+      return Response.json({ success, "error-codes": success ? [] : ["invalid-input-response"] });
+    }
     calls.push({ path: url.pathname, authorization: request.headers.get("authorization") });
     const fault = faults.shift();
     if (fault) await request.arrayBuffer(); // consume the body as the real API would

@@ -14,3 +14,11 @@ export const KEYS = {
   pullOnly: { key: "pull-only-key", queues: "*", scopes: ["pull", "ack"] },
   eventsOnly: { key: "events-only-key", queues: ["events"], scopes: ["push", "pull", "ack"] },
 } as const;
+
+/** Cloudflare's documented always-passing Turnstile test secret. */
+export const TURNSTILE_TEST_SECRET = "1x0000000000000000000000000000000AA";
+export const DEV_SECRET = "local-dev-secret";
+export const STANDARD_DEV_SECRET = "whsec_bG9jYWwtZGV2LXNlY3JldC1mb3ItdGVzdGluZy1vbmx5";
+/** The rotated secret list of the test-only `rotating` source: old and new accepted. */
+export const ROTATING_SECRETS = ["old-secret", "new-secret"];
+export const TWILIO_PUBLIC_BASE_URL = "https://hooks.example.com";

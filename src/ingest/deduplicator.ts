@@ -1,0 +1,94 @@
+/**
+ * Deduplicator: one SQLite-backed Durable Object per ingest source, remembering delivery ids for
+ * the source's idempotency window so a provider's retry is answered as a duplicate instead of
+ * enqueued twice.
+ *
+ * Tables
+ *   deliveries   one row per delivery id seen within its window.
+ *     delivery_id   the provider's id (or the client's Idempotency-Key)
+ *     state         'pending' while the first request is being enqueued, then 'done'
+ *     message_ids   JSON array of the gateway ids it produced ('done' only)
+ *     expires_at    ms; after it the id is forgotten. Pending claims expire after
+ *                   PENDING_CLAIM_MS, so a crashed request never blocks its retries for long.
+ *
+ * The footprint is bounded by the window: an alarm deletes expired rows in slices.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { type Migration, migrate } from "../storage/migrations";
+
+export type Claim = { state: "new" } | { state: "duplicate"; ids: string[] } | { state: "in_progress" };
+
+/** How long a claim may stay pending before a retry may take it over. */
+export const PENDING_CLAIM_MS = 30_000;
+const PURGE_SLICE_ROWS = 5_000;
+const PURGE_INTERVAL_MS = 60_000;
+
+const MIGRATIONS: Migration[] = [
+  {
+    id: 1,
+    sql: `CREATE TABLE deliveries (
+      delivery_id TEXT PRIMARY KEY,
+      state TEXT NOT NULL,
+      message_ids TEXT,
+      expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX deliveries_expiry ON deliveries (expires_at);`,
+  },
+];
+
+export class Deduplicator extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    ctx.blockConcurrencyWhile(async () => migrate(ctx.storage, MIGRATIONS));
+  }
+
+  async claim(deliveryId: string): Promise<Claim> {
+    const now = Date.now();
+    const row = this.sql
+      .exec<{ state: string; message_ids: string | null; expires_at: number }>(
+        "SELECT state, message_ids, expires_at FROM deliveries WHERE delivery_id = ?",
+        deliveryId,
+      )
+      .toArray()[0];
+    if (row && row.expires_at > now) {
+      return row.state === "done" ? { state: "duplicate", ids: JSON.parse(row.message_ids ?? "[]") } : { state: "in_progress" };
+    }
+    this.sql.exec(
+      "INSERT OR REPLACE INTO deliveries (delivery_id, state, message_ids, expires_at) VALUES (?, 'pending', NULL, ?)",
+      deliveryId,
+      now + PENDING_CLAIM_MS,
+    );
+    await this.schedulePurge();
+    return { state: "new" };
+  }
+
+  complete(deliveryId: string, ids: string[], windowSeconds: number): void {
+    this.sql.exec(
+      "INSERT OR REPLACE INTO deliveries (delivery_id, state, message_ids, expires_at) VALUES (?, 'done', ?, ?)",
+      deliveryId,
+      JSON.stringify(ids),
+      Date.now() + windowSeconds * 1000,
+    );
+  }
+
+  release(deliveryId: string): void {
+    this.sql.exec("DELETE FROM deliveries WHERE delivery_id = ? AND state = 'pending'", deliveryId);
+  }
+
+  override async alarm(): Promise<void> {
+    this.sql.exec(
+      "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries WHERE expires_at <= ? LIMIT ?)",
+      Date.now(),
+      PURGE_SLICE_ROWS,
+    );
+    const left = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM deliveries").one().n;
+    if (left > 0) await this.ctx.storage.setAlarm(Date.now() + PURGE_INTERVAL_MS);
+  }
+
+  private async schedulePurge(): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + PURGE_INTERVAL_MS);
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Ingest sources, as zod schemas (the schemas are the types). A source says which queue its
+ * messages go to, how its producer authenticates (exactly one scheme), which body formats it
+ * accepts, an optional payload schema, the message format, limits, and browser options.
+ * Secrets are named, not written: `secret: "GITHUB_WEBHOOK_SECRET"` is resolved from the
+ * Worker's secrets when the configuration loads.
+ */
+import { z } from "zod";
+import { DelaySeconds } from "../queues/schemas";
+
+/** Name of a Worker secret holding one secret, or a JSON array of them (rotation). */
+const SecretName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, "a secret's variable name, like GITHUB_WEBHOOK_SECRET");
+const Secrets = z.array(z.string().min(1)).min(1, "the named secret is empty or not set (wrangler secret put / .dev.vars)");
+const Tolerance = z.number().int().min(1).max(3600).optional();
+
+const signed = <K extends string>(kind: K) => z.object({ kind: z.literal(kind), secret: SecretName, secrets: Secrets });
+
+export const SourceAuth = z.discriminatedUnion("kind", [
+  signed("github"),
+  signed("stripe").extend({ tolerance_seconds: Tolerance }),
+  signed("slack").extend({ tolerance_seconds: Tolerance }),
+  signed("shopify"),
+  signed("twilio").extend({
+    /** The public origin Twilio posts to, when a proxy changes scheme, host or port. */
+    public_base_url: z.url().optional(),
+  }),
+  signed("standard").extend({ tolerance_seconds: Tolerance }),
+  signed("hmac").extend({
+    header: z.string().min(1),
+    algorithm: z.enum(["sha1", "sha256", "sha512"]).default("sha256"),
+    encoding: z.enum(["hex", "base64"]).default("hex"),
+    prefix: z.string().optional(),
+    timestamp_header: z.string().optional(),
+    template: z.string().includes("{body}").default("{body}"),
+    tolerance_seconds: Tolerance,
+  }),
+  /** Gateway API keys with the push scope on the source's queue (for apps). */
+  z.object({ kind: z.literal("key"), header: z.string().optional() }),
+  /** HTTP Basic; the secret holds `user:password` pairs. */
+  signed("basic"),
+  z.object({ kind: z.literal("none") }),
+]);
+export type SourceAuth = z.infer<typeof SourceAuth>;
+export type SourceAuthInput = z.input<typeof SourceAuth>;
+
+export const BodyKind = z.enum(["json", "text", "form", "multipart", "ndjson"]);
+export type BodyKind = z.infer<typeof BodyKind>;
+
+/** Largest request a source takes by default, compressed or not. */
+export const DEFAULT_MAX_BODY_BYTES = 1_000_000;
+const DAY_SECONDS = 86_400;
+
+/** Where browsers are sent after a post: an absolute URL, or a path on the gateway. */
+const RedirectTarget = z.union([z.url({ protocol: /^https?$/ }), z.string().regex(/^\/(?!\/)/, "an absolute URL or a path starting with /")]);
+
+export const FormOptions = z.object({
+  /** A field humans leave empty; bots fill it. Filled: answer like success, enqueue nothing. */
+  honeypot: z.string().min(1).default("_gotcha"),
+  success_url: RedirectTarget.optional(),
+  error_url: RedirectTarget.optional(),
+  /** Verify a Cloudflare Turnstile token (`cf-turnstile-response`) with TURNSTILE_SECRET_KEY. */
+  turnstile: z.boolean().default(false),
+  /** Multipart file parts up to this size are carried inline (base64); 0 refuses files. */
+  max_file_bytes: z.number().int().min(0).max(64_000).default(0),
+});
+export type FormOptions = z.infer<typeof FormOptions>;
+
+export const SourceConfig = z.object({
+  queue: z.string(),
+  auth: SourceAuth,
+  accept: z.array(BodyKind).min(1),
+  /** JSON arrays (and NDJSON) are batches: one message per element. */
+  batch: z.boolean().default(false),
+  /** Validates each parsed payload; failures answer 422. */
+  schema: z.custom<z.ZodType>((value) => value instanceof z.ZodType, "must be a zod schema").optional(),
+  format: z.enum(["envelope", "raw"]).default("envelope"),
+  max_body_bytes: z.number().int().min(1).max(100_000_000).default(DEFAULT_MAX_BODY_BYTES),
+  /** Request headers copied into envelope messages, beyond the provider's defaults. */
+  headers: z.array(z.string().toLowerCase()).default([]),
+  /** JSON field naming the event, for sources whose provider has no event header. */
+  event_field: z.string().optional(),
+  delay_seconds: DelaySeconds.optional(),
+  /** How long a delivery id is remembered to drop repeats; 0 turns deduplication off. */
+  idempotency_window_seconds: z.number().int().min(0).max(7 * DAY_SECONDS).default(DAY_SECONDS),
+  cors: z.object({ origins: z.array(z.string().min(1)).min(1) }).optional(),
+  /** A Workers rate-limiting binding, keyed by the app key's name or the client IP. */
+  rate_limit: z.object({ binding: z.string(), by: z.enum(["key", "ip"]).default("ip") }).optional(),
+  form: FormOptions.optional(),
+});
+export type SourceConfig = z.infer<typeof SourceConfig>;
+export type SourceConfigInput = z.input<typeof SourceConfig>;

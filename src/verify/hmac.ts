@@ -1,0 +1,98 @@
+/**
+ * HMAC with WebCrypto. Signatures are checked with `crypto.subtle.verify`, which compares in
+ * constant time; imported keys are cached per isolate (importing is the expensive part).
+ */
+export type HmacAlgorithm = "sha1" | "sha256" | "sha512";
+export type SignatureEncoding = "hex" | "base64";
+
+const HASH: Record<HmacAlgorithm, string> = { sha1: "SHA-1", sha256: "SHA-256", sha512: "SHA-512" };
+const encoder = new TextEncoder();
+const keyCache = new Map<string, Promise<CryptoKey>>();
+const MAX_CACHED_KEYS = 256;
+
+export type SecretBytes = string | Uint8Array;
+
+function importKey(secret: SecretBytes, algorithm: HmacAlgorithm): Promise<CryptoKey> {
+  const raw = typeof secret === "string" ? encoder.encode(secret) : secret;
+  const cacheKey = `${algorithm}:${typeof secret === "string" ? `s:${secret}` : `b:${toHex(secret)}`}`;
+  let key = keyCache.get(cacheKey);
+  if (!key) {
+    if (keyCache.size >= MAX_CACHED_KEYS) keyCache.clear();
+    key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: HASH[algorithm] }, false, ["sign", "verify"]);
+    keyCache.set(cacheKey, key);
+  }
+  return key;
+}
+
+export async function hmacVerify(
+  algorithm: HmacAlgorithm,
+  secret: SecretBytes,
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  return crypto.subtle.verify("HMAC", await importKey(secret, algorithm), signature, data);
+}
+
+/** True when any secret (rotation) verifies any of the signatures. */
+export async function hmacVerifyAny(
+  algorithm: HmacAlgorithm,
+  secrets: readonly SecretBytes[],
+  data: Uint8Array,
+  signatures: readonly Uint8Array[],
+): Promise<boolean> {
+  let ok = false;
+  // No early exit: the time taken does not depend on which secret or signature matched.
+  for (const secret of secrets) {
+    for (const signature of signatures) {
+      if (await hmacVerify(algorithm, secret, data, signature)) ok = true;
+    }
+  }
+  return ok;
+}
+
+export async function hmacSign(algorithm: HmacAlgorithm, secret: SecretBytes, data: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.sign("HMAC", await importKey(secret, algorithm), data));
+}
+
+export function concatBytes(...parts: (string | Uint8Array)[]): Uint8Array {
+  const chunks = parts.map((p) => (typeof p === "string" ? encoder.encode(p) : p));
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+export function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+export function fromHex(text: string): Uint8Array | undefined {
+  if (text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) return undefined;
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(text.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+export function fromBase64(text: string): Uint8Array | undefined {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
+  try {
+    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+export function decodeSignature(text: string, encoding: SignatureEncoding): Uint8Array | undefined {
+  return encoding === "hex" ? fromHex(text) : fromBase64(text);
+}
