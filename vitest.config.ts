@@ -40,6 +40,7 @@ const testSources = {
   human: { queue: "forms", auth: { kind: "none" }, accept: ["form"], form: { turnstile: true, success_url: "https://site.example/thanks" } },
   proxied: { queue: "webhooks", auth: { kind: "twilio", secret: "TWILIO_AUTH_TOKEN", public_base_url: T.TWILIO_PUBLIC_BASE_URL }, accept: ["form", "json"] },
   basic: { queue: "webhooks", auth: { kind: "basic", secret: "BASIC_CREDENTIALS" }, accept: ["json"] },
+  limited: { queue: "events", auth: { kind: "key" }, accept: ["json"], rate_limit: { binding: "TEST_RATE_LIMIT", by: "key" } },
   tiny: { queue: "webhooks", auth: { kind: "none" }, accept: ["json", "text"], max_body_bytes: 2000, cors: { origins: ["https://site.example"] } },
 };
 
@@ -74,6 +75,7 @@ export default defineConfig({
           TURNSTILE_SECRET_KEY: T.TURNSTILE_TEST_SECRET,
         },
         queueProducers: { BOUND_PRODUCER: { queueName: "bound-queue" } },
+        ratelimits: { TEST_RATE_LIMIT: { namespace_id: "9001", simple: { limit: 2, period: 60 } } },
         outboundService: "cloudflare-api",
         workers: [
           {
@@ -85,6 +87,7 @@ export default defineConfig({
             durableObjects: { LOCAL_QUEUE: { className: "LocalQueue", useSQLite: true } },
             queueConsumers: { "bound-queue": { maxBatchTimeout: 0.05 } },
             bindings: {
+              ...devVars,
               ENVIRONMENT: "stand-in",
               QUEUE_UPSTREAM: "local",
               QUEUES_ACCOUNT_ID: T.ACCOUNT_ID,
