@@ -56,7 +56,8 @@ export const ingestRoutes = new Hono<IngestEnv>().use("/:source", async function
   if (!found.cors) return next();
   let handler = corsBySource.get(found);
   if (!handler) {
-    handler = cors({ origin: found.cors.origins, allowMethods: ["POST", "OPTIONS"], allowHeaders: [], maxAge: 86_400 });
+    const origins = found.cors.origins;
+    handler = cors({ origin: origins.includes("*") ? "*" : origins, allowMethods: ["POST", "OPTIONS"], allowHeaders: [], maxAge: 86_400 });
     corsBySource.set(found, handler);
   }
   return handler(c, next);

@@ -24,7 +24,7 @@ export interface Signed {
 }
 
 export function ingest(source: string, body: BodyInit | undefined, headers: Record<string, string> = {}, query = ""): Promise<Response> {
-  return SELF.fetch(`${GATEWAY}/ingest/${source}${query}`, { method: "POST", headers, body });
+  return SELF.fetch(`${GATEWAY}/ingest/${source}${query}`, { method: "POST", headers, body, redirect: "manual" });
 }
 
 export async function signedGitHubRequest({ body = '{"action":"opened"}', secret = DEV_SECRET, headers = {}, source = "github" }: Signed = {}) {
