@@ -23,12 +23,24 @@ const keys = [
     .map(([name, k]) => ({ name, sha256: sha256(k.key), queues: (k as { queues: unknown }).queues, scopes: (k as { scopes: unknown }).scopes })),
 ];
 
-/** Queues only the tests have: one behind the REST upstream, one behind a producer binding. */
+/**
+ * Test queues. The example queues run in direct mode here, so the queue-semantics tests see a
+ * push at once; the buffer has queues of its own (buffer.test.ts).
+ */
+const direct = { mode: "direct" };
 const testQueues = {
-  remote: { upstream: "cloudflare", cloudflare_id: T.REMOTE_QUEUE_ID },
-  bound: { upstream: "binding", cloudflare_id: T.BOUND_QUEUE_ID, binding: "BOUND_PRODUCER" },
-  "short-lived": { max_retries: 1, retention_seconds: 60, dead_letter_queue: "dead-letters" },
-  "no-dlq": { max_retries: 0 },
+  webhooks: direct,
+  events: direct,
+  forms: direct,
+  "dead-letters": direct,
+  remote: { ...direct, upstream: "cloudflare", cloudflare_id: T.REMOTE_QUEUE_ID },
+  bound: { ...direct, upstream: "binding", cloudflare_id: T.BOUND_QUEUE_ID, binding: "BOUND_PRODUCER" },
+  "short-lived": { ...direct, max_retries: 1, retention_seconds: 60, dead_letter_queue: "dead-letters" },
+  "no-dlq": { ...direct, max_retries: 0 },
+  buffered: { buffer: { shards: 2, max_wait_ms: 200 } },
+  "buffered-one": { buffer: { shards: 1, max_wait_ms: 200 } },
+  "buffered-remote": { upstream: "cloudflare", cloudflare_id: T.BUFFERED_REMOTE_QUEUE_ID, buffer: { shards: 1, max_wait_ms: 200 } },
+  "small-buffer": { buffer: { shards: 1, max_wait_ms: 60_000, max_pending_messages: 5 } },
 };
 
 /** Sources only the tests have, beside the example ones from src/config/sources.ts. */
@@ -41,6 +53,8 @@ const testSources = {
   proxied: { queue: "webhooks", auth: { kind: "twilio", secret: "TWILIO_AUTH_TOKEN", public_base_url: T.TWILIO_PUBLIC_BASE_URL }, accept: ["form", "json"] },
   basic: { queue: "webhooks", auth: { kind: "basic", secret: "BASIC_CREDENTIALS" }, accept: ["json"] },
   limited: { queue: "events", auth: { kind: "key" }, accept: ["json"], rate_limit: { binding: "TEST_RATE_LIMIT", by: "key" } },
+  "buffered-app": { queue: "buffered", auth: { kind: "key" }, accept: ["json"], batch: true },
+  "small-buffer": { queue: "small-buffer", auth: { kind: "none" }, accept: ["json"] },
   tiny: { queue: "webhooks", auth: { kind: "none" }, accept: ["json", "text"], max_body_bytes: 2000, cors: { origins: ["https://site.example"] } },
 };
 
@@ -84,7 +98,7 @@ export default defineConfig({
             scriptPath: peerScript,
             compatibilityDate: "2026-11-01",
             compatibilityFlags: ["nodejs_compat"],
-            durableObjects: { LOCAL_QUEUE: { className: "LocalQueue", useSQLite: true } },
+            durableObjects: { LOCAL_QUEUE: { className: "LocalQueue", useSQLite: true }, DEDUPLICATOR: { className: "Deduplicator", useSQLite: true } },
             queueConsumers: { "bound-queue": { maxBatchTimeout: 0.05 } },
             bindings: {
               ...devVars,
@@ -95,9 +109,11 @@ export default defineConfig({
               QUEUES_API_TIMEOUT_MS: "10000",
               QUEUES_API_TOKEN: "",
               BOUND_QUEUE_ID: T.BOUND_QUEUE_ID,
+              // Cloudflare's side: messages land at once.
               QUEUES: {
-                "remote-store": { cloudflare_id: T.REMOTE_QUEUE_ID, max_retries: 3 },
-                "bound-store": { cloudflare_id: T.BOUND_QUEUE_ID, max_retries: 3 },
+                "remote-store": { mode: "direct", cloudflare_id: T.REMOTE_QUEUE_ID },
+                "bound-store": { mode: "direct", cloudflare_id: T.BOUND_QUEUE_ID },
+                "buffered-remote-store": { mode: "direct", cloudflare_id: T.BUFFERED_REMOTE_QUEUE_ID },
               },
               GATEWAY_KEYS: JSON.stringify([{ name: "gateway", sha256: sha256(T.QUEUES_API_TOKEN), queues: "*", scopes: ["push", "pull", "ack"] }]),
             },

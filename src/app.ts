@@ -2,6 +2,7 @@
  * The Hono application: middleware order and route mounting, nothing else.
  */
 import { Hono } from "hono";
+import { adminRoutes } from "./admin/routes";
 import { loadConfig } from "./config/load";
 import type { AppEnv } from "./env";
 import { ErrorCode, GatewayError } from "./http/errors";
@@ -23,6 +24,7 @@ export const app = new Hono<AppEnv>()
   })
   .route(QUEUE_ROUTE, queueRoutes)
   .route("/ingest", ingestRoutes)
+  .route("/admin", adminRoutes)
   // The example contact form's thank-you page (its success_url is "/thanks").
   .get("/thanks", (c) => c.html(htmlPage("Thank you", "Your message was received.")))
   .all(QUEUE_ROUTE, methodNotAllowed)

@@ -1,5 +1,6 @@
 import { app } from "./app";
 
+export { BufferShard } from "./buffer/shard";
 export { Deduplicator } from "./ingest/deduplicator";
 export { LocalQueue } from "./queues/local-queue";
 

@@ -20,6 +20,22 @@ export type UpstreamKind = z.infer<typeof UpstreamKind>;
 
 const DAY_SECONDS = 86_400;
 
+/** The durable buffer between accepting a message and pushing it upstream (src/buffer/). */
+export const BufferConfig = z.object({
+  /** Buffer objects per queue; requests spread over them. */
+  shards: z.number().int().min(1).max(64).default(4),
+  /** Flush when this many messages are pending (Cloudflare's batch maximum is also the default). */
+  max_messages: z.number().int().min(1).max(100).default(100),
+  /** Flush when pending bytes (with ~100 bytes overhead each) reach this. */
+  max_bytes: z.number().int().min(1).max(256_000).default(256_000),
+  /** Flush when the oldest pending message has waited this long. */
+  max_wait_ms: z.number().int().min(0).max(60_000).default(1_000),
+  /** Backpressure: past these, the shard refuses new messages with 503 + Retry-After. */
+  max_pending_messages: z.number().int().min(1).default(50_000),
+  max_pending_bytes: z.number().int().min(1).default(100_000_000),
+});
+export type BufferConfig = z.infer<typeof BufferConfig>;
+
 export const QueueConfig = z.object({
   upstream: UpstreamKind.default("local"),
   /** The queue's id on Cloudflare; required by the cloudflare and binding upstreams. */
@@ -30,6 +46,9 @@ export const QueueConfig = z.object({
   dead_letter_queue: QueueName.optional(),
   max_retries: z.number().int().min(0).max(100).default(3),
   retention_seconds: z.number().int().min(60).max(14 * DAY_SECONDS).default(4 * DAY_SECONDS),
+  /** buffered: accepted messages are stored durably and pushed in full batches; direct: pushed before answering. */
+  mode: z.enum(["buffered", "direct"]).default("buffered"),
+  buffer: BufferConfig.default(BufferConfig.parse({})),
 });
 export type QueueConfig = z.infer<typeof QueueConfig>;
 

@@ -160,7 +160,7 @@ async function ingest(c: Context<IngestEnv>, source: SourceConfig): Promise<Inge
   if (claim.state === "duplicate") return { ids: claim.ids, duplicate: true };
   if (claim.state === "in_progress") throw new Refused({ reason: "delivery_in_progress" });
 
-  const delivered = await deliver(config, c.env, source.queue, messages);
+  const delivered = await deliver(config, c.env, source.queue, normalized.map((n) => ({ id: n.id, message: n.message })));
   if (!delivered.ok) {
     await claim.release();
     c.set("errorDetail", delivered.reason === "upstream_unavailable" ? delivered.detail : delivered.reason);

@@ -28,7 +28,11 @@ export function bindingUpstream(queue: ResolvedQueue, config: GatewayConfig, env
           })),
         );
       } catch (err) {
-        throw UpstreamError.unavailable(`queue binding refused the batch: ${err instanceof Error ? err.message : "unknown"}`);
+        const message = err instanceof Error ? err.message : "unknown";
+        // Binding errors end with Cloudflare's code in parentheses; message-level codes are permanent.
+        const code = Number(/\((\d+)\)\s*$/.exec(message)?.[1]);
+        if (code >= 10202 && code <= 10208) throw new UpstreamError(400, [{ code, message: `queue binding refused the batch: ${message}` }]);
+        throw UpstreamError.unavailable(`queue binding refused the batch: ${message}`);
       }
       // A binding reports no backlog; metrics are best effort (0 = unknown), as in the contract.
       return { metadata: { metrics: { backlog_count: 0, backlog_bytes: 0, oldest_message_timestamp_ms: 0 } } };

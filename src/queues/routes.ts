@@ -7,7 +7,8 @@
  * Order of checks: key (401), queue (404), scope and queue access (403), then the body (4xx),
  * so nothing about validation is revealed to a caller without a key.
  */
-import { Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { acceptMessages } from "../buffer/accept";
 import { authenticate } from "../auth/bearer";
 import { allows } from "../auth/keys";
 import type { Scope } from "../config/schema";
@@ -15,13 +16,13 @@ import type { AppEnv } from "../env";
 import { ErrorCode, GatewayError, ok } from "../http/errors";
 import { requireJsonBody, validJson } from "../http/validate";
 import { MAX_API_REQUEST_BYTES } from "./limits";
-import { resolveQueue } from "./resolve";
-import { AckRequest, BatchRequest, PullRequest, PushMessage } from "./schemas";
+import { type ResolvedQueue, resolveQueue } from "./resolve";
+import { AckRequest, BatchRequest, PullRequest, PushMessage, type QueueMessage } from "./schemas";
 import { type Upstream, upstreamFor } from "./upstream";
 
 export const QUEUE_ROUTE = "/client/v4/accounts/:account_id/queues/:queue_id/messages";
 
-type QueueEnv = AppEnv & { Variables: { upstream: Upstream } };
+type QueueEnv = AppEnv & { Variables: { upstream: Upstream; queue: ResolvedQueue } };
 
 function queueAccess(scope: Scope): MiddlewareHandler<QueueEnv> {
   return async function queueAccess(c, next) {
@@ -31,6 +32,7 @@ function queueAccess(scope: Scope): MiddlewareHandler<QueueEnv> {
     if (!allows(key, scope, queue.name)) {
       throw new GatewayError(403, ErrorCode.AUTHENTICATION, `Forbidden: this key may not ${scope} on queue "${queue.name}"`);
     }
+    c.set("queue", queue);
     c.set("upstream", upstreamFor(queue, c.var.config, c.env));
     await next();
   };
@@ -38,17 +40,25 @@ function queueAccess(scope: Scope): MiddlewareHandler<QueueEnv> {
 
 const json = requireJsonBody(MAX_API_REQUEST_BYTES);
 
+/** Pushes go through the queue's buffer (or straight upstream in direct mode). */
+async function accepted(c: Context<QueueEnv>, messages: QueueMessage[]) {
+  c.set("log", { ...c.var.log, messages: messages.length });
+  const result = await acceptMessages(c.var.config, c.env, c.var.queue, messages);
+  if (!result.ok) {
+    c.set("errorDetail", result.detail);
+    throw new GatewayError(503, ErrorCode.UPSTREAM_UNAVAILABLE, "Queue temporarily unavailable; retry later", {
+      headers: { "Retry-After": String(result.retryAfterSeconds) },
+    });
+  }
+  return c.json(ok({ metadata: { metrics: result.metrics } }));
+}
+
 export const queueRoutes = new Hono<QueueEnv>()
   .post("/", queueAccess("push"), json, validJson(PushMessage, { topLevelDelayCode: ErrorCode.MESSAGE_METADATA_INVALID }), async (c) => {
-    const result = await c.var.upstream.push([c.req.valid("json")]);
-    c.set("log", { ...c.var.log, messages: 1 });
-    return c.json(ok(result));
+    return accepted(c, [c.req.valid("json")]);
   })
   .post("/batch", queueAccess("push"), json, validJson(BatchRequest), async (c) => {
-    const messages = c.req.valid("json");
-    const result = await c.var.upstream.push(messages);
-    c.set("log", { ...c.var.log, messages: messages.length });
-    return c.json(ok(result));
+    return accepted(c, c.req.valid("json"));
   })
   .post("/pull", queueAccess("pull"), json, validJson(PullRequest), async (c) => {
     const result = await c.var.upstream.pull(c.req.valid("json"));

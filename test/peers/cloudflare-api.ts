@@ -4,7 +4,9 @@
  * acks, retries), with a fault injector in front. Tests script faults through `POST /__faults`:
  *   { "faults": [ { "status": 429, "retry_after": 3 } | { "status": 500 } | { "hang": true }
  *                 | { "malformed": true } ] }
- * Each queued fault answers exactly one following API call, in order; `GET /__calls` returns
+ * Each queued fault answers exactly one following API call, in order. A rule outlives them:
+ * `"reject_containing": "<text>"` refuses any push whose body contains the text with 413 /
+ * 10204, as Cloudflare refuses a message it will never accept. `GET /__calls` returns
  * the API calls seen (path and Authorization header), so tests can check what left the gateway.
  * It also consumes the binding upstream's queue, as Cloudflare would deliver it to a REST pull,
  * and answers Turnstile's siteverify like Cloudflare does for its documented test secret
@@ -17,11 +19,13 @@ import { resolveQueue } from "../../src/queues/resolve";
 
 import { TURNSTILE_TEST_SECRET } from "../support/constants";
 
+export { Deduplicator } from "../../src/ingest/deduplicator";
 export { LocalQueue } from "../../src/queues/local-queue";
 
 type Fault = { status?: number; retry_after?: number; hang?: boolean; malformed?: boolean };
 
 let faults: Fault[] = [];
+let rejectContaining: string | undefined;
 let calls: { path: string; authorization: string | null }[] = [];
 
 const envelope = (status: number) =>
@@ -31,8 +35,9 @@ export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     if (url.pathname === "/__faults") {
-      const body = (await request.json()) as { faults?: Fault[] };
+      const body = (await request.json()) as { faults?: Fault[]; reject_containing?: string };
       faults = body.faults ?? [];
+      rejectContaining = body.reject_containing;
       calls = [];
       return Response.json({ ok: true });
     }
@@ -54,6 +59,13 @@ export default {
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (fault.retry_after !== undefined) headers["retry-after"] = String(fault.retry_after);
       return new Response(envelope(fault.status), { status: fault.status, headers });
+    }
+    if (rejectContaining && url.pathname.endsWith("/messages/batch")) {
+      const text = await request.text();
+      if (text.includes(rejectContaining)) {
+        return Response.json({ success: false, errors: [{ code: 10204, message: "message too large" }], messages: [], result: null }, { status: 413 });
+      }
+      return app.fetch(new Request(request, { body: text }), env);
     }
     return app.fetch(request, env);
   },

@@ -5,9 +5,9 @@ export type Fault = { status?: number; retry_after?: number; hang?: boolean; mal
 
 const origin = new URL(QUEUES_API_BASE_URL).origin;
 
-/** Queues faults for the next API calls and clears the call log. */
-export async function injectFaults(faults: Fault[] = []): Promise<void> {
-  const res = await fetch(`${origin}/__faults`, { method: "POST", body: JSON.stringify({ faults }) });
+/** Queues faults for the next API calls (and an optional standing rule); clears the call log. */
+export async function injectFaults(faults: Fault[] = [], rules: { reject_containing?: string } = {}): Promise<void> {
+  const res = await fetch(`${origin}/__faults`, { method: "POST", body: JSON.stringify({ faults, ...rules }) });
   if (!res.ok) throw new Error(`stand-in refused the fault plan: ${res.status}`);
 }
 

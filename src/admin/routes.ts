@@ -1,0 +1,82 @@
+/**
+ * Operator routes (keys with the `admin` scope): the state of every queue's buffer, an immediate
+ * flush, and the dead letters the upstream refused (list, replay, delete).
+ */
+import { type Context, Hono } from "hono";
+import { z } from "zod";
+import { authorize } from "../auth/bearer";
+import { shardStub } from "../buffer/accept";
+import type { DeadLetter, ShardStats } from "../buffer/shard";
+import type { AppEnv } from "../env";
+import { ok } from "../http/errors";
+import { requireJsonBody, validJson } from "../http/validate";
+import { type ResolvedQueue, resolveQueue } from "../queues/resolve";
+
+const SelectDeadLetters = z.object({ ids: z.array(z.string().min(1)).max(1000).optional() });
+const MAX_LISTED_DEAD_LETTERS = 1000;
+
+function shards(c: Context<AppEnv>, queue: ResolvedQueue) {
+  return Array.from({ length: queue.config.buffer.shards }, (_, i) => ({ shard: i, stub: shardStub(c.env, queue.name, i) }));
+}
+
+function summarize(queue: ResolvedQueue, stats: ShardStats[]) {
+  const sum = (key: keyof ShardStats) => stats.reduce((n, s) => n + s[key], 0);
+  return {
+    name: queue.name,
+    upstream: queue.config.upstream,
+    mode: queue.config.mode,
+    buffer: {
+      shards: queue.config.buffer.shards,
+      pending_messages: sum("pending_messages"),
+      pending_bytes: sum("pending_bytes"),
+      oldest_pending_ms: Math.max(0, ...stats.map((s) => s.oldest_pending_ms)),
+      flushes: sum("flushes"),
+      flushed_messages: sum("flushed_messages"),
+      failed_flushes: sum("failed_flushes"),
+      dead_letters: sum("dead_letters"),
+    },
+  };
+}
+
+async function adminQueue(c: Context<AppEnv>): Promise<ResolvedQueue> {
+  await authorize(c, "admin");
+  const queue = resolveQueue(c.var.config, c.req.param("queue") ?? "");
+  c.set("log", { ...c.var.log, queue: queue.name });
+  return queue;
+}
+
+const json = requireJsonBody(64_000);
+
+export const adminRoutes = new Hono<AppEnv>()
+  .get("/queues", async (c) => {
+    await authorize(c, "admin");
+    const queues = Object.entries(c.var.config.queues).map(([name, config]) => ({ name, config }));
+    const result = await Promise.all(
+      queues.map(async (queue) => summarize(queue, await Promise.all(shards(c, queue).map(({ stub }) => stub.stats())))),
+    );
+    return c.json(ok(result));
+  })
+  .post("/queues/:queue/flush", async (c) => {
+    const queue = await adminQueue(c);
+    const stats = await Promise.all(shards(c, queue).map(({ stub }) => stub.flush()));
+    return c.json(ok(summarize(queue, stats)));
+  })
+  .get("/queues/:queue/dead-letters", async (c) => {
+    const queue = await adminQueue(c);
+    const lists = await Promise.all(
+      shards(c, queue).map(async ({ shard, stub }) => (await stub.listDeadLetters(MAX_LISTED_DEAD_LETTERS)).map((d: DeadLetter) => ({ shard, ...d }))),
+    );
+    return c.json(ok(lists.flat().slice(0, MAX_LISTED_DEAD_LETTERS)));
+  })
+  .post("/queues/:queue/dead-letters/replay", json, validJson(SelectDeadLetters), async (c) => {
+    const queue = await adminQueue(c);
+    const { ids } = c.req.valid("json");
+    const counts = await Promise.all(shards(c, queue).map(({ stub }) => stub.replayDeadLetters(ids)));
+    return c.json(ok({ replayed: counts.reduce((a, b) => a + b, 0) }));
+  })
+  .post("/queues/:queue/dead-letters/delete", json, validJson(SelectDeadLetters), async (c) => {
+    const queue = await adminQueue(c);
+    const { ids } = c.req.valid("json");
+    const counts = await Promise.all(shards(c, queue).map(({ stub }) => stub.deleteDeadLetters(ids)));
+    return c.json(ok({ deleted: counts.reduce((a, b) => a + b, 0) }));
+  });
