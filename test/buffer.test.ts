@@ -1,0 +1,220 @@
+/**
+ * The durable batch buffer, against real Durable Objects: thresholds, the max-wait alarm, delays,
+ * upstream failures with backoff, poison isolation into dead letters, restarts, backpressure,
+ * direct mode, and the operator routes.
+ */
+import { SELF, abortAllDurableObjects, env, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { splitBatches } from "../src/buffer/batches";
+import { shardStub } from "../src/buffer/accept";
+import { GATEWAY, call, decode, drain, envelope, pull, pushBatch, queuePath, sleep } from "./support/api";
+import { injectFaults } from "./support/peer";
+import { ingest } from "./support/signing";
+
+afterEach(() => reset());
+
+interface BufferState {
+  shards: number;
+  pending_messages: number;
+  pending_bytes: number;
+  oldest_pending_ms: number;
+  flushes: number;
+  flushed_messages: number;
+  failed_flushes: number;
+  dead_letters: number;
+}
+
+async function admin<T>(path: string, body?: unknown): Promise<T> {
+  const res = await SELF.fetch(`${GATEWAY}/admin${path}`, {
+    method: body === undefined && !path.endsWith("/flush") ? "GET" : "POST",
+    headers: { authorization: "Bearer local-dev-key", "content-type": "application/json" },
+    body: body === undefined ? (path.endsWith("/flush") ? "{}" : undefined) : JSON.stringify(body),
+  });
+  const json = await envelope<T>(res);
+  if (res.status !== 200) throw new Error(`admin ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json.result;
+}
+
+async function bufferOf(queue: string): Promise<BufferState> {
+  const queues = await admin<{ name: string; buffer: BufferState }[]>("/queues");
+  return queues.find((q) => q.name === queue)!.buffer;
+}
+
+const text = (body: string, extra: Record<string, unknown> = {}) => ({ body, content_type: "text", ...extra });
+const many = (n: number, prefix = "m") => Array.from({ length: n }, (_, i) => text(`${prefix}${i}`));
+const alarmOf = (queue: string, shard = 0) => runInDurableObject(shardStub(env, queue, shard), (_i, state) => state.storage.getAlarm());
+const runAlarm = (queue: string, shard = 0) => runDurableObjectAlarm(shardStub(env, queue, shard));
+
+describe("flush thresholds", () => {
+  it("100 small messages are pushed as one batch, at once", async () => {
+    await pushBatch("buffered-one", { messages: many(100) });
+    expect(await bufferOf("buffered-one")).toMatchObject({ pending_messages: 100 });
+    expect((await pull("buffered-one", {})).message_backlog_count).toBe(0); // not yet upstream
+    expect(await alarmOf("buffered-one")).toBeLessThanOrEqual(Date.now());
+    await runAlarm("buffered-one");
+    expect(await bufferOf("buffered-one")).toMatchObject({ pending_messages: 0, flushes: 1, flushed_messages: 100 });
+    expect((await drain("buffered-one")).map(decode)).toEqual(many(100).map((m) => m.body));
+  });
+
+  it("messages near 128 KB are split by bytes: 256,000 bytes per push at most", async () => {
+    const big = (c: string) => text(c.repeat(127_900));
+    await pushBatch("buffered-one", { messages: [big("a"), big("b")] });
+    await pushBatch("buffered-one", { messages: [big("c")] });
+    await runAlarm("buffered-one");
+    expect(await bufferOf("buffered-one")).toMatchObject({ flushes: 1, flushed_messages: 2, pending_messages: 1 });
+    await sleep(250);
+    await runAlarm("buffered-one");
+    expect(await bufferOf("buffered-one")).toMatchObject({ flushes: 2, flushed_messages: 3, pending_messages: 0 });
+  });
+
+  it("the alarm flushes a partial batch once the oldest message has waited max_wait_ms", async () => {
+    await pushBatch("buffered-one", { messages: many(3) });
+    const scheduled = await alarmOf("buffered-one");
+    expect(scheduled).toBeGreaterThan(Date.now());
+    await runAlarm("buffered-one"); // too early: nothing leaves
+    expect(await bufferOf("buffered-one")).toMatchObject({ pending_messages: 3, flushes: 0 });
+    await sleep(250);
+    await runAlarm("buffered-one");
+    expect(await bufferOf("buffered-one")).toMatchObject({ pending_messages: 0, flushes: 1, flushed_messages: 3 });
+  });
+
+  it("keeps each message's delay", async () => {
+    await pushBatch("buffered-one", { messages: [text("later", { delay_seconds: 1 }), text("now")] });
+    await admin("/queues/buffered-one/flush");
+    expect((await pull("buffered-one", { batch_size: 10 })).messages.map(decode)).toEqual(["now"]);
+    await sleep(1100);
+    expect((await pull("buffered-one", { batch_size: 10 })).messages.map(decode)).toEqual(["later"]);
+  });
+});
+
+describe("upstream failures", () => {
+  beforeEach(async () => {
+    await injectFaults();
+    await drain("buffered-remote");
+  });
+
+  it("429, 500 and a timeout keep the messages; backoff grows and honours Retry-After; all arrive after recovery", async () => {
+    await injectFaults([{ status: 429, retry_after: 7 }, { status: 500 }, { hang: true }]);
+    await pushBatch("buffered-remote", { messages: many(10, "r") });
+    await admin("/queues/buffered-remote/flush"); // 429
+    const afterRateLimit = (await alarmOf("buffered-remote"))! - Date.now();
+    expect(afterRateLimit).toBeGreaterThan(6_000);
+    await sleep(250); // the batch is due (max_wait_ms), so early alarm runs push it
+    await runAlarm("buffered-remote"); // 500
+    const second = (await alarmOf("buffered-remote"))! - Date.now();
+    await runAlarm("buffered-remote"); // timeout
+    const third = (await alarmOf("buffered-remote"))! - Date.now();
+    expect(second).toBeGreaterThan(400);
+    expect(third).toBeGreaterThan(second);
+    expect(await bufferOf("buffered-remote")).toMatchObject({ pending_messages: 10, failed_flushes: 3, flushes: 0 });
+    await runAlarm("buffered-remote"); // recovered
+    expect(await bufferOf("buffered-remote")).toMatchObject({ pending_messages: 0, flushes: 1, flushed_messages: 10 });
+    expect((await drain("buffered-remote")).map(decode).sort()).toEqual(many(10, "r").map((m) => m.body).sort());
+  });
+
+  it("a poison message is isolated into dead letters while the rest flow; it can be replayed or deleted", async () => {
+    await injectFaults([], { reject_containing: "POISON" });
+    const messages = many(10, "ok");
+    messages[4] = text("POISON pill");
+    await pushBatch("buffered-remote", { messages });
+    await admin("/queues/buffered-remote/flush");
+    expect(await bufferOf("buffered-remote")).toMatchObject({ pending_messages: 0, flushed_messages: 9, dead_letters: 1 });
+    expect((await drain("buffered-remote")).map(decode).sort()).toEqual(messages.filter((_, i) => i !== 4).map((m) => m.body).sort());
+
+    const dead = await admin<{ id: string; error: string; body: string }[]>("/queues/buffered-remote/dead-letters");
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ body: "POISON pill" });
+    expect(dead[0]!.error).toContain("message too large");
+
+    await injectFaults(); // the upstream would take it now
+    expect(await admin("/queues/buffered-remote/dead-letters/replay", {})).toEqual({ replayed: 1 });
+    await admin("/queues/buffered-remote/flush");
+    expect((await drain("buffered-remote")).map(decode)).toEqual(["POISON pill"]);
+
+    await injectFaults([], { reject_containing: "POISON" });
+    await pushBatch("buffered-remote", { messages: [text("POISON again")] });
+    await admin("/queues/buffered-remote/flush");
+    const [again] = await admin<{ id: string }[]>("/queues/buffered-remote/dead-letters");
+    expect(await admin("/queues/buffered-remote/dead-letters/delete", { ids: [again!.id] })).toEqual({ deleted: 1 });
+    expect((await bufferOf("buffered-remote")).dead_letters).toBe(0);
+  });
+});
+
+describe("durability", () => {
+  it("messages pending in an aborted buffer object are still flushed after it restarts", async () => {
+    await pushBatch("buffered-one", { messages: many(5, "d") });
+    await abortAllDurableObjects();
+    expect(await bufferOf("buffered-one")).toMatchObject({ pending_messages: 5 });
+    await sleep(250);
+    await runAlarm("buffered-one");
+    expect((await drain("buffered-one")).map(decode)).toEqual(many(5, "d").map((m) => m.body));
+  });
+});
+
+describe("backpressure", () => {
+  it("past the pending cap, pushes and ingest answer 503 with Retry-After and take nothing", async () => {
+    await pushBatch("small-buffer", { messages: many(5) });
+    const refused = await call(queuePath("small-buffer", ""), text("one too many"));
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    const ingested = await ingest("small-buffer", '{"a":1}', { "content-type": "application/json" });
+    expect(ingested.status).toBe(503);
+    expect(ingested.headers.get("retry-after")).not.toBeNull();
+    expect(await bufferOf("small-buffer")).toMatchObject({ pending_messages: 5 });
+  });
+});
+
+describe("direct mode", () => {
+  it("pushes before answering", async () => {
+    await pushBatch("webhooks", { messages: many(3) });
+    expect((await pull("webhooks", { batch_size: 10 })).messages).toHaveLength(3);
+    expect((await bufferOf("webhooks")).flushes).toBe(0);
+  });
+
+  it("splits into batches of at most 100 messages and 256,000 bytes", () => {
+    const small = Array.from({ length: 250 }, (_, i) => ({ body: `s${i}`, content_type: "text" as const }));
+    expect(splitBatches(small).map((b) => b.length)).toEqual([100, 100, 50]);
+    const big = Array.from({ length: 5 }, () => ({ body: "x".repeat(100_000), content_type: "text" as const }));
+    expect(splitBatches(big).map((b) => b.length)).toEqual([2, 2, 1]);
+    const edge = Array.from({ length: 3 }, () => ({ body: "x".repeat(127_900), content_type: "text" as const }));
+    expect(splitBatches(edge).map((b) => b.length)).toEqual([2, 1]);
+  });
+});
+
+describe("end to end", () => {
+  it("N messages in through ingest come out as N distinct ids, in full batches", async () => {
+    const N = 1000;
+    const sent: string[] = [];
+    for (let r = 0; r < N / 50; r++) {
+      const events = Array.from({ length: 50 }, (_, i) => ({ event: `e${r * 50 + i}` }));
+      const res = await ingest("buffered-app", JSON.stringify(events), { "content-type": "application/json", authorization: "Bearer local-dev-key" });
+      expect(res.status).toBe(202);
+      sent.push(...(await envelope<{ ids: string[] }>(res)).result.ids);
+    }
+    await admin("/queues/buffered/flush");
+    const received = (await drain("buffered")).map((m) => (decode(m) as { id: string }).id);
+    expect(received.length).toBe(N);
+    expect(new Set(received)).toEqual(new Set(sent));
+    const state = await bufferOf("buffered");
+    expect(state.flushed_messages).toBe(N);
+    expect(state.flushed_messages / state.flushes).toBeGreaterThanOrEqual(90);
+  });
+});
+
+describe("operator routes", () => {
+  it("need the admin scope", async () => {
+    const res = await SELF.fetch(`${GATEWAY}/admin/queues`, { headers: { authorization: "Bearer push-only-key" } });
+    expect(res.status).toBe(403);
+    expect((await SELF.fetch(`${GATEWAY}/admin/queues`)).status).toBe(401);
+  });
+
+  it("list every queue with its upstream, mode and buffer state", async () => {
+    const queues = await admin<{ name: string; upstream: string; mode: string; buffer: BufferState }[]>("/queues");
+    expect(queues.find((q) => q.name === "buffered")).toEqual({
+      name: "buffered",
+      upstream: "local",
+      mode: "buffered",
+      buffer: { shards: 2, pending_messages: 0, pending_bytes: 0, oldest_pending_ms: 0, flushes: 0, flushed_messages: 0, failed_flushes: 0, dead_letters: 0 },
+    });
+  });
+});
