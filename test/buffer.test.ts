@@ -201,6 +201,20 @@ describe("end to end", () => {
   });
 });
 
+describe("deduplication in buffered queues", () => {
+  it("a repeated delivery meets the same shard and is stored once, in the same transaction", async () => {
+    const send = () =>
+      ingest("buffered-app", '[{"event":"a"},{"event":"b"}]', { "content-type": "application/json", authorization: "Bearer local-dev-key", "idempotency-key": "same-batch" });
+    const first = await send();
+    const again = await send();
+    expect([first.status, again.status]).toEqual([202, 200]);
+    const ids = (await envelope<{ ids: string[] }>(first)).result.ids;
+    expect((await envelope(again)).result).toEqual({ ids, duplicate: true });
+    await admin("/queues/buffered/flush");
+    expect((await drain("buffered")).map((m) => (decode(m) as { id: string }).id)).toEqual(ids);
+  });
+});
+
 describe("operator routes", () => {
   it("need the admin scope", async () => {
     const res = await SELF.fetch(`${GATEWAY}/admin/queues`, { headers: { authorization: "Bearer push-only-key" } });

@@ -10,6 +10,9 @@
  *   pending       messages waiting for a flush, in arrival order.
  *     seq, id (gateway id), body, content_type, delay_seconds, bytes (with overhead), enqueued_at (ms)
  *   dead_letters  messages the upstream refused permanently: pending's columns + failed_at, error.
+ *   deliveries    delivery ids seen within their idempotency window (ingest deduplication):
+ *                 delivery_id (scope-qualified), message_ids (JSON), expires_at (ms). Written in
+ *                 the transaction that stores the messages; expired rows are purged by the alarm.
  *   meta          key/value: 'queue' (this shard's queue), 'attempt' (consecutive failed
  *                 flushes), 'backoff_until' (ms), and the counters 'flushes', 'flushed_messages',
  *                 'failed_flushes' since the object was created.
@@ -30,7 +33,16 @@ export interface BufferedMessage {
   message: QueueMessage;
 }
 
-export type EnqueueResult = { ok: true; metrics: ShardMetrics } | { ok: false; retryAfterSeconds: number };
+/** A delivery to deduplicate: its id, the scope it is unique in (the source), and the window. */
+export interface Delivery {
+  id: string;
+  scope: string;
+  window_seconds: number;
+}
+
+export type EnqueueResult =
+  | { ok: true; metrics: ShardMetrics; duplicateOf?: string[] }
+  | { ok: false; retryAfterSeconds: number };
 
 export interface ShardMetrics {
   pending_messages: number;
@@ -90,7 +102,14 @@ const MIGRATIONS: Migration[] = [
     );
     CREATE TABLE meta (key TEXT PRIMARY KEY, value);`,
   },
+  {
+    id: 2,
+    sql: `CREATE TABLE deliveries (delivery_id TEXT PRIMARY KEY, message_ids TEXT NOT NULL, expires_at INTEGER NOT NULL);
+    CREATE INDEX deliveries_expiry ON deliveries (expires_at);`,
+  },
 ];
+
+const PURGE_SLICE_ROWS = 1_000;
 
 type FlushOutcome = { ok: true } | { ok: false; retryAfterSeconds?: number | undefined };
 
@@ -99,6 +118,9 @@ export class BufferShard extends DurableObject<Env> {
   private pendingMessages = 0;
   private pendingBytes = 0;
   private flushing: Promise<void> | undefined;
+  /** Cached so the hot path (enqueue) does not read them back from storage. */
+  private queue: string | undefined;
+  private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -108,20 +130,40 @@ export class BufferShard extends DurableObject<Env> {
       const totals = this.sql.exec<{ n: number; b: number }>("SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM pending").one();
       this.pendingMessages = totals.n;
       this.pendingBytes = totals.b;
+      this.queue = this.metaText("queue");
+      this.alarmAt = await ctx.storage.getAlarm();
     });
   }
 
   /** Stores the messages durably (one transaction) or refuses them all under backpressure. */
-  async enqueue(queue: string, messages: BufferedMessage[]): Promise<EnqueueResult> {
+  async enqueue(queue: string, messages: BufferedMessage[], delivery?: Delivery): Promise<EnqueueResult> {
     const policy = this.policy(queue);
     const now = Date.now();
+    const deliveryKey = delivery && `${delivery.scope}\u0000${delivery.id}`;
+    if (deliveryKey) {
+      const seen = this.sql
+        .exec<{ message_ids: string }>("SELECT message_ids FROM deliveries WHERE delivery_id = ? AND expires_at > ?", deliveryKey, now)
+        .toArray()[0];
+      if (seen) return { ok: true, metrics: this.metrics(now), duplicateOf: JSON.parse(seen.message_ids) };
+    }
     const bytes = messages.reduce((n, m) => n + messageBytes(m.message.body), 0);
     if (this.pendingMessages + messages.length > policy.max_pending_messages || this.pendingBytes + bytes > policy.max_pending_bytes) {
       const backoff = this.meta("backoff_until");
       return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((Math.max(backoff, now + policy.max_wait_ms) - now) / 1000)) };
     }
     this.ctx.storage.transactionSync(() => {
-      this.setMeta("queue", queue);
+      if (this.queue !== queue) {
+        this.setMeta("queue", queue);
+        this.queue = queue;
+      }
+      if (deliveryKey && delivery) {
+        this.sql.exec(
+          "INSERT OR REPLACE INTO deliveries (delivery_id, message_ids, expires_at) VALUES (?, ?, ?)",
+          deliveryKey,
+          JSON.stringify(messages.map((m) => m.id)),
+          now + delivery.window_seconds * 1000,
+        );
+      }
       for (const { id, message } of messages) {
         this.sql.exec(
           "INSERT INTO pending (id, body, content_type, delay_seconds, bytes, enqueued_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -141,7 +183,26 @@ export class BufferShard extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.alarmAt = null;
+    this.sql.exec(
+      "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries WHERE expires_at <= ? LIMIT ?)",
+      Date.now(),
+      PURGE_SLICE_ROWS,
+    );
     await this.runFlush(false);
+    await this.scheduleDeliveryPurge();
+  }
+
+  /** Keeps an alarm while delivery ids are remembered, so expired ones are purged even when idle. */
+  private async scheduleDeliveryPurge(): Promise<void> {
+    const next = this.sql.exec<{ t: number | null }>("SELECT min(expires_at) AS t FROM deliveries").one().t;
+    if (next !== null) await this.setAlarmAt(Math.max(next, Date.now() + 1_000));
+  }
+
+  private async setAlarmAt(at: number): Promise<void> {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
   }
 
   /** Flushes everything pending now, whatever its age (operator route). */
@@ -173,7 +234,7 @@ export class BufferShard extends DurableObject<Env> {
 
   /** Moves dead letters (all, or those ids) back to pending; returns how many. */
   async replayDeadLetters(ids?: string[]): Promise<number> {
-    const queue = this.metaText("queue");
+    const queue = this.queue;
     if (!queue) return 0;
     const now = Date.now();
     let moved = 0;
@@ -224,7 +285,7 @@ export class BufferShard extends DurableObject<Env> {
   }
 
   private async flushPending(force: boolean): Promise<void> {
-    const queue = this.metaText("queue");
+    const queue = this.queue;
     if (!queue) return;
     const policy = this.policy(queue);
     for (;;) {
@@ -312,6 +373,7 @@ export class BufferShard extends DurableObject<Env> {
       this.setMeta("backoff_until", until);
       this.bump("failed_flushes", 1);
     });
+    this.alarmAt = until;
     await this.ctx.storage.setAlarm(until);
   }
 
@@ -321,8 +383,7 @@ export class BufferShard extends DurableObject<Env> {
     const full = this.pendingMessages >= policy.max_messages || this.pendingBytes >= policy.max_bytes;
     const oldest = this.sql.exec<{ t: number }>("SELECT enqueued_at AS t FROM pending ORDER BY seq LIMIT 1").one().t;
     const due = Math.max(full ? now : oldest + policy.max_wait_ms, this.meta("backoff_until"));
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > due) await this.ctx.storage.setAlarm(due);
+    await this.setAlarmAt(due);
   }
 
   /** A pending row as a message; its delay counts from acceptance, not from the flush. */
@@ -335,7 +396,8 @@ export class BufferShard extends DurableObject<Env> {
   }
 
   private metrics(now: number): ShardMetrics {
-    const oldest = this.sql.exec<{ t: number | null }>("SELECT min(enqueued_at) AS t FROM pending").one().t;
+    // Rows are appended in time order: the first by seq is the oldest.
+    const oldest = this.sql.exec<{ t: number }>("SELECT enqueued_at AS t FROM pending ORDER BY seq LIMIT 1").toArray()[0]?.t ?? null;
     return {
       pending_messages: this.pendingMessages,
       pending_bytes: this.pendingBytes,

@@ -20,8 +20,10 @@ import { parseBody, type Item } from "./parse";
 import { ingestError } from "./respond";
 import type { FieldIssue, IngestFailure, Result } from "./result";
 import type { SourceConfig } from "./source-schema";
-import { claimDelivery } from "./idempotency";
 import { checkRateLimit } from "./rate-limit";
+
+/** Longer provider ids are cut to this for deduplication. */
+const MAX_DELIVERY_ID_LENGTH = 256;
 
 type IngestEnv = AppEnv & { Variables: { source: SourceConfig; sourceName: string } };
 
@@ -156,17 +158,13 @@ async function ingest(c: Context<IngestEnv>, source: SourceConfig): Promise<Inge
   const messages = normalized.map((n) => n.message);
   must(checkSizes(messages));
   const ids = normalized.map((n) => n.id);
-  const claim = await claimDelivery(c.env, c.var.sourceName, source, deliveryId);
-  if (claim.state === "duplicate") return { ids: claim.ids, duplicate: true };
-  if (claim.state === "in_progress") throw new Refused({ reason: "delivery_in_progress" });
-
-  const delivered = await deliver(config, c.env, source.queue, normalized.map((n) => ({ id: n.id, message: n.message })));
+  const delivery = deliveryId && source.idempotency_window_seconds > 0 ? { id: deliveryId.slice(0, MAX_DELIVERY_ID_LENGTH), scope: c.var.sourceName, window_seconds: source.idempotency_window_seconds } : undefined;
+  const delivered = await deliver(config, c.env, source.queue, normalized, delivery);
   if (!delivered.ok) {
-    await claim.release();
-    c.set("errorDetail", delivered.reason === "upstream_unavailable" ? delivered.detail : delivered.reason);
+    if (delivered.reason === "upstream_unavailable") c.set("errorDetail", delivered.detail);
     throw new Refused(delivered);
   }
-  await claim.complete(ids);
+  if (delivered.value.duplicateOf) return { ids: delivered.value.duplicateOf, duplicate: true };
   return parsed.batch ? { ids, items: ids.map((id, index) => ({ index, id })) } : { ids };
 }
 

@@ -1,0 +1,72 @@
+// Harness pieces for bench/run.mjs: starting Workers under `wrangler dev` (one flag set for all),
+// sampling the runtime's memory, and driving load with autocannon.
+import { spawn, execFileSync } from "node:child_process";
+import autocannon from "autocannon";
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts a Worker (bench/serve.mjs: wrangler's bundle in workerd); every row uses the same harness. */
+export async function startWorker({ config, port, vars = {} }) {
+  const child = spawn("node", ["bench/serve.mjs", config, String(port), JSON.stringify(vars)], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let output = "";
+  const collect = (d) => {
+    output = (output + d).slice(-4000);
+  };
+  child.stdout.on("data", collect);
+  child.stderr.on("data", collect);
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 120; i++) {
+    if (output.includes("ready")) {
+      try {
+        await fetch(base, { method: "GET" });
+        return { base, pid: child.pid, stop: () => stop(child) };
+      } catch {}
+    }
+    if (child.exitCode !== null) break;
+    await sleep(500);
+  }
+  stop(child);
+  throw new Error(`worker ${config} did not start:\n${output}`);
+}
+
+function stop(child) {
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {}
+}
+
+/** Resident memory (KiB) of the workerd processes of a worker's process group. */
+export function runtimeRssKiB(pgid) {
+  try {
+    const out = execFileSync("ps", ["-o", "rss=,comm=", "-g", String(pgid)], { encoding: "utf8" });
+    return out
+      .split("\n")
+      .filter((line) => line.includes("workerd"))
+      .reduce((sum, line) => sum + Number(line.trim().split(/\s+/)[0] ?? 0), 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples RSS every intervalMs while `work` runs; returns its result and the samples. */
+export async function withRss(pgid, work, intervalMs = 250) {
+  const samples = [];
+  const timer = setInterval(() => samples.push({ t: Date.now(), kib: runtimeRssKiB(pgid) }), intervalMs);
+  try {
+    return { result: await work(), samples };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export function load(opts) {
+  return new Promise((resolve, reject) => {
+    autocannon({ connections: 32, pipelining: 1, ...opts }, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+export const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};

@@ -1,0 +1,29 @@
+// Serves one Worker for the benchmark with wrangler's own dev server (unstable_startWorker),
+// the same way for every row: bundled by wrangler, run in workerd, without the devtools
+// inspector (which otherwise receives every console line, a cost production does not have).
+// Usage: node bench/serve.mjs <wrangler.toml> <port> [JSON vars]
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { unstable_startWorker } from "wrangler";
+
+const [configPath, port, varsJson = "{}"] = process.argv.slice(2);
+const vars = Object.fromEntries(Object.entries(JSON.parse(varsJson)).map(([name, value]) => [name, { type: "plain_text", value }]));
+
+const worker = await unstable_startWorker({
+  config: resolve(configPath),
+  bindings: vars,
+  dev: {
+    inspector: false,
+    server: { hostname: "127.0.0.1", port: Number(port) },
+    persist: mkdtempSync(join(tmpdir(), "tributary-state-")),
+    logLevel: "error",
+    watch: false,
+  },
+});
+await worker.ready;
+console.log("ready");
+process.on("SIGTERM", async () => {
+  await worker.dispose();
+  process.exit(0);
+});
