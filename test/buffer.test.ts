@@ -215,6 +215,23 @@ describe("deduplication in buffered queues", () => {
   });
 });
 
+describe("coalescing concurrent requests", () => {
+  it("concurrent requests each get their own answer; a repeated delivery among them is still a duplicate", async () => {
+    const send = (key: string) =>
+      ingest("buffered-app", `[{"event":"${key}"}]`, { "content-type": "application/json", authorization: "Bearer local-dev-key", "idempotency-key": key });
+    const keys = [...Array.from({ length: 20 }, (_, i) => `k${i}`), "k3"];
+    const answers = await Promise.all(keys.map(send));
+    const bodies = await Promise.all(answers.map((r) => envelope<{ ids: string[]; duplicate?: boolean }>(r)));
+    expect(answers.filter((r) => r.status === 202)).toHaveLength(20);
+    expect(bodies.filter((b) => b.result.duplicate)).toHaveLength(1);
+    const k3 = bodies.filter((_, i) => keys[i] === "k3").map((b) => b.result.ids);
+    expect(k3[0]).toEqual(k3[1]);
+    await admin("/queues/buffered/flush");
+    const events = (await drain("buffered")).map((m) => (decode(m) as { event: string }).event);
+    expect(events.sort()).toEqual(keys.slice(0, 20).sort());
+  });
+});
+
 describe("operator routes", () => {
   it("need the admin scope", async () => {
     const res = await SELF.fetch(`${GATEWAY}/admin/queues`, { headers: { authorization: "Bearer push-only-key" } });
