@@ -215,7 +215,7 @@ describe("deduplication in buffered queues", () => {
   });
 });
 
-describe("coalescing concurrent requests", () => {
+describe("concurrent requests", () => {
   it("concurrent requests each get their own answer; a repeated delivery among them is still a duplicate", async () => {
     const send = (key: string) =>
       ingest("buffered-app", `[{"event":"${key}"}]`, { "content-type": "application/json", authorization: "Bearer local-dev-key", "idempotency-key": key });
@@ -227,7 +227,7 @@ describe("coalescing concurrent requests", () => {
     const k3 = bodies.filter((_, i) => keys[i] === "k3").map((b) => b.result.ids);
     expect(k3[0]).toEqual(k3[1]);
     await admin("/queues/buffered/flush");
-    const events = (await drain("buffered")).map((m) => (decode(m) as { event: string }).event);
+    const events = (await drain("buffered")).map((m) => (decode(m) as { data: { event: string } }).data.event);
     expect(events.sort()).toEqual(keys.slice(0, 20).sort());
   });
 });

@@ -12,7 +12,6 @@ import type { ResolvedQueue } from "../queues/resolve";
 import type { Metrics, QueueMessage } from "../queues/schemas";
 import { upstreamFor } from "../queues/upstream";
 import { splitBatches } from "./batches";
-import { enqueueCoalesced, pickShard } from "./coalesce";
 import type { BufferedMessage, Delivery } from "./shard";
 
 export type Acceptance =
@@ -35,14 +34,25 @@ export async function acceptMessages(
 ): Promise<Acceptance> {
   const items: BufferedMessage[] = messages.map((m) => ("message" in m ? m : { id: newMessageId(), message: m }));
   if (queue.config.mode === "direct") return pushDirect(config, env, queue, items.map((i) => i.message));
-  // Repeats of a delivery must meet the shard that remembers it; the rest spread (or join an open batch).
-  const shard = pickShard(queue.name, queue.config.buffer.shards, delivery);
-  const result = await enqueueCoalesced((parts) => shardStub(env, queue.name, shard).enqueueMany(queue.name, parts), queue.name, shard, { messages: items, delivery });
+  const shards = queue.config.buffer.shards;
+  // Repeats of a delivery must meet the shard that remembers it; the rest spread at random.
+  const shard = delivery ? hash(`${delivery.scope}\u0000${delivery.id}`) % shards : Math.floor(Math.random() * shards);
+  const result = await shardStub(env, queue.name, shard).enqueue(queue.name, items, delivery);
   if (!result.ok) return { ok: false, retryAfterSeconds: result.retryAfterSeconds, detail: "buffer full (backpressure)" };
   const m = result.metrics;
   // Best effort, as Cloudflare's: the backlog this gateway still holds for the queue's shard.
   const metrics = { backlog_count: m.pending_messages, backlog_bytes: m.pending_bytes, oldest_message_timestamp_ms: m.oldest_enqueued_at };
   return result.duplicateOf ? { ok: true, metrics, duplicateOf: result.duplicateOf } : { ok: true, metrics };
+}
+
+/** FNV-1a, 32 bits: a stable, well-spread shard choice for a delivery id. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
 }
 
 async function pushDirect(config: GatewayConfig, env: Env, queue: ResolvedQueue, messages: QueueMessage[]): Promise<Acceptance> {

@@ -40,11 +40,6 @@ export interface Delivery {
   window_seconds: number;
 }
 
-export interface EnqueuePart {
-  messages: BufferedMessage[];
-  delivery?: Delivery | undefined;
-}
-
 export type EnqueueResult =
   | { ok: true; metrics: ShardMetrics; duplicateOf?: string[] }
   | { ok: false; retryAfterSeconds: number };
@@ -115,7 +110,6 @@ const MIGRATIONS: Migration[] = [
 ];
 
 const PURGE_SLICE_ROWS = 1_000;
-const EMPTY_METRICS: ShardMetrics = { pending_messages: 0, pending_bytes: 0, oldest_pending_ms: 0, oldest_enqueued_at: 0 };
 
 type FlushOutcome = { ok: true } | { ok: false; retryAfterSeconds?: number | undefined };
 
@@ -143,65 +137,49 @@ export class BufferShard extends DurableObject<Env> {
 
   /** Stores the messages durably (one transaction) or refuses them all under backpressure. */
   async enqueue(queue: string, messages: BufferedMessage[], delivery?: Delivery): Promise<EnqueueResult> {
-    const [result] = await this.enqueueMany(queue, [{ messages, delivery }]);
-    return result as EnqueueResult;
-  }
-
-  /**
-   * Several requests' messages in one call (coalesced by src/buffer/coalesce.ts) and one
-   * transaction; each part is still accepted, refused or recognized as a duplicate on its own.
-   */
-  async enqueueMany(queue: string, parts: EnqueuePart[]): Promise<EnqueueResult[]> {
     const policy = this.policy(queue);
     const now = Date.now();
-    const results: EnqueueResult[] = [];
-    this.ctx.storage.transactionSync(() => {
-      if (this.queue !== queue) {
-        this.setMeta("queue", queue);
-        this.queue = queue;
-      }
-      for (const part of parts) results.push(this.store(policy, part, now));
-    });
-    await this.schedule(policy, now);
-    const metrics = this.metrics(now);
-    return results.map((r) => (r.ok ? { ...r, metrics } : r));
-  }
-
-  private store(policy: BufferConfig, { messages, delivery }: EnqueuePart, now: number): EnqueueResult {
     const deliveryKey = delivery && `${delivery.scope}\u0000${delivery.id}`;
     if (deliveryKey) {
       const seen = this.sql
         .exec<{ message_ids: string }>("SELECT message_ids FROM deliveries WHERE delivery_id = ? AND expires_at > ?", deliveryKey, now)
         .toArray()[0];
-      if (seen) return { ok: true, metrics: EMPTY_METRICS, duplicateOf: JSON.parse(seen.message_ids) };
+      if (seen) return { ok: true, metrics: this.metrics(now), duplicateOf: JSON.parse(seen.message_ids) };
     }
     const bytes = messages.reduce((n, m) => n + messageBytes(m.message.body), 0);
     if (this.pendingMessages + messages.length > policy.max_pending_messages || this.pendingBytes + bytes > policy.max_pending_bytes) {
       const backoff = this.meta("backoff_until");
       return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((Math.max(backoff, now + policy.max_wait_ms) - now) / 1000)) };
     }
-    if (deliveryKey && delivery) {
-      this.sql.exec(
-        "INSERT OR REPLACE INTO deliveries (delivery_id, message_ids, expires_at) VALUES (?, ?, ?)",
-        deliveryKey,
-        JSON.stringify(messages.map((m) => m.id)),
-        now + delivery.window_seconds * 1000,
-      );
-    }
-    for (const { id, message } of messages) {
-      this.sql.exec(
-        "INSERT INTO pending (id, body, content_type, delay_seconds, bytes, enqueued_at) VALUES (?, ?, ?, ?, ?, ?)",
-        id,
-        message.body,
-        message.content_type,
-        message.delay_seconds ?? null,
-        messageBytes(message.body),
-        now,
-      );
-    }
+    this.ctx.storage.transactionSync(() => {
+      if (this.queue !== queue) {
+        this.setMeta("queue", queue);
+        this.queue = queue;
+      }
+      if (deliveryKey && delivery) {
+        this.sql.exec(
+          "INSERT OR REPLACE INTO deliveries (delivery_id, message_ids, expires_at) VALUES (?, ?, ?)",
+          deliveryKey,
+          JSON.stringify(messages.map((m) => m.id)),
+          now + delivery.window_seconds * 1000,
+        );
+      }
+      for (const { id, message } of messages) {
+        this.sql.exec(
+          "INSERT INTO pending (id, body, content_type, delay_seconds, bytes, enqueued_at) VALUES (?, ?, ?, ?, ?, ?)",
+          id,
+          message.body,
+          message.content_type,
+          message.delay_seconds ?? null,
+          messageBytes(message.body),
+          now,
+        );
+      }
+    });
     this.pendingMessages += messages.length;
     this.pendingBytes += bytes;
-    return { ok: true, metrics: EMPTY_METRICS };
+    await this.schedule(policy, now);
+    return { ok: true, metrics: this.metrics(now) };
   }
 
   override async alarm(): Promise<void> {
