@@ -41,6 +41,8 @@ const testQueues = {
   "buffered-one": { buffer: { shards: 1, max_wait_ms: 200 } },
   "buffered-remote": { upstream: "cloudflare", cloudflare_id: T.BUFFERED_REMOTE_QUEUE_ID, buffer: { shards: 1, max_wait_ms: 200 } },
   "small-buffer": { buffer: { shards: 1, max_wait_ms: 60_000, max_pending_messages: 5 } },
+  // The resilience suite's queue: REST upstream with faults, 4 shards, modest backpressure cap.
+  resilient: { upstream: "cloudflare", cloudflare_id: T.RESILIENT_QUEUE_ID, buffer: { shards: 4, max_wait_ms: 200, max_pending_messages: 3_000 } },
 };
 
 /** Sources only the tests have, beside the example ones from src/config/sources.ts. */
@@ -55,6 +57,7 @@ const testSources = {
   limited: { queue: "events", auth: { kind: "key" }, accept: ["json"], rate_limit: { binding: "TEST_RATE_LIMIT", by: "key" } },
   "buffered-app": { queue: "buffered", auth: { kind: "key" }, accept: ["json"], batch: true },
   "small-buffer": { queue: "small-buffer", auth: { kind: "none" }, accept: ["json"] },
+  resilient: { queue: "resilient", auth: { kind: "key" }, accept: ["json"], batch: true },
   tiny: { queue: "webhooks", auth: { kind: "none" }, accept: ["json", "text"], max_body_bytes: 2000, cors: { origins: ["https://site.example"] } },
 };
 
@@ -114,6 +117,7 @@ export default defineConfig({
                 "remote-store": { mode: "direct", cloudflare_id: T.REMOTE_QUEUE_ID },
                 "bound-store": { mode: "direct", cloudflare_id: T.BOUND_QUEUE_ID },
                 "buffered-remote-store": { mode: "direct", cloudflare_id: T.BUFFERED_REMOTE_QUEUE_ID },
+                "resilient-store": { mode: "direct", cloudflare_id: T.RESILIENT_QUEUE_ID },
               },
               GATEWAY_KEYS: JSON.stringify([{ name: "gateway", sha256: sha256(T.QUEUES_API_TOKEN), queues: "*", scopes: ["push", "pull", "ack"] }]),
             },
@@ -123,8 +127,9 @@ export default defineConfig({
     }),
   ],
   test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 20_000,
+    // `npm run test:resilience` runs the long fault and load suite (test/resilience/) instead.
+    include: process.env.TRIBUTARY_SUITE === "resilience" ? ["test/resilience/**/*.resilience.ts"] : ["test/**/*.test.ts"],
+    testTimeout: process.env.TRIBUTARY_SUITE === "resilience" ? 600_000 : 20_000,
     // The Worker logs one JSON line per request; show them only for failing tests.
     silent: "passed-only",
   },

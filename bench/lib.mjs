@@ -1,6 +1,7 @@
 // Harness pieces for bench/run.mjs: starting Workers under `wrangler dev` (one flag set for all),
 // sampling the runtime's memory, and driving load with autocannon.
-import { spawn, execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
 import autocannon from "autocannon";
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -35,27 +36,41 @@ function stop(child) {
   } catch {}
 }
 
-/** Resident memory (KiB) of the workerd processes of a worker's process group. */
-export function runtimeRssKiB(pgid) {
-  try {
-    const out = execFileSync("ps", ["-o", "rss=,comm=", "-g", String(pgid)], { encoding: "utf8" });
-    return out
-      .split("\n")
-      .filter((line) => line.includes("workerd"))
-      .reduce((sum, line) => sum + Number(line.trim().split(/\s+/)[0] ?? 0), 0);
-  } catch {
-    return 0;
+/**
+ * Resident memory (KiB) of the workerd processes in a worker's process group, read from /proc
+ * asynchronously so sampling never blocks the load generator running in this process.
+ */
+export async function runtimeRssKiB(pgid) {
+  let total = 0;
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (comm !== "workerd" || Number(fields[2]) !== pgid) continue;
+      const status = await readFile(`/proc/${entry}/status`, "utf8");
+      total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    } catch {}
   }
+  return total;
 }
 
 /** Samples RSS every intervalMs while `work` runs; returns its result and the samples. */
-export async function withRss(pgid, work, intervalMs = 250) {
+export async function withRss(pgid, work, intervalMs = 500) {
   const samples = [];
-  const timer = setInterval(() => samples.push({ t: Date.now(), kib: runtimeRssKiB(pgid) }), intervalMs);
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      samples.push({ t: Date.now(), kib: await runtimeRssKiB(pgid) });
+      await sleep(intervalMs);
+    }
+  })();
   try {
     return { result: await work(), samples };
   } finally {
-    clearInterval(timer);
+    running = false;
+    await sampler;
   }
 }
 

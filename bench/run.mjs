@@ -13,7 +13,8 @@ const MEMORY_SECONDS = Number(process.env.BENCH_MEMORY_SECONDS ?? (SMOKE ? 0 : 6
 const KEY = "local-dev-key";
 const AUTH = { authorization: `Bearer ${KEY}` };
 
-const payload = JSON.stringify({ action: "opened", issue: { id: 12345678901234567890, title: "Benchmark issue", body: "x".repeat(200) }, repository: { full_name: "acme/widgets" } });
+// Written as text: the id is beyond 2^53, as in real GitHub and Shopify payloads.
+const payload = `{"action":"opened","issue":{"id":12345678901234567890,"title":"Benchmark issue","body":"${"x".repeat(200)}"},"repository":{"full_name":"acme/widgets"}}`;
 const signature = `sha256=${createHmac("sha256", "local-dev-secret").update(payload).digest("hex")}`;
 const events = JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ event: "screen_view", user_id: i, properties: { screen: "home", n: i } })));
 let delivery = 0;
@@ -29,7 +30,11 @@ function githubRequest(path) {
 }
 
 async function admin(gateway, path, method = "GET") {
-  const res = await fetch(`${gateway.base}/admin${path}`, { method, headers: { ...AUTH, "content-type": "application/json" }, body: method === "POST" ? "{}" : undefined });
+  const res = await fetch(`${gateway.base}/admin${path}`, {
+    method,
+    headers: { ...AUTH, "content-type": "application/json" },
+    body: method === "POST" ? "{}" : undefined,
+  });
   return (await res.json()).result;
 }
 
@@ -99,7 +104,16 @@ async function consumeRun(gateway, seconds) {
   );
   latencies.sort((a, b) => a - b);
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { rps: requests / seconds, mps: messages / seconds, p50: at(0.5), p99: at(0.99), non2xx: 0, errors: 0, pushes_per_1000: null, messages_per_push: null };
+  return {
+    rps: requests / seconds,
+    mps: messages / seconds,
+    p50: at(0.5),
+    p99: at(0.99),
+    non2xx: 0,
+    errors: 0,
+    pushes_per_1000: null,
+    messages_per_push: null,
+  };
 }
 
 async function prefill(gateway, count) {
@@ -142,11 +156,33 @@ async function main() {
   const rows = [];
   try {
     const plan = [
-      { name: "ceiling (minimal Hono route)", worker: ceiling, opts: () => ({ requests: [{ method: "POST", path: "/", headers: { "content-type": "application/json" }, body: payload }] }) },
-      { name: "docs-style per-request send", worker: perRequest, opts: () => ({ requests: [{ method: "POST", path: "/", headers: { authorization: "Bearer bench-token", "content-type": "application/json" }, body: payload }] }) },
-      { name: "ingest github, buffered", worker: gateway, opts: () => ({ requests: [githubRequest("/ingest/github")], pushes: bufferPushes(gateway, "webhooks") }) },
+      {
+        name: "ceiling (minimal Hono route)",
+        worker: ceiling,
+        opts: () => ({ requests: [{ method: "POST", path: "/", headers: { "content-type": "application/json" }, body: payload }] }),
+      },
+      {
+        name: "docs-style per-request send",
+        worker: perRequest,
+        opts: () => ({
+          requests: [{ method: "POST", path: "/", headers: { authorization: "Bearer bench-token", "content-type": "application/json" }, body: payload }],
+        }),
+      },
+      {
+        name: "ingest github, buffered",
+        worker: gateway,
+        opts: () => ({ requests: [githubRequest("/ingest/github")], pushes: bufferPushes(gateway, "webhooks") }),
+      },
       { name: "ingest github, direct", worker: gateway, opts: () => ({ requests: [githubRequest("/ingest/github-direct")] }) },
-      { name: "app batch, 50 events/request", worker: gateway, opts: () => ({ requests: [{ method: "POST", path: "/ingest/app", headers: { ...AUTH, "content-type": "application/json" }, body: events }], messagesPerRequest: 50, pushes: bufferPushes(gateway, "events") }) },
+      {
+        name: "app batch, 50 events/request",
+        worker: gateway,
+        opts: () => ({
+          requests: [{ method: "POST", path: "/ingest/app", headers: { ...AUTH, "content-type": "application/json" }, body: events }],
+          messagesPerRequest: 50,
+          pushes: bufferPushes(gateway, "events"),
+        }),
+      },
       { name: "consume: pull 100 + ack 100", worker: gateway, consume: true },
     ];
     for (const row of plan) {
@@ -176,7 +212,11 @@ async function main() {
 
     let memory = null;
     if (MEMORY_SECONDS > 0) {
-      const { samples } = await withRss(gateway.pid, () => load({ url: gateway.base, duration: MEMORY_SECONDS, requests: [githubRequest("/ingest/github")] }), 1000);
+      const { samples } = await withRss(
+        gateway.pid,
+        () => load({ url: gateway.base, duration: MEMORY_SECONDS, requests: [githubRequest("/ingest/github")] }),
+        1000,
+      );
       const window = (from, to) => samples.slice(from, to).map((s) => s.kib / 1024);
       const first = window(5, 15);
       const last = window(-10);
@@ -199,11 +239,26 @@ async function main() {
     };
 
     const header = ["row", "req/s", "msg/s", "p50 ms", "p99 ms", "push/1k msg", "msg/push", "peak RSS MiB", "× ceiling"];
-    const lines = report.rows.map((r) => [r.name, fmt(r.rps), fmt(r.mps), fmt(r.p50, 1), fmt(r.p99, 1), fmt(r.pushes_per_1000, 1), fmt(r.messages_per_push, 1), fmt(r.peak_rss_mib), fmt(r.ratio_to_ceiling, 2)]);
+    const lines = report.rows.map((r) => [
+      r.name,
+      fmt(r.rps),
+      fmt(r.mps),
+      fmt(r.p50, 1),
+      fmt(r.p99, 1),
+      fmt(r.pushes_per_1000, 1),
+      fmt(r.messages_per_push, 1),
+      fmt(r.peak_rss_mib),
+      fmt(r.ratio_to_ceiling, 2),
+    ]);
     const table = [header, header.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
     console.log(table);
-    console.log(`\nhalf of buffered saturation (${half} req/s): ceiling p99 ${fmt(halfLoad.ceiling.p99, 1)} ms, buffered ingest p99 ${fmt(halfLoad.buffered.p99, 1)} ms`);
-    if (memory) console.log(`memory over a ${memory.seconds} s buffered run: ${fmt(memory.first_10s_mib)} MiB early, ${fmt(memory.last_10s_mib)} MiB at the end, peak ${fmt(memory.peak_mib)} MiB`);
+    console.log(
+      `\nhalf of buffered saturation (${half} req/s): ceiling p99 ${fmt(halfLoad.ceiling.p99, 1)} ms, buffered ingest p99 ${fmt(halfLoad.buffered.p99, 1)} ms`,
+    );
+    if (memory)
+      console.log(
+        `memory over a ${memory.seconds} s buffered run: ${fmt(memory.first_10s_mib)} MiB early, ${fmt(memory.last_10s_mib)} MiB at the end, peak ${fmt(memory.peak_mib)} MiB`,
+      );
     console.log(JSON.stringify(report.targets));
     const file = `bench/results/${SMOKE ? "smoke" : "bench"}-${report.date.replace(/[:.]/g, "-")}.json`;
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);

@@ -1,32 +1,59 @@
 /**
  * The Hono application: middleware order and route mounting, nothing else.
  */
-import { Hono } from "hono";
+import { Scalar } from "@scalar/hono-api-reference";
+import { Hono, type MiddlewareHandler } from "hono";
 import { adminRoutes } from "./admin/routes";
 import { loadConfig } from "./config/load";
 import type { AppEnv } from "./env";
-import { ErrorCode, GatewayError } from "./http/errors";
+import { ErrorCode, GatewayError, ok } from "./http/errors";
 import { notFound, onError } from "./http/on-error";
 import { requestLog } from "./http/request-log";
 import { htmlPage } from "./ingest/forms";
 import { ingestRoutes } from "./ingest/route";
+import { documented } from "./openapi/describe";
+import { openApiDocument } from "./openapi/document";
 import { QUEUE_ROUTE, queueRoutes } from "./queues/routes";
+
+/** The reference is on in development and switchable in production (DOCS_ENABLED). */
+const docsEnabled: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.env.DOCS_ENABLED === "false") notFound();
+  await next();
+};
 
 function methodNotAllowed(): never {
   throw new GatewayError(405, ErrorCode.METHOD_NOT_ALLOWED, "Method not allowed: use POST", { headers: { Allow: "POST" } });
 }
 
-export const app = new Hono<AppEnv>()
+export const app: Hono<AppEnv> = new Hono<AppEnv>()
   .use(requestLog())
   .use(async function config(c, next) {
     c.set("config", loadConfig(c.env));
     await next();
   })
+  // Liveness for load balancers and uptime checks: no auth, nothing secret.
+  .get("/healthz", documented({ tags: ["Operations"], summary: "Liveness", responses: { 200: { description: "The gateway is up" } } }), (c) =>
+    c.json(ok({ status: "ok", environment: c.var.config.environment })),
+  )
   .route(QUEUE_ROUTE, queueRoutes)
   .route("/ingest", ingestRoutes)
   .route("/admin", adminRoutes)
   // The example contact form's thank-you page (its success_url is "/thanks").
-  .get("/thanks", (c) => c.html(htmlPage("Thank you", "Your message was received.")))
+  .get("/thanks", documented({ tags: ["Ingest"], summary: "The example form's thank-you page", responses: { 200: { description: "HTML" } } }), (c) =>
+    c.html(htmlPage("Thank you", "Your message was received.")),
+  )
+  .get(
+    "/openapi.json",
+    documented({ tags: ["Operations"], summary: "This OpenAPI 3.1 document", responses: { 200: { description: "OpenAPI JSON" } } }),
+    docsEnabled,
+    async (c): Promise<Response> => c.json(await openApiDocument(app as Hono<AppEnv>, c, c.var.config)),
+  )
+  .get(
+    "/docs",
+    documented({ tags: ["Operations"], summary: "Interactive API reference", responses: { 200: { description: "HTML" } } }),
+    docsEnabled,
+    Scalar({ url: "/openapi.json", pageTitle: "Tributary API" }),
+  )
   .all(QUEUE_ROUTE, methodNotAllowed)
   .all(`${QUEUE_ROUTE}/:action{batch|pull|ack}`, methodNotAllowed);
 

@@ -34,7 +34,7 @@ describe("exact JSON for value-only APIs", () => {
     const texts = [
       '{"id":12345678901234567890,"neg":-98765432109876543210,"small":42,"f":1.5}',
       '{"z":1,"a":{"y":[9007199254740993,"é✓😀"],"b":null}}',
-      "[18446744073709551615,true,false,\"\\u0000\"]",
+      '[18446744073709551615,true,false,"\\u0000"]',
     ];
     for (const text of texts) {
       expect(JSON.stringify(JSON.parse(text))).not.toBe(text); // what a plain parse would lose

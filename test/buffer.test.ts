@@ -3,11 +3,11 @@
  * upstream failures with backoff, poison isolation into dead letters, restarts, backpressure,
  * direct mode, and the operator routes.
  */
-import { SELF, abortAllDurableObjects, env, reset, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, env, reset, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { splitBatches } from "../src/buffer/batches";
 import { shardStub } from "../src/buffer/accept";
-import { GATEWAY, call, decode, drain, envelope, pull, pushBatch, queuePath, sleep } from "./support/api";
+import { splitBatches } from "../src/buffer/batches";
+import { call, decode, drain, envelope, GATEWAY, pull, pushBatch, queuePath, sleep } from "./support/api";
 import { injectFaults } from "./support/peer";
 import { ingest } from "./support/signing";
 
@@ -109,7 +109,11 @@ describe("upstream failures", () => {
     expect(await bufferOf("buffered-remote")).toMatchObject({ pending_messages: 10, failed_flushes: 3, flushes: 0 });
     await runAlarm("buffered-remote"); // recovered
     expect(await bufferOf("buffered-remote")).toMatchObject({ pending_messages: 0, flushes: 1, flushed_messages: 10 });
-    expect((await drain("buffered-remote")).map(decode).sort()).toEqual(many(10, "r").map((m) => m.body).sort());
+    expect((await drain("buffered-remote")).map(decode).sort()).toEqual(
+      many(10, "r")
+        .map((m) => m.body)
+        .sort(),
+    );
   });
 
   it("a poison message is isolated into dead letters while the rest flow; it can be replayed or deleted", async () => {
@@ -119,7 +123,12 @@ describe("upstream failures", () => {
     await pushBatch("buffered-remote", { messages });
     await admin("/queues/buffered-remote/flush");
     expect(await bufferOf("buffered-remote")).toMatchObject({ pending_messages: 0, flushed_messages: 9, dead_letters: 1 });
-    expect((await drain("buffered-remote")).map(decode).sort()).toEqual(messages.filter((_, i) => i !== 4).map((m) => m.body).sort());
+    expect((await drain("buffered-remote")).map(decode).sort()).toEqual(
+      messages
+        .filter((_, i) => i !== 4)
+        .map((m) => m.body)
+        .sort(),
+    );
 
     const dead = await admin<{ id: string; error: string; body: string }[]>("/queues/buffered-remote/dead-letters");
     expect(dead).toHaveLength(1);
@@ -204,7 +213,11 @@ describe("end to end", () => {
 describe("deduplication in buffered queues", () => {
   it("a repeated delivery meets the same shard and is stored once, in the same transaction", async () => {
     const send = () =>
-      ingest("buffered-app", '[{"event":"a"},{"event":"b"}]', { "content-type": "application/json", authorization: "Bearer local-dev-key", "idempotency-key": "same-batch" });
+      ingest("buffered-app", '[{"event":"a"},{"event":"b"}]', {
+        "content-type": "application/json",
+        authorization: "Bearer local-dev-key",
+        "idempotency-key": "same-batch",
+      });
     const first = await send();
     const again = await send();
     expect([first.status, again.status]).toEqual([202, 200]);

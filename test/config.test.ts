@@ -39,7 +39,7 @@ describe("configuration", () => {
     [{ QUEUE_UPSTREAM: "carrier-pigeon" }, "queues.webhooks.upstream"],
     [{ GATEWAY_KEYS: "{not json" }, "GATEWAY_KEYS: not valid JSON"],
     [{ GATEWAY_KEYS: '[{"name":"k","sha256":"abc","queues":"*","scopes":["push"]}]' }, "keys.0.sha256: sha256 must be 64 lowercase hex digits"],
-    [{ GATEWAY_KEYS: '[{"name":"k","sha256":"' + "a".repeat(64) + '","queues":["nope"],"scopes":["push"]}]' }, 'keys.0.queues: no queue named "nope"'],
+    [{ GATEWAY_KEYS: `[{"name":"k","sha256":"${"a".repeat(64)}","queues":["nope"],"scopes":["push"]}]` }, 'keys.0.queues: no queue named "nope"'],
   ])("names the field: %j", (vars, expected) => {
     expect(configError(vars)).toContain(expected);
   });

@@ -2,9 +2,9 @@
  * Malformed and hostile requests: every non-2xx answer is the Cloudflare envelope with a stable
  * code, a readable message, a request id, and never a stack trace or a 500.
  */
-import { SELF, reset } from "cloudflare:test";
+import { reset, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { GATEWAY, call, envelope, pull, queuePath } from "./support/api";
+import { call, envelope, GATEWAY, pull, queuePath } from "./support/api";
 
 afterEach(() => reset());
 

@@ -56,7 +56,10 @@ describe("app events (key auth, JSON and NDJSON batches, schema)", () => {
   it("validation failures answer 422 with every {path, message}, and a batch is all or nothing", async () => {
     const res = await appRequest('[{"event":"ok"},{"properties":{}},{"event":"x","timestamp":"yesterday"}]');
     const body = await expectRefused(res, 422, 10422);
-    expect(body.errors.map((e) => (e as { path?: unknown }).path)).toEqual([[1, "event"], [2, "timestamp"]]);
+    expect(body.errors.map((e) => (e as { path?: unknown }).path)).toEqual([
+      [1, "event"],
+      [2, "timestamp"],
+    ]);
     expect(body.errors.every((e) => typeof e.message === "string" && e.message.length > 0)).toBe(true);
     expect((await pull("events", {})).message_backlog_count).toBe(0);
   });
@@ -65,7 +68,10 @@ describe("app events (key auth, JSON and NDJSON batches, schema)", () => {
     const first = await appRequest('[{"event":"a"},{"event":"b"}]', { "idempotency-key": "k-7" });
     const again = await appRequest('[{"event":"a"},{"event":"b"}]', { "idempotency-key": "k-7" });
     expect([first.status, again.status]).toEqual([202, 200]);
-    expect((await envelope<{ ids: string[]; duplicate: boolean }>(again)).result).toEqual({ ids: (await envelope<{ ids: string[] }>(first)).result.ids, duplicate: true });
+    expect((await envelope<{ ids: string[]; duplicate: boolean }>(again)).result).toEqual({
+      ids: (await envelope<{ ids: string[] }>(first)).result.ids,
+      duplicate: true,
+    });
     expect((await drain("events")).length).toBe(2);
   });
 
@@ -89,7 +95,7 @@ describe("app events (key auth, JSON and NDJSON batches, schema)", () => {
 describe("compression", () => {
   it("gzip and deflate bodies are inflated before verification and parsing", async () => {
     for (const format of ["gzip", "deflate"] as const) {
-      const res = await appRequest(await compress('{"event":"zipped"}', format) as unknown as string, { "content-encoding": format });
+      const res = await appRequest((await compress('{"event":"zipped"}', format)) as unknown as string, { "content-encoding": format });
       expect(res.status).toBe(202);
     }
     expect((await drain("events")).map((m) => (decode(m) as { event: string }).event)).toEqual(["zipped", "zipped"]);

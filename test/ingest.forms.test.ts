@@ -2,9 +2,9 @@
  * HTML forms and browser clients: 303 redirects for browsers, the honeypot, Turnstile, multipart
  * with and without files, and CORS with preflight.
  */
-import { SELF, reset } from "cloudflare:test";
+import { reset, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { GATEWAY, decode, drain, envelope, pull } from "./support/api";
+import { decode, drain, envelope, GATEWAY, pull } from "./support/api";
 import { ingest } from "./support/signing";
 
 afterEach(() => reset());
@@ -46,7 +46,10 @@ describe("the example contact form", () => {
     expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
     expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("content-type");
 
-    const res = await ingest("contact", JSON.stringify({ name: "Ada", message: "via fetch" }), { "content-type": "application/json", origin: "https://www.example.org" });
+    const res = await ingest("contact", JSON.stringify({ name: "Ada", message: "via fetch" }), {
+      "content-type": "application/json",
+      origin: "https://www.example.org",
+    });
     expect(res.status).toBe(202);
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
     expect((await drain("forms")).map(decode)).toMatchObject([{ data: { name: "Ada", message: "via fetch" } }]);
@@ -69,8 +72,7 @@ describe("the example contact form", () => {
 
 describe("CORS restricted to listed origins", () => {
   it("only the configured origin is allowed", async () => {
-    const ask = (origin: string) =>
-      SELF.fetch(`${GATEWAY}/ingest/tiny`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST" } });
+    const ask = (origin: string) => SELF.fetch(`${GATEWAY}/ingest/tiny`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST" } });
     expect((await ask("https://site.example")).headers.get("access-control-allow-origin")).toBe("https://site.example");
     expect((await ask("https://evil.example")).headers.get("access-control-allow-origin")).toBeNull();
   });

@@ -4,9 +4,9 @@
  * requests get the same generic 401 and enqueue nothing.
  */
 import { reset } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
-import { GATEWAY, decode, drain, envelope } from "./support/api";
+import { afterEach, describe, expect, it } from "vitest";
+import { decode, drain, envelope, GATEWAY } from "./support/api";
 import { ROTATING_SECRETS } from "./support/constants";
 import {
   ingest,
@@ -73,7 +73,9 @@ describe("GitHub (signed with @octokit/webhooks-methods)", () => {
     expect(good.status).toBe(202);
     await refusedGenerically(await ingest("github", '{"a":1}', { "content-type": "application/json", "x-github-event": "issues" }));
     const sig = (await import("@octokit/webhooks-methods")).sign;
-    await refusedGenerically(await ingest("github", '{"a":2}', { "content-type": "application/json", "x-hub-signature-256": await sig("local-dev-secret", '{"a":1}') }));
+    await refusedGenerically(
+      await ingest("github", '{"a":2}', { "content-type": "application/json", "x-hub-signature-256": await sig("local-dev-secret", '{"a":1}') }),
+    );
     expect((await delivered()).length).toBe(1);
   });
 
@@ -116,7 +118,9 @@ describe("Stripe (signed with stripe.webhooks.generateTestHeaderStringAsync)", (
 
 describe("Slack", () => {
   it("answers the url_verification challenge itself, enqueueing nothing", async () => {
-    const res = await signedSlackRequest({ body: '{"token":"t","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}' });
+    const res = await signedSlackRequest({
+      body: '{"token":"t","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}',
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" });
     expect(await delivered()).toEqual([]);
@@ -127,7 +131,11 @@ describe("Slack", () => {
     await accepted(await signedSlackRequest({ body: "command=%2Fdeploy&text=prod&trigger_id=T1", contentType: "application/x-www-form-urlencoded" }));
     const [event, command] = await delivered();
     expect(event).toMatchObject({ event: "app_mention", delivery_id: "Ev1" });
-    expect(command).toMatchObject({ event: "/deploy", content_type: "application/x-www-form-urlencoded", data: { command: "/deploy", text: "prod", trigger_id: "T1" } });
+    expect(command).toMatchObject({
+      event: "/deploy",
+      content_type: "application/x-www-form-urlencoded",
+      data: { command: "/deploy", text: "prod", trigger_id: "T1" },
+    });
   });
 
   it("refuses stale, future and forged requests", async () => {
@@ -136,7 +144,11 @@ describe("Slack", () => {
     await refusedGenerically(await signedSlackRequest({ secret: "nope" }));
     const at = now();
     await refusedGenerically(
-      await ingest("slack", '{"type":"x"}', { "content-type": "application/json", "x-slack-request-timestamp": String(at + 1), "x-slack-signature": slackSignature("local-dev-secret", at, '{"type":"x"}') }),
+      await ingest("slack", '{"type":"x"}', {
+        "content-type": "application/json",
+        "x-slack-request-timestamp": String(at + 1),
+        "x-slack-signature": slackSignature("local-dev-secret", at, '{"type":"x"}'),
+      }),
     );
     expect(await delivered()).toEqual([]);
   });

@@ -17,11 +17,7 @@ describe("push and pull", () => {
     const { messages, message_backlog_count } = await pull("webhooks", { batch_size: 10 });
     expect(message_backlog_count).toBe(3);
     expect(messages.map(decode)).toEqual(["hello", { order: 1, tags: ["a", "é"] }, [1, 2, 3]]);
-    expect(messages.map((m) => m.metadata)).toEqual([
-      { "CF-Content-Type": "text" },
-      { "CF-Content-Type": "json" },
-      { "CF-Content-Type": "json" },
-    ]);
+    expect(messages.map((m) => m.metadata)).toEqual([{ "CF-Content-Type": "text" }, { "CF-Content-Type": "json" }, { "CF-Content-Type": "json" }]);
     // json bodies travel base64-encoded, as on Cloudflare.
     expect(messages[1]?.body).toBe(btoa(unescape(encodeURIComponent('{"order":1,"tags":["a","é"]}'))));
     for (const m of messages) {
@@ -144,7 +140,10 @@ describe("delays", () => {
   it("honours per-message and per-batch delays; a message's own delay wins", async () => {
     await pushBatch("events", {
       delay_seconds: 1,
-      messages: [{ body: "batch-delayed", content_type: "text" }, { body: "now", content_type: "text", delay_seconds: 0 }],
+      messages: [
+        { body: "batch-delayed", content_type: "text" },
+        { body: "now", content_type: "text", delay_seconds: 0 },
+      ],
     });
     await push("events", { body: "single-delayed", content_type: "text", delay_seconds: 1 });
     expect((await pull("events", { batch_size: 10 })).messages.map(decode)).toEqual(["now"]);

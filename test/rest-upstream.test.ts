@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { ack, call, decode, drain, envelope, pull, push, pushBatch, queuePath } from "./support/api";
 import { ACCOUNT_ID, QUEUES_API_TOKEN, REMOTE_QUEUE_ID } from "./support/constants";
-import { type Fault, apiCalls, injectFaults } from "./support/peer";
+import { apiCalls, type Fault, injectFaults } from "./support/peer";
 
 beforeEach(async () => {
   await injectFaults();
@@ -17,7 +17,12 @@ beforeEach(async () => {
 describe("happy path", () => {
   it("push, batch, pull and ack reach the Cloudflare API paths with the gateway's token", async () => {
     await push("remote", { body: { n: 1 } });
-    await pushBatch("remote", { messages: [{ body: "two", content_type: "text" }, { body: { n: 3 }, delay_seconds: 0 }] });
+    await pushBatch("remote", {
+      messages: [
+        { body: "two", content_type: "text" },
+        { body: { n: 3 }, delay_seconds: 0 },
+      ],
+    });
     const pulled = await pull("remote", { batch_size: 10 });
     expect(pulled.messages.map(decode)).toEqual([{ n: 1 }, "two", { n: 3 }]);
     const acked = await ack("remote", { acks: pulled.messages.map((m) => ({ lease_id: m.lease_id })) });

@@ -2,10 +2,10 @@
  * The official `cloudflare` SDK, unchanged, against the gateway: baseURL "<gateway>/client/v4",
  * a gateway key as apiToken, and the Worker's fetch handler as its transport.
  */
-import { SELF, reset } from "cloudflare:test";
+import { reset, SELF } from "cloudflare:test";
 import Cloudflare from "cloudflare";
 import { afterEach, describe, expect, it } from "vitest";
-import { GATEWAY, decode, sleep } from "./support/api";
+import { decode, GATEWAY, sleep } from "./support/api";
 import { ACCOUNT_ID } from "./support/constants";
 
 afterEach(() => reset());
@@ -28,7 +28,10 @@ describe("cloudflare SDK against the gateway", () => {
     expect(pushed.metadata?.metrics?.backlog_count).toBe(1);
     await cf.queues.messages.bulkPush("webhooks", {
       ...account,
-      messages: [{ body: { kind: "json", n: 1 }, content_type: "json" }, { body: "second", content_type: "text" }],
+      messages: [
+        { body: { kind: "json", n: 1 }, content_type: "json" },
+        { body: "second", content_type: "text" },
+      ],
     });
 
     const pulled = await cf.queues.messages.pull("webhooks", { ...account, batch_size: 10, visibility_timeout_ms: 60_000 });

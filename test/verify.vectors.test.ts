@@ -24,7 +24,10 @@ describe("GitHub documentation vector", () => {
     expect(await verifyGitHub([secret], input("Hello, World?", { "x-hub-signature-256": signature }, 0))).toEqual({ ok: false, reason: "signature_mismatch" });
     expect(await verifyGitHub(["other"], input("Hello, World!", { "x-hub-signature-256": signature }, 0))).toEqual({ ok: false, reason: "signature_mismatch" });
     expect(await verifyGitHub(["other", secret], input("Hello, World!", { "x-hub-signature-256": signature }, 0))).toEqual({ ok: true });
-    expect(await verifyGitHub([secret], input("Hello, World!", { "x-hub-signature-256": "sha256=zz" }, 0))).toEqual({ ok: false, reason: "malformed_signature" });
+    expect(await verifyGitHub([secret], input("Hello, World!", { "x-hub-signature-256": "sha256=zz" }, 0))).toEqual({
+      ok: false,
+      reason: "malformed_signature",
+    });
     expect(await verifyGitHub([secret], input("Hello, World!", {}, 0))).toEqual({ ok: false, reason: "missing_signature" });
   });
 });
@@ -52,7 +55,10 @@ describe("Twilio documentation vector", () => {
     expect(await verifyTwilio(["12345"], input(body, headers, 0, url))).toEqual({ ok: true });
     expect(await verifyTwilio(["12345"], input(body, headers, 0, "https://mycompany.com:443/myapp.php?foo=1&bar=2"))).toEqual({ ok: true });
     expect(await verifyTwilio(["12345"], input(body.replace("1234", "9999"), headers, 0, url))).toEqual({ ok: false, reason: "signature_mismatch" });
-    expect(await verifyTwilio(["12345"], input(body, headers, 0, "https://mycompany.com/other.php?foo=1&bar=2"))).toEqual({ ok: false, reason: "signature_mismatch" });
+    expect(await verifyTwilio(["12345"], input(body, headers, 0, "https://mycompany.com/other.php?foo=1&bar=2"))).toEqual({
+      ok: false,
+      reason: "signature_mismatch",
+    });
   });
 });
 
@@ -74,7 +80,10 @@ describe("Standard Webhooks library vector", () => {
   it("refuses stale, future, dotted ids and tampered bodies", async () => {
     expect(await verifyStandard([secret], input(body, headers, 1614265330 + 301))).toEqual({ ok: false, reason: "timestamp_too_old" });
     expect(await verifyStandard([secret], input(body, headers, 1614265330 - 301))).toEqual({ ok: false, reason: "timestamp_in_future" });
-    expect(await verifyStandard([secret], input(body, { ...headers, "webhook-id": "msg.1" }, 1614265330))).toEqual({ ok: false, reason: "malformed_signature" });
+    expect(await verifyStandard([secret], input(body, { ...headers, "webhook-id": "msg.1" }, 1614265330))).toEqual({
+      ok: false,
+      reason: "malformed_signature",
+    });
     expect(await verifyStandard([secret], input('{"test": 2432232315}', headers, 1614265330))).toEqual({ ok: false, reason: "signature_mismatch" });
   });
 });

@@ -10,9 +10,45 @@ import type { DeadLetter, ShardStats } from "../buffer/shard";
 import type { AppEnv } from "../env";
 import { ok } from "../http/errors";
 import { requireJsonBody, validJson } from "../http/validate";
+import { bearer, documented, envelopeOf, jsonBody, responses } from "../openapi/describe";
 import { type ResolvedQueue, resolveQueue } from "../queues/resolve";
 
 const SelectDeadLetters = z.object({ ids: z.array(z.string().min(1)).max(1000).optional() });
+
+const BufferState = z.object({
+  name: z.string(),
+  upstream: z.string(),
+  mode: z.string(),
+  buffer: z.object({
+    shards: z.number(),
+    pending_messages: z.number(),
+    pending_bytes: z.number(),
+    oldest_pending_ms: z.number(),
+    flushes: z.number(),
+    flushed_messages: z.number(),
+    failed_flushes: z.number(),
+    dead_letters: z.number(),
+  }),
+});
+const DeadLetterEntry = z.object({
+  shard: z.number(),
+  id: z.string(),
+  content_type: z.string(),
+  bytes: z.number(),
+  enqueued_at: z.number(),
+  failed_at: z.number(),
+  error: z.string(),
+  body: z.string(),
+});
+const ADMIN_ERRORS = [401, 403, 404];
+const describe = (summary: string, result: z.ZodType, body?: z.ZodType) =>
+  documented({
+    tags: ["Admin"],
+    summary,
+    security: bearer,
+    ...(body && { requestBody: jsonBody(body) }),
+    responses: responses({ 200: { description: "OK", schema: envelopeOf(result) } }, body ? [...ADMIN_ERRORS, 400, 415] : ADMIN_ERRORS),
+  });
 const MAX_LISTED_DEAD_LETTERS = 1000;
 
 function shards(c: Context<AppEnv>, queue: ResolvedQueue) {
@@ -48,35 +84,45 @@ async function adminQueue(c: Context<AppEnv>): Promise<ResolvedQueue> {
 const json = requireJsonBody(64_000);
 
 export const adminRoutes = new Hono<AppEnv>()
-  .get("/queues", async (c) => {
+  .get("/queues", describe("Every queue with its buffer state", z.array(BufferState)), async (c) => {
     await authorize(c, "admin");
     const queues = Object.entries(c.var.config.queues).map(([name, config]) => ({ name, config }));
-    const result = await Promise.all(
-      queues.map(async (queue) => summarize(queue, await Promise.all(shards(c, queue).map(({ stub }) => stub.stats())))),
-    );
+    const result = await Promise.all(queues.map(async (queue) => summarize(queue, await Promise.all(shards(c, queue).map(({ stub }) => stub.stats())))));
     return c.json(ok(result));
   })
-  .post("/queues/:queue/flush", async (c) => {
+  .post("/queues/:queue/flush", describe("Flush every shard of a queue now", BufferState), async (c) => {
     const queue = await adminQueue(c);
     const stats = await Promise.all(shards(c, queue).map(({ stub }) => stub.flush()));
     return c.json(ok(summarize(queue, stats)));
   })
-  .get("/queues/:queue/dead-letters", async (c) => {
+  .get("/queues/:queue/dead-letters", describe("List dead letters", z.array(DeadLetterEntry)), async (c) => {
     const queue = await adminQueue(c);
     const lists = await Promise.all(
       shards(c, queue).map(async ({ shard, stub }) => (await stub.listDeadLetters(MAX_LISTED_DEAD_LETTERS)).map((d: DeadLetter) => ({ shard, ...d }))),
     );
     return c.json(ok(lists.flat().slice(0, MAX_LISTED_DEAD_LETTERS)));
   })
-  .post("/queues/:queue/dead-letters/replay", json, validJson(SelectDeadLetters), async (c) => {
-    const queue = await adminQueue(c);
-    const { ids } = c.req.valid("json");
-    const counts = await Promise.all(shards(c, queue).map(({ stub }) => stub.replayDeadLetters(ids)));
-    return c.json(ok({ replayed: counts.reduce((a, b) => a + b, 0) }));
-  })
-  .post("/queues/:queue/dead-letters/delete", json, validJson(SelectDeadLetters), async (c) => {
-    const queue = await adminQueue(c);
-    const { ids } = c.req.valid("json");
-    const counts = await Promise.all(shards(c, queue).map(({ stub }) => stub.deleteDeadLetters(ids)));
-    return c.json(ok({ deleted: counts.reduce((a, b) => a + b, 0) }));
-  });
+  .post(
+    "/queues/:queue/dead-letters/replay",
+    describe("Replay dead letters (all, or those ids)", z.object({ replayed: z.number() }), SelectDeadLetters),
+    json,
+    validJson(SelectDeadLetters),
+    async (c) => {
+      const queue = await adminQueue(c);
+      const { ids } = c.req.valid("json");
+      const counts = await Promise.all(shards(c, queue).map(({ stub }) => stub.replayDeadLetters(ids)));
+      return c.json(ok({ replayed: counts.reduce((a, b) => a + b, 0) }));
+    },
+  )
+  .post(
+    "/queues/:queue/dead-letters/delete",
+    describe("Delete dead letters (all, or those ids)", z.object({ deleted: z.number() }), SelectDeadLetters),
+    json,
+    validJson(SelectDeadLetters),
+    async (c) => {
+      const queue = await adminQueue(c);
+      const { ids } = c.req.valid("json");
+      const counts = await Promise.all(shards(c, queue).map(({ stub }) => stub.deleteDeadLetters(ids)));
+      return c.json(ok({ deleted: counts.reduce((a, b) => a + b, 0) }));
+    },
+  );

@@ -4,9 +4,9 @@
  * Both use Cloudflare's authentication code (10000) so SDK clients react as they would upstream.
  */
 import type { Context } from "hono";
+import type { Scope } from "../config/schema";
 import type { AppEnv } from "../env";
 import { ErrorCode, GatewayError } from "../http/errors";
-import type { Scope } from "../config/schema";
 import { type ApiKey, allows, findKey } from "./keys";
 
 const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="tributary"' };

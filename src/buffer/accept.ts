@@ -14,9 +14,7 @@ import { upstreamFor } from "../queues/upstream";
 import { splitBatches } from "./batches";
 import type { BufferedMessage, Delivery } from "./shard";
 
-export type Acceptance =
-  | { ok: true; metrics: Metrics; duplicateOf?: string[] }
-  | { ok: false; retryAfterSeconds: number; detail: string };
+export type Acceptance = { ok: true; metrics: Metrics; duplicateOf?: string[] } | { ok: false; retryAfterSeconds: number; detail: string };
 
 /** What a sender is told to wait when the queue path failed without saying for how long. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
@@ -33,7 +31,13 @@ export async function acceptMessages(
   delivery?: Delivery,
 ): Promise<Acceptance> {
   const items: BufferedMessage[] = messages.map((m) => ("message" in m ? m : { id: newMessageId(), message: m }));
-  if (queue.config.mode === "direct") return pushDirect(config, env, queue, items.map((i) => i.message));
+  if (queue.config.mode === "direct")
+    return pushDirect(
+      config,
+      env,
+      queue,
+      items.map((i) => i.message),
+    );
   const shards = queue.config.buffer.shards;
   // Repeats of a delivery must meet the shard that remembers it; the rest spread at random.
   const shard = delivery ? hash(`${delivery.scope}\u0000${delivery.id}`) % shards : Math.floor(Math.random() * shards);

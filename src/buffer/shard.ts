@@ -20,12 +20,12 @@
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../config/load";
 import type { BufferConfig } from "../config/schema";
+import { messageBytes } from "../queues/limits";
 import { resolveQueue } from "../queues/resolve";
 import type { QueueMessage } from "../queues/schemas";
 import { upstreamFor } from "../queues/upstream";
 import { UpstreamError } from "../queues/upstream-error";
 import { type Migration, migrate } from "../storage/migrations";
-import { messageBytes } from "../queues/limits";
 import { takeBatch } from "./batches";
 
 export interface BufferedMessage {
@@ -40,9 +40,7 @@ export interface Delivery {
   window_seconds: number;
 }
 
-export type EnqueueResult =
-  | { ok: true; metrics: ShardMetrics; duplicateOf?: string[] }
-  | { ok: false; retryAfterSeconds: number };
+export type EnqueueResult = { ok: true; metrics: ShardMetrics; duplicateOf?: string[] } | { ok: false; retryAfterSeconds: number };
 
 export interface ShardMetrics {
   pending_messages: number;
@@ -184,11 +182,7 @@ export class BufferShard extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.alarmAt = null;
-    this.sql.exec(
-      "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries WHERE expires_at <= ? LIMIT ?)",
-      Date.now(),
-      PURGE_SLICE_ROWS,
-    );
+    this.sql.exec("DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries WHERE expires_at <= ? LIMIT ?)", Date.now(), PURGE_SLICE_ROWS);
     await this.runFlush(false);
     await this.scheduleDeliveryPurge();
   }
@@ -298,7 +292,11 @@ export class BufferShard extends DurableObject<Env> {
         await this.schedule(policy, now);
         return;
       }
-      const batch = takeBatch(rows.map((row) => ({ row, message: this.toMessage(row, now) })), policy.max_messages, policy.max_bytes);
+      const batch = takeBatch(
+        rows.map((row) => ({ row, message: this.toMessage(row, now) })),
+        policy.max_messages,
+        policy.max_bytes,
+      );
       const outcome = await this.push(queue, batch);
       if (!outcome.ok) {
         await this.backOff(outcome.retryAfterSeconds);

@@ -32,11 +32,7 @@ export function gatewayConfig(env: Env): GatewayConfigInput {
 }
 
 /** Code defaults merged with per-deployment overrides (field by field), then finished by `finish`. */
-function merge<T extends object>(
-  defaults: Record<string, T>,
-  overrides: unknown,
-  finish: (name: string, value: T) => T,
-): Record<string, T> {
+function merge<T extends object>(defaults: Record<string, T>, overrides: unknown, finish: (name: string, value: T) => T): Record<string, T> {
   const extra = (overrides ?? {}) as Record<string, Partial<T>>;
   const names = new Set([...Object.keys(defaults), ...Object.keys(extra)]);
   return Object.fromEntries([...names].map((name) => [name, finish(name, { ...defaults[name], ...extra[name] } as T)]));

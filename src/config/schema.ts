@@ -9,9 +9,7 @@ import { SourceConfig } from "../ingest/source-schema";
 export const Scope = z.enum(["push", "pull", "ack", "admin"]);
 export type Scope = z.infer<typeof Scope>;
 
-export const QueueName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "queue names are 1-63 lowercase letters, digits and dashes");
+export const QueueName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "queue names are 1-63 lowercase letters, digits and dashes");
 
 export const CloudflareQueueId = z.string().regex(/^[0-9a-f]{32}$/, "Cloudflare queue ids are 32 hex digits");
 
@@ -45,7 +43,12 @@ export const QueueConfig = z.object({
   /** Local queue only: where messages go after max_retries; dropped when unset. */
   dead_letter_queue: QueueName.optional(),
   max_retries: z.number().int().min(0).max(100).default(3),
-  retention_seconds: z.number().int().min(60).max(14 * DAY_SECONDS).default(4 * DAY_SECONDS),
+  retention_seconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(14 * DAY_SECONDS)
+    .default(4 * DAY_SECONDS),
   /** buffered: accepted messages are stored durably and pushed in full batches; direct: pushed before answering. */
   mode: z.enum(["buffered", "direct"]).default("buffered"),
   buffer: BufferConfig.default(BufferConfig.parse({})),
@@ -83,7 +86,11 @@ export const GatewayConfig = z
       }
       const target = queue.dead_letter_queue === undefined ? undefined : config.queues[queue.dead_letter_queue];
       if (queue.upstream === "local" && target && target.upstream !== "local") {
-        ctx.addIssue({ code: "custom", path: at("dead_letter_queue"), message: "a local queue's dead-letter queue must be local too (Cloudflare queues set theirs on Cloudflare)" });
+        ctx.addIssue({
+          code: "custom",
+          path: at("dead_letter_queue"),
+          message: "a local queue's dead-letter queue must be local too (Cloudflare queues set theirs on Cloudflare)",
+        });
       }
       if (queue.dead_letter_queue === name) {
         ctx.addIssue({ code: "custom", path: at("dead_letter_queue"), message: "a queue cannot be its own dead-letter queue" });

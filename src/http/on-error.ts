@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ConfigError } from "../config/vars";
 import type { AppEnv } from "../env";
-import { ErrorCode, GatewayError, failure } from "./errors";
+import { ErrorCode, failure, GatewayError } from "./errors";
 
 export function onError(err: Error, c: Context<AppEnv>): Response {
   const error = toGatewayError(err);

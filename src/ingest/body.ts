@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env";
-import { type Result, fail, success } from "./result";
+import { fail, type Result, success } from "./result";
 
 type Compression = "gzip" | "deflate";
 

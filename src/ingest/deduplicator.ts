@@ -79,11 +79,7 @@ export class Deduplicator extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    this.sql.exec(
-      "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries WHERE expires_at <= ? LIMIT ?)",
-      Date.now(),
-      PURGE_SLICE_ROWS,
-    );
+    this.sql.exec("DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries WHERE expires_at <= ? LIMIT ?)", Date.now(), PURGE_SLICE_ROWS);
     const left = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM deliveries").one().n;
     if (left > 0) await this.ctx.storage.setAlarm(Date.now() + PURGE_INTERVAL_MS);
   }

@@ -6,13 +6,13 @@
  * push runs, then the claim is completed, or released on failure so the sender's retry goes
  * through. A request produces at most one upstream batch, so direct mode is all or nothing too.
  */
-import { DEFAULT_RETRY_AFTER_SECONDS, acceptMessages } from "../buffer/accept";
+import { acceptMessages, DEFAULT_RETRY_AFTER_SECONDS } from "../buffer/accept";
 import type { BufferedMessage, Delivery } from "../buffer/shard";
 import type { GatewayConfig } from "../config/schema";
 import { resolveQueue } from "../queues/resolve";
 import { UpstreamError } from "../queues/upstream-error";
 import { claimDelivery } from "./idempotency";
-import { type Result, fail, success } from "./result";
+import { fail, type Result, success } from "./result";
 
 export interface Delivered {
   /** Set when this delivery was seen within its window: the ids it produced then. */
@@ -38,7 +38,11 @@ export async function deliver(
     await claim?.release();
     // Direct mode: whatever the upstream said, the sender is told to retry (nothing was enqueued).
     const retryAfter = err instanceof UpstreamError ? err.retryAfterSeconds : undefined;
-    return fail({ reason: "upstream_unavailable", retryAfterSeconds: retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS, detail: err instanceof Error ? err.message : "unknown" });
+    return fail({
+      reason: "upstream_unavailable",
+      retryAfterSeconds: retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS,
+      detail: err instanceof Error ? err.message : "unknown",
+    });
   }
   if (!accepted.ok) {
     await claim?.release();

@@ -13,7 +13,14 @@ export interface Description {
 }
 
 const DEFAULT_HEADERS: Record<SourceConfig["auth"]["kind"], string[]> = {
-  github: ["x-github-event", "x-github-delivery", "x-github-hook-id", "x-github-hook-installation-target-type", "x-github-hook-installation-target-id", "user-agent"],
+  github: [
+    "x-github-event",
+    "x-github-delivery",
+    "x-github-hook-id",
+    "x-github-hook-installation-target-type",
+    "x-github-hook-installation-target-id",
+    "user-agent",
+  ],
   stripe: ["user-agent"],
   slack: ["x-slack-retry-num", "x-slack-retry-reason", "x-slack-request-timestamp"],
   shopify: ["x-shopify-topic", "x-shopify-webhook-id", "x-shopify-shop-domain", "x-shopify-api-version", "x-shopify-event-id", "x-shopify-triggered-at"],

@@ -6,9 +6,7 @@
 import type { Delivery } from "../buffer/shard";
 import type { Claim } from "./deduplicator";
 
-export type ClaimHandle =
-  | { state: "new"; complete(ids: string[]): Promise<void>; release(): Promise<void> }
-  | Exclude<Claim, { state: "new" }>;
+export type ClaimHandle = { state: "new"; complete(ids: string[]): Promise<void>; release(): Promise<void> } | Exclude<Claim, { state: "new" }>;
 
 export async function claimDelivery(env: Env, delivery: Delivery): Promise<ClaimHandle> {
   const stub = env.DEDUPLICATOR.get(env.DEDUPLICATOR.idFromName(delivery.scope));

@@ -11,7 +11,7 @@ import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, messageBytes } from "../queues/limi
 import type { QueueMessage } from "../queues/schemas";
 import type { Description } from "./describe";
 import type { Item } from "./parse";
-import { type Result, fail, success } from "./result";
+import { fail, type Result, success } from "./result";
 
 export interface EnvelopeMeta extends Description {
   source: string;

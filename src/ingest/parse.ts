@@ -6,16 +6,13 @@
 import { toBase64 } from "../verify/hmac";
 import { splitJsonArray } from "./json-split";
 import type { MediaType } from "./media";
-import { type Result, fail, success } from "./result";
+import { fail, type Result, success } from "./result";
 import type { SourceConfig } from "./source-schema";
 
 /** Most messages one ingest request may carry: one upstream batch, so it is pushed atomically. */
 export const MAX_ITEMS_PER_REQUEST = 100;
 
-export type Item =
-  | { kind: "json"; data: unknown; json: string }
-  | { kind: "text"; data: string }
-  | { kind: "form"; data: Record<string, unknown> };
+export type Item = { kind: "json"; data: unknown; json: string } | { kind: "text"; data: string } | { kind: "form"; data: Record<string, unknown> };
 
 export interface Parsed {
   items: Item[];
@@ -61,7 +58,10 @@ function parseJson(text: string, batch: boolean): Result<Parsed> {
 }
 
 function parseNdjson(text: string): Result<Parsed> {
-  const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length > 0);
+  const lines = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
   if (lines.length === 0) return fail({ reason: "empty_batch" });
   if (lines.length > MAX_ITEMS_PER_REQUEST) return fail({ reason: "too_many_items", limit: MAX_ITEMS_PER_REQUEST });
   const items: Item[] = [];

@@ -48,7 +48,11 @@ export function ingestError(failure: IngestFailure): GatewayError {
       return new GatewayError(422, INGEST_CODE.VALIDATION_FAILED, "Payload failed validation", { errors });
     }
     case "message_too_large":
-      return new GatewayError(413, ErrorCode.MESSAGE_TOO_LARGE, `Message ${failure.index} would be ${failure.bytes} bytes; the queue limit is ${failure.limit}`);
+      return new GatewayError(
+        413,
+        ErrorCode.MESSAGE_TOO_LARGE,
+        `Message ${failure.index} would be ${failure.bytes} bytes; the queue limit is ${failure.limit}`,
+      );
     case "batch_too_large":
       return new GatewayError(413, ErrorCode.BATCH_TOO_LARGE, `Messages total ${failure.bytes} bytes; one request may produce at most ${failure.limit}`);
     case "unauthorized":

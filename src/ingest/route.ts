@@ -8,19 +8,20 @@ import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../env";
 import { GatewayError, ok } from "../http/errors";
+import { documented } from "../openapi/describe";
 import { newMessageId } from "../queues/ids";
 import { signedUrl, verifySource } from "../verify";
 import { readBody } from "./body";
 import { deliver } from "./deliver";
 import { describe, headerAllowlist, pickHeaders } from "./describe";
-import { TURNSTILE_FIELD, fieldValue, honeypotFilled, htmlPage, redirectTarget, verifyTurnstile, wantsHtml, withoutFields } from "./forms";
+import { fieldValue, honeypotFilled, htmlPage, redirectTarget, TURNSTILE_FIELD, verifyTurnstile, wantsHtml, withoutFields } from "./forms";
 import { mediaType } from "./media";
 import { checkSizes, normalize } from "./normalize";
-import { parseBody, type Item } from "./parse";
+import { type Item, parseBody } from "./parse";
+import { checkRateLimit } from "./rate-limit";
 import { ingestError } from "./respond";
 import type { FieldIssue, IngestFailure, Result } from "./result";
 import type { SourceConfig } from "./source-schema";
-import { checkRateLimit } from "./rate-limit";
 
 /** Longer provider ids are cut to this for deduplication. */
 const MAX_DELIVERY_ID_LENGTH = 256;
@@ -65,7 +66,8 @@ export const ingestRoutes = new Hono<IngestEnv>().use("/:source", async function
   return handler(c, next);
 });
 
-ingestRoutes.post("/:source", async (c) => {
+// Documented per configured source by src/openapi/document.ts.
+ingestRoutes.post("/:source", documented({ hide: true }), async (c) => {
   const source = c.var.source;
   const html = wantsHtml(c.req.header("accept"), source.form);
   try {
@@ -158,7 +160,10 @@ async function ingest(c: Context<IngestEnv>, source: SourceConfig): Promise<Inge
   const messages = normalized.map((n) => n.message);
   must(checkSizes(messages));
   const ids = normalized.map((n) => n.id);
-  const delivery = deliveryId && source.idempotency_window_seconds > 0 ? { id: deliveryId.slice(0, MAX_DELIVERY_ID_LENGTH), scope: c.var.sourceName, window_seconds: source.idempotency_window_seconds } : undefined;
+  const delivery =
+    deliveryId && source.idempotency_window_seconds > 0
+      ? { id: deliveryId.slice(0, MAX_DELIVERY_ID_LENGTH), scope: c.var.sourceName, window_seconds: source.idempotency_window_seconds }
+      : undefined;
   const delivered = await deliver(config, c.env, source.queue, normalized, delivery);
   if (!delivered.ok) {
     if (delivered.reason === "upstream_unavailable") c.set("errorDetail", delivered.detail);

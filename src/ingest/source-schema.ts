@@ -81,7 +81,12 @@ export const SourceConfig = z.object({
   event_field: z.string().optional(),
   delay_seconds: DelaySeconds.optional(),
   /** How long a delivery id is remembered to drop repeats; 0 turns deduplication off. */
-  idempotency_window_seconds: z.number().int().min(0).max(7 * DAY_SECONDS).default(DAY_SECONDS),
+  idempotency_window_seconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * DAY_SECONDS)
+    .default(DAY_SECONDS),
   cors: z.object({ origins: z.array(z.string().min(1)).min(1) }).optional(),
   /** A Workers rate-limiting binding, keyed by the app key's name or the client IP; null turns it off. */
   rate_limit: z.object({ binding: z.string(), by: z.enum(["key", "ip"]).default("ip") }).nullish(),

@@ -7,8 +7,8 @@ import type { GatewayConfig } from "../config/schema";
 import { parseExact } from "./exact-json";
 import type { ResolvedQueue } from "./resolve";
 import { restUpstream } from "./rest";
-import { UpstreamError } from "./upstream-error";
 import type { Upstream } from "./upstream";
+import { UpstreamError } from "./upstream-error";
 
 export function bindingUpstream(queue: ResolvedQueue, config: GatewayConfig, env: Env): Upstream {
   const rest = restUpstream(queue, config, env);

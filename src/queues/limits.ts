@@ -25,6 +25,7 @@ export function messageBytes(body: string): number {
 
 export function utf8Length(text: string): number {
   // Fast path: pure ASCII strings are their own length.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range, control characters included.
   if (/^[\x00-\x7f]*$/.test(text)) return text.length;
   return encoder.encode(text).byteLength;
 }

@@ -23,7 +23,7 @@ import { Buffer } from "node:buffer";
 import { type Migration, migrate } from "../storage/migrations";
 import { newLeaseId, newMessageId } from "./ids";
 import { messageBytes } from "./limits";
-import type { AckRequest, AckResult, Metrics, PullRequest, PullResult, PulledMessage, PushResult, QueueMessage } from "./schemas";
+import type { AckRequest, AckResult, Metrics, PulledMessage, PullRequest, PullResult, PushResult, QueueMessage } from "./schemas";
 
 export interface LocalQueuePolicy {
   name: string;
@@ -108,9 +108,7 @@ export class LocalQueue extends DurableObject<Env> {
     const now = Date.now();
     this.expire(policy, now);
     await this.deadLetterExhausted(policy, now);
-    const rows = this.sql
-      .exec<Row>("SELECT * FROM messages WHERE visible_at <= ? ORDER BY visible_at, seq LIMIT ?", now, request.batch_size)
-      .toArray();
+    const rows = this.sql.exec<Row>("SELECT * FROM messages WHERE visible_at <= ? ORDER BY visible_at, seq LIMIT ?", now, request.batch_size).toArray();
     const messages: PulledMessage[] = [];
     this.ctx.storage.transactionSync(() => {
       for (const row of rows) {
@@ -200,14 +198,15 @@ export class LocalQueue extends DurableObject<Env> {
   private expire(policy: LocalQueuePolicy, now: number): void {
     const cutoff = now - policy.retention_seconds * 1000;
     const old = this.sql.exec<Row>("SELECT seq, size FROM messages WHERE timestamp_ms < ?", cutoff).toArray();
-    if (old.length) this.ctx.storage.transactionSync(() => old.forEach((row) => this.remove(row)));
+    if (!old.length) return;
+    this.ctx.storage.transactionSync(() => {
+      for (const row of old) this.remove(row);
+    });
   }
 
   /** Visible messages already delivered max_retries + 1 times (their last lease expired). */
   private async deadLetterExhausted(policy: LocalQueuePolicy, now: number): Promise<void> {
-    const rows = this.sql
-      .exec<Row>("SELECT * FROM messages WHERE visible_at <= ? AND attempts > ? LIMIT 100", now, policy.max_retries)
-      .toArray();
+    const rows = this.sql.exec<Row>("SELECT * FROM messages WHERE visible_at <= ? AND attempts > ? LIMIT 100", now, policy.max_retries).toArray();
     if (rows.length) await this.deadLetter(policy, rows, now);
   }
 
@@ -227,7 +226,9 @@ export class LocalQueue extends DurableObject<Env> {
         rows.map(({ id, body, content_type, timestamp_ms }) => ({ id, body, content_type, timestamp_ms })),
       );
     }
-    this.ctx.storage.transactionSync(() => rows.forEach((row) => this.remove(row)));
+    this.ctx.storage.transactionSync(() => {
+      for (const row of rows) this.remove(row);
+    });
   }
 
   private metrics(): Metrics {

@@ -8,8 +8,8 @@ import type { GatewayConfig } from "../config/schema";
 import { ErrorCode, type ErrorDetail } from "../http/errors";
 import type { ResolvedQueue } from "./resolve";
 import { AckResult, PullResult, PushResult, type QueueMessage } from "./schemas";
-import { UpstreamError } from "./upstream-error";
 import type { Upstream } from "./upstream";
+import { UpstreamError } from "./upstream-error";
 
 export function restUpstream(queue: ResolvedQueue, config: GatewayConfig, _env: Env): Upstream {
   const base = `${config.api_base_url.replace(/\/+$/, "")}/accounts/${encodeURIComponent(config.account_id)}/queues/${queue.config.cloudflare_id}/messages`;

@@ -8,16 +8,17 @@
  * so nothing about validation is revealed to a caller without a key.
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
-import { acceptMessages } from "../buffer/accept";
 import { authenticate } from "../auth/bearer";
 import { allows } from "../auth/keys";
+import { acceptMessages } from "../buffer/accept";
 import type { Scope } from "../config/schema";
 import type { AppEnv } from "../env";
 import { ErrorCode, GatewayError, ok } from "../http/errors";
 import { requireJsonBody, validJson } from "../http/validate";
+import { bearer, documented, envelopeOf, jsonBody, responses } from "../openapi/describe";
 import { MAX_API_REQUEST_BYTES } from "./limits";
 import { type ResolvedQueue, resolveQueue } from "./resolve";
-import { AckRequest, BatchRequest, PullRequest, PushMessage, type QueueMessage } from "./schemas";
+import { AckRequest, AckResult, BatchRequest, PullRequest, PullResult, PushMessage, PushResult, type QueueMessage } from "./schemas";
 import { type Upstream, upstreamFor } from "./upstream";
 
 export const QUEUE_ROUTE = "/client/v4/accounts/:account_id/queues/:queue_id/messages";
@@ -53,18 +54,35 @@ async function accepted(c: Context<QueueEnv>, messages: QueueMessage[]) {
   return c.json(ok({ metadata: { metrics: result.metrics } }));
 }
 
+const API_ERRORS = [400, 401, 403, 404, 413, 415, 429, 502, 503, 504];
+const describe = (summary: string, body: Parameters<typeof jsonBody>[0], result: Parameters<typeof envelopeOf>[0]) =>
+  documented({
+    tags: ["Queues"],
+    summary,
+    security: bearer,
+    requestBody: jsonBody(body),
+    responses: responses({ 200: { description: "OK", schema: envelopeOf(result) } }, API_ERRORS),
+  });
+
 export const queueRoutes = new Hono<QueueEnv>()
-  .post("/", queueAccess("push"), json, validJson(PushMessage, { topLevelDelayCode: ErrorCode.MESSAGE_METADATA_INVALID }), async (c) => {
-    return accepted(c, [c.req.valid("json")]);
-  })
-  .post("/batch", queueAccess("push"), json, validJson(BatchRequest), async (c) => {
+  .post(
+    "/",
+    describe("Push a message", PushMessage, PushResult),
+    queueAccess("push"),
+    json,
+    validJson(PushMessage, { topLevelDelayCode: ErrorCode.MESSAGE_METADATA_INVALID }),
+    async (c) => {
+      return accepted(c, [c.req.valid("json")]);
+    },
+  )
+  .post("/batch", describe("Push a batch of messages", BatchRequest, PushResult), queueAccess("push"), json, validJson(BatchRequest), async (c) => {
     return accepted(c, c.req.valid("json"));
   })
-  .post("/pull", queueAccess("pull"), json, validJson(PullRequest), async (c) => {
+  .post("/pull", describe("Pull (lease) messages", PullRequest, PullResult), queueAccess("pull"), json, validJson(PullRequest), async (c) => {
     const result = await c.var.upstream.pull(c.req.valid("json"));
     c.set("log", { ...c.var.log, messages: result.messages.length });
     return c.json(ok(result));
   })
-  .post("/ack", queueAccess("ack"), json, validJson(AckRequest), async (c) => {
+  .post("/ack", describe("Acknowledge or retry leased messages", AckRequest, AckResult), queueAccess("ack"), json, validJson(AckRequest), async (c) => {
     return c.json(ok(await c.var.upstream.ack(c.req.valid("json"))));
   });

@@ -48,7 +48,13 @@ export const PushMessage = z
     let body: string;
     if (message.content_type === "text") {
       if (typeof message.body !== "string") {
-        ctx.issues.push({ code: "custom", path: ["body"], input: message.body, message: "a text message's body must be a string", params: { code: ErrorCode.MESSAGE_METADATA_INVALID, status: 400 } });
+        ctx.issues.push({
+          code: "custom",
+          path: ["body"],
+          input: message.body,
+          message: "a text message's body must be a string",
+          params: { code: ErrorCode.MESSAGE_METADATA_INVALID, status: 400 },
+        });
         return z.NEVER;
       }
       body = message.body;
@@ -90,10 +96,7 @@ export function checkBatchBytes(messages: readonly QueueMessage[], ctx: z.Refine
 export const BatchRequest = z
   .object({
     delay_seconds: DelaySeconds.optional(),
-    messages: z
-      .array(PushMessage)
-      .min(1, "a batch needs at least one message")
-      .max(MAX_BATCH_MESSAGES, `a batch holds at most ${MAX_BATCH_MESSAGES} messages`),
+    messages: z.array(PushMessage).min(1, "a batch needs at least one message").max(MAX_BATCH_MESSAGES, `a batch holds at most ${MAX_BATCH_MESSAGES} messages`),
   })
   .superRefine((batch, ctx) => checkBatchBytes(batch.messages, ctx))
   .transform(({ delay_seconds, messages }): QueueMessage[] =>
@@ -113,8 +116,14 @@ export const MAX_ACKS_PER_REQUEST = 1000;
 const LeaseId = z.string().min(1).max(1024);
 
 export const AckRequest = z.object({
-  acks: z.array(z.object({ lease_id: LeaseId })).max(MAX_ACKS_PER_REQUEST).default([]),
-  retries: z.array(z.object({ lease_id: LeaseId, delay_seconds: DelaySeconds.optional() })).max(MAX_ACKS_PER_REQUEST).default([]),
+  acks: z
+    .array(z.object({ lease_id: LeaseId }))
+    .max(MAX_ACKS_PER_REQUEST)
+    .default([]),
+  retries: z
+    .array(z.object({ lease_id: LeaseId, delay_seconds: DelaySeconds.optional() }))
+    .max(MAX_ACKS_PER_REQUEST)
+    .default([]),
 });
 export type AckRequest = z.infer<typeof AckRequest>;
 

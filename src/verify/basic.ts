@@ -4,7 +4,7 @@
  */
 import { sha256Hex, timingSafeEqual } from "../auth/keys";
 import type { Secrets, VerifyInput } from "./input";
-import { type VerifyResult, refuse, verified } from "./result";
+import { refuse, type VerifyResult, verified } from "./result";
 
 export async function verifyBasic(credentials: Secrets, input: VerifyInput): Promise<VerifyResult> {
   const header = input.headers.get("authorization") ?? "";

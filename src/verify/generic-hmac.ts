@@ -3,9 +3,9 @@
  * an optional prefix (`sha256=`), and optionally a timestamp header included in the signed string
  * through a template such as `{timestamp}.{body}` (then checked against the tolerance).
  */
-import { concatBytes, decodeSignature, hmacVerifyAny, type HmacAlgorithm, type SignatureEncoding } from "./hmac";
+import { concatBytes, decodeSignature, type HmacAlgorithm, hmacVerifyAny, type SignatureEncoding } from "./hmac";
 import type { Secrets, VerifyInput } from "./input";
-import { TOLERANCE_SECONDS, type VerifyResult, checkTimestamp, refuse, verified } from "./result";
+import { checkTimestamp, refuse, TOLERANCE_SECONDS, type VerifyResult, verified } from "./result";
 
 export interface GenericHmacOptions {
   header: string;

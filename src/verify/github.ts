@@ -5,12 +5,12 @@
  */
 import { fromHex, hmacVerifyAny } from "./hmac";
 import type { Secrets, VerifyInput } from "./input";
-import { type VerifyResult, refuse, verified } from "./result";
+import { refuse, type VerifyResult, verified } from "./result";
 
 export async function verifyGitHub(secrets: Secrets, input: VerifyInput): Promise<VerifyResult> {
   const header = input.headers.get("x-hub-signature-256");
   if (!header) return refuse("missing_signature");
   const signature = header.startsWith("sha256=") ? fromHex(header.slice(7)) : undefined;
-  if (!signature || signature.byteLength !== 32) return refuse("malformed_signature");
+  if (signature?.byteLength !== 32) return refuse("malformed_signature");
   return (await hmacVerifyAny("sha256", secrets, input.body, [signature])) ? verified : refuse("signature_mismatch");
 }

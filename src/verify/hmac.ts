@@ -24,12 +24,7 @@ function importKey(secret: SecretBytes, algorithm: HmacAlgorithm): Promise<Crypt
   return key;
 }
 
-export async function hmacVerify(
-  algorithm: HmacAlgorithm,
-  secret: SecretBytes,
-  data: Uint8Array,
-  signature: Uint8Array,
-): Promise<boolean> {
+export async function hmacVerify(algorithm: HmacAlgorithm, secret: SecretBytes, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
   return crypto.subtle.verify("HMAC", await importKey(secret, algorithm), signature, data);
 }
 

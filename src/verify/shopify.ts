@@ -4,7 +4,7 @@
  */
 import { fromBase64, hmacVerifyAny } from "./hmac";
 import type { Secrets, VerifyInput } from "./input";
-import { type VerifyResult, refuse, verified } from "./result";
+import { refuse, type VerifyResult, verified } from "./result";
 
 export async function verifyShopify(secrets: Secrets, input: VerifyInput): Promise<VerifyResult> {
   const header = input.headers.get("x-shopify-hmac-sha256");

@@ -7,7 +7,7 @@
  */
 import { concatBytes, fromBase64, hmacVerifyAny } from "./hmac";
 import type { Secrets, VerifyInput } from "./input";
-import { TOLERANCE_SECONDS, type VerifyResult, checkTimestamp, refuse, verified } from "./result";
+import { checkTimestamp, refuse, TOLERANCE_SECONDS, type VerifyResult, verified } from "./result";
 
 const SECRET_PREFIX = "whsec_";
 

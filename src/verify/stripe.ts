@@ -5,7 +5,7 @@
  */
 import { concatBytes, fromHex, hmacVerifyAny } from "./hmac";
 import type { Secrets, VerifyInput } from "./input";
-import { TOLERANCE_SECONDS, type VerifyResult, checkTimestamp, refuse, verified } from "./result";
+import { checkTimestamp, refuse, TOLERANCE_SECONDS, type VerifyResult, verified } from "./result";
 
 export async function verifyStripe(secrets: Secrets, input: VerifyInput, toleranceSeconds = TOLERANCE_SECONDS): Promise<VerifyResult> {
   const header = input.headers.get("stripe-signature");

@@ -5,9 +5,9 @@
  * Proxies change scheme and port, so the public base URL is configurable; like Twilio's SDK we
  * accept the URL with and without the default port.
  */
-import { fromBase64, fromHex, hmacVerifyAny, concatBytes } from "./hmac";
+import { concatBytes, fromBase64, fromHex, hmacVerifyAny } from "./hmac";
 import type { Secrets, VerifyInput } from "./input";
-import { type VerifyResult, refuse, verified } from "./result";
+import { refuse, type VerifyResult, verified } from "./result";
 
 const decoder = new TextDecoder();
 
@@ -38,7 +38,12 @@ export function sortedParams(params: URLSearchParams): string {
   for (const [name, value] of params) byName.set(name, [...(byName.get(name) ?? []), value]);
   return [...byName.keys()]
     .sort()
-    .map((name) => (byName.get(name) ?? []).sort().map((value) => name + value).join(""))
+    .map((name) =>
+      (byName.get(name) ?? [])
+        .sort()
+        .map((value) => name + value)
+        .join(""),
+    )
     .join("");
 }
 

@@ -6,15 +6,17 @@
  *                 | { "malformed": true } ] }
  * Each queued fault answers exactly one following API call, in order. A rule outlives them:
  * `"reject_containing": "<text>"` refuses any push whose body contains the text with 413 /
- * 10204, as Cloudflare refuses a message it will never accept. `GET /__calls` returns
+ * 10204, as Cloudflare refuses a message it will never accept; `"push_failure_rate": 0.3` fails
+ * that share of pushes at random (429 with retry-after, 500, or a hang), and
+ * `"outage_ms": 10000` fails every call with 503 for that long. `GET /__calls` returns
  * the API calls seen (path and Authorization header), so tests can check what left the gateway.
  * It also consumes the binding upstream's queue, as Cloudflare would deliver it to a REST pull,
  * and answers Turnstile's siteverify like Cloudflare does for its documented test secret
  * (TURNSTILE_TEST_SECRET): tokens pass unless they start with "invalid".
  */
 import { app } from "../../src/app";
-import { localPolicy, localQueueStub } from "../../src/queues/local";
 import { loadConfig } from "../../src/config/load";
+import { localPolicy, localQueueStub } from "../../src/queues/local";
 import { resolveQueue } from "../../src/queues/resolve";
 
 import { TURNSTILE_TEST_SECRET } from "../support/constants";
@@ -26,6 +28,9 @@ type Fault = { status?: number; retry_after?: number; hang?: boolean; malformed?
 
 let faults: Fault[] = [];
 let rejectContaining: string | undefined;
+let pushFailureRate = 0;
+let outageUntil = 0;
+const RANDOM_FAULTS: Fault[] = [{ status: 429, retry_after: 1 }, { status: 500 }, { hang: true }];
 let calls: { path: string; authorization: string | null }[] = [];
 
 const envelope = (status: number) =>
@@ -35,9 +40,11 @@ export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     if (url.pathname === "/__faults") {
-      const body = (await request.json()) as { faults?: Fault[]; reject_containing?: string };
+      const body = (await request.json()) as { faults?: Fault[]; reject_containing?: string; push_failure_rate?: number; outage_ms?: number };
       faults = body.faults ?? [];
       rejectContaining = body.reject_containing;
+      pushFailureRate = body.push_failure_rate ?? 0;
+      outageUntil = body.outage_ms ? Date.now() + body.outage_ms : 0;
       calls = [];
       return Response.json({ ok: true });
     }
@@ -49,10 +56,14 @@ export default {
       return Response.json({ success, "error-codes": success ? [] : ["invalid-input-response"] });
     }
     calls.push({ path: url.pathname, authorization: request.headers.get("authorization") });
-    const fault = faults.shift();
+    const isPush = url.pathname.endsWith("/messages/batch") || url.pathname.endsWith("/messages");
+    const fault =
+      faults.shift() ??
+      (Date.now() < outageUntil ? { status: 503 } : undefined) ??
+      (isPush && Math.random() < pushFailureRate ? RANDOM_FAULTS[Math.floor(Math.random() * RANDOM_FAULTS.length)] : undefined);
     if (fault) await request.arrayBuffer(); // consume the body as the real API would
     if (fault?.hang) {
-      await new Promise((resolve) => setTimeout(resolve, 60_000));
+      await new Promise((resolve) => setTimeout(resolve, 5_000)); // far past the gateway's timeout
     }
     if (fault?.malformed) return new Response("<html>bad gateway</html>", { status: 200, headers: { "content-type": "text/html" } });
     if (fault?.status) {

@@ -81,11 +81,9 @@ export const push = (queue: string, message: unknown, options?: CallOptions) =>
 export const pushBatch = (queue: string, batch: unknown, options?: CallOptions) =>
   expectOk<{ metadata: { metrics: Metrics } }>(call(queuePath(queue, "batch"), batch, options));
 
-export const pull = (queue: string, request: unknown = {}, options?: CallOptions) =>
-  expectOk<PullResult>(call(queuePath(queue, "pull"), request, options));
+export const pull = (queue: string, request: unknown = {}, options?: CallOptions) => expectOk<PullResult>(call(queuePath(queue, "pull"), request, options));
 
-export const ack = (queue: string, request: unknown, options?: CallOptions) =>
-  expectOk<AckResult>(call(queuePath(queue, "ack"), request, options));
+export const ack = (queue: string, request: unknown, options?: CallOptions) => expectOk<AckResult>(call(queuePath(queue, "ack"), request, options));
 
 /** Pulls and acks until the queue is empty; returns every message seen. */
 export async function drain(queue: string): Promise<Pulled[]> {

@@ -6,7 +6,13 @@ export type Fault = { status?: number; retry_after?: number; hang?: boolean; mal
 const origin = new URL(QUEUES_API_BASE_URL).origin;
 
 /** Queues faults for the next API calls (and an optional standing rule); clears the call log. */
-export async function injectFaults(faults: Fault[] = [], rules: { reject_containing?: string } = {}): Promise<void> {
+export interface FaultRules {
+  reject_containing?: string;
+  push_failure_rate?: number;
+  outage_ms?: number;
+}
+
+export async function injectFaults(faults: Fault[] = [], rules: FaultRules = {}): Promise<void> {
   const res = await fetch(`${origin}/__faults`, { method: "POST", body: JSON.stringify({ faults, ...rules }) });
   if (!res.ok) throw new Error(`stand-in refused the fault plan: ${res.status}`);
 }

@@ -4,8 +4,8 @@
  * independently of the gateway's WebCrypto code.
  */
 import { SELF } from "cloudflare:test";
-import { sign as signGitHub } from "@octokit/webhooks-methods";
 import { createHash, createHmac } from "node:crypto";
+import { sign as signGitHub } from "@octokit/webhooks-methods";
 import { Webhook } from "standardwebhooks";
 import Stripe from "stripe";
 import { GATEWAY } from "./api";
@@ -51,7 +51,13 @@ export function slackSignature(secret: string, at: number, body: string): string
   return `v0=${createHmac("sha256", secret).update(`v0:${at}:${body}`).digest("hex")}`;
 }
 
-export function signedSlackRequest({ body = '{"type":"event_callback","event_id":"Ev1","event":{"type":"app_mention"}}', secret = DEV_SECRET, at = now(), headers = {}, contentType = "application/json" }: Signed = {}) {
+export function signedSlackRequest({
+  body = '{"type":"event_callback","event_id":"Ev1","event":{"type":"app_mention"}}',
+  secret = DEV_SECRET,
+  at = now(),
+  headers = {},
+  contentType = "application/json",
+}: Signed = {}) {
   return ingest("slack", body, {
     "content-type": contentType,
     "x-slack-request-timestamp": String(at),
@@ -72,11 +78,19 @@ export function signedShopifyRequest({ body = '{"id":820982911946154508,"name":"
 
 /** Twilio's scheme: URL + params sorted by name, HMAC-SHA1, base64. */
 export function twilioSignature(token: string, url: string, params: Record<string, string> = {}): string {
-  const data = url + Object.keys(params).sort().map((k) => k + params[k]).join("");
+  const data =
+    url +
+    Object.keys(params)
+      .sort()
+      .map((k) => k + params[k])
+      .join("");
   return createHmac("sha1", token).update(data).digest("base64");
 }
 
-export function signedTwilioForm(params: Record<string, string>, { secret = DEV_SECRET, source = "twilio", signedUrl = `${GATEWAY}/ingest/${source}`, headers = {} }: Signed & { signedUrl?: string } = {}) {
+export function signedTwilioForm(
+  params: Record<string, string>,
+  { secret = DEV_SECRET, source = "twilio", signedUrl = `${GATEWAY}/ingest/${source}`, headers = {} }: Signed & { signedUrl?: string } = {},
+) {
   return ingest(source, new URLSearchParams(params).toString(), {
     "content-type": "application/x-www-form-urlencoded",
     "x-twilio-signature": twilioSignature(secret, signedUrl, params),
@@ -86,10 +100,18 @@ export function signedTwilioForm(params: Record<string, string>, { secret = DEV_
 
 export function signedTwilioJson(body: string, { secret = DEV_SECRET, source = "twilio" }: Signed = {}) {
   const query = `?bodySHA256=${createHash("sha256").update(body).digest("hex")}`;
-  return ingest(source, body, { "content-type": "application/json", "x-twilio-signature": twilioSignature(secret, `${GATEWAY}/ingest/${source}${query}`) }, query);
+  return ingest(
+    source,
+    body,
+    { "content-type": "application/json", "x-twilio-signature": twilioSignature(secret, `${GATEWAY}/ingest/${source}${query}`) },
+    query,
+  );
 }
 
-export function signedStandardRequest({ body = '{"type":"user.created","data":{"id":1}}', secret = STANDARD_DEV_SECRET, at = now(), headers = {} }: Signed & { id?: string } = {}, id = `msg_${crypto.randomUUID()}`) {
+export function signedStandardRequest(
+  { body = '{"type":"user.created","data":{"id":1}}', secret = STANDARD_DEV_SECRET, at = now(), headers = {} }: Signed & { id?: string } = {},
+  id = `msg_${crypto.randomUUID()}`,
+) {
   const signature = new Webhook(secret).sign(id, new Date(at * 1000), body);
   return ingest("standard", body, {
     "content-type": "application/json",

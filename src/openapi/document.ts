@@ -1,0 +1,132 @@
+/**
+ * GET /openapi.json: the OpenAPI 3.1 document. The routes describe themselves (hono-openapi);
+ * the ingest sources come from the configuration, each with its authentication scheme, media
+ * types and payload schema (the source's own zod schema, rendered by zod).
+ */
+import type { Context, Hono } from "hono";
+import { generateSpecs } from "hono-openapi";
+import { z } from "zod";
+import type { GatewayConfig } from "../config/schema";
+import type { AppEnv } from "../env";
+import type { SourceConfig } from "../ingest/source-schema";
+import { ErrorEnvelope } from "./describe";
+
+type Json = Record<string, unknown>;
+
+const SIGNATURE_HEADERS: Partial<Record<SourceConfig["auth"]["kind"], string>> = {
+  github: "X-Hub-Signature-256",
+  stripe: "Stripe-Signature",
+  slack: "X-Slack-Signature",
+  shopify: "X-Shopify-Hmac-Sha256",
+  twilio: "X-Twilio-Signature",
+  standard: "webhook-signature",
+};
+
+const AUTH_DESCRIPTIONS: Record<SourceConfig["auth"]["kind"], string> = {
+  github: "GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>`; event from `X-GitHub-Event`, delivery id from `X-GitHub-Delivery`.",
+  stripe: "Stripe: `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of {t}.{body}>`, within 300 s either way.",
+  slack:
+    "Slack: `X-Slack-Signature: v0=<hex HMAC-SHA256 of v0:{ts}:{body}>` with `X-Slack-Request-Timestamp`, within 300 s; `url_verification` is answered with its challenge.",
+  shopify: "Shopify: `X-Shopify-Hmac-Sha256: <base64 HMAC-SHA256 of the body>`; topic and webhook id headers.",
+  twilio: "Twilio: `X-Twilio-Signature: <base64 HMAC-SHA1 of the public URL + sorted form params>`; JSON posts sign the URL carrying `bodySHA256`.",
+  standard: "Standard Webhooks (or Svix): `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of {id}.{ts}.{body}>`.",
+  hmac: "Generic HMAC signature in a header (see the source's configuration for header, algorithm, encoding and signed template).",
+  key: "A gateway key with the `push` scope on the source's queue, as `Authorization: Bearer <key>` (or the configured header).",
+  basic: "HTTP Basic credentials.",
+  none: "No authentication (public form): honeypot field, optional Turnstile, CORS.",
+};
+
+const INPUT = { io: "input", unrepresentable: "any" } as const;
+
+function mediaTypes(source: SourceConfig): Json {
+  const payload: Json = source.schema ? (z.toJSONSchema(source.schema, INPUT) as Json) : {};
+  const content: Json = {};
+  for (const kind of source.accept) {
+    if (kind === "json")
+      content["application/json"] = { schema: source.batch ? { oneOf: [payload, { type: "array", items: payload, maxItems: 100 }] } : payload };
+    if (kind === "ndjson") content["application/x-ndjson"] = { schema: { type: "string", description: "One JSON payload per line, up to 100 lines" } };
+    if (kind === "text") content["text/plain"] = { schema: { type: "string" } };
+    if (kind === "form") content["application/x-www-form-urlencoded"] = { schema: { type: "object", additionalProperties: { type: "string" } } };
+    if (kind === "multipart") content["multipart/form-data"] = { schema: { type: "object", additionalProperties: { type: "string" } } };
+  }
+  return content;
+}
+
+function security(name: string, source: SourceConfig): Json[] {
+  const kind = source.auth.kind;
+  if (kind === "key") return [source.auth.header ? { [`${name}_key`]: [] } : { bearer: [] }];
+  if (kind === "basic") return [{ basic: [] }];
+  if (kind === "none") return [];
+  return [{ [`${name}_signature`]: [] }];
+}
+
+function securityScheme(name: string, source: SourceConfig): [string, Json] | undefined {
+  const auth = source.auth;
+  if (auth.kind === "key" && auth.header) return [`${name}_key`, { type: "apiKey", in: "header", name: auth.header }];
+  const header = auth.kind === "hmac" ? auth.header : SIGNATURE_HEADERS[auth.kind];
+  return header ? [`${name}_signature`, { type: "apiKey", in: "header", name: header, description: AUTH_DESCRIPTIONS[auth.kind] }] : undefined;
+}
+
+const errorContent = { "application/json": { schema: z.toJSONSchema(ErrorEnvelope) } };
+const Accepted = z.object({
+  success: z.literal(true),
+  errors: z.array(z.never()),
+  messages: z.array(z.string()),
+  result: z.object({
+    ids: z.array(z.string()),
+    items: z.array(z.object({ index: z.number(), id: z.string() })).optional(),
+    duplicate: z.literal(true).optional(),
+  }),
+});
+
+function sourceOperation(name: string, source: SourceConfig): Json {
+  const errors = [400, 401, 404, 409, 413, 415, 422, 429, 503].map((s) => [String(s), { description: "Refused (Cloudflare envelope)", content: errorContent }]);
+  return {
+    tags: ["Ingest"],
+    operationId: `ingest_${name.replace(/-/g, "_")}`,
+    summary: `Ingest into queue "${source.queue}"`,
+    description: `${AUTH_DESCRIPTIONS[source.auth.kind]} Format: ${source.format}. Cap: ${source.max_body_bytes} bytes (gzip/deflate accepted).${source.batch ? " JSON arrays and NDJSON are batches of up to 100 items, all or nothing." : ""}`,
+    security: security(name, source),
+    parameters: [
+      { name: "Idempotency-Key", in: "header", required: false, schema: { type: "string" }, description: "Deduplicates repeats within the source's window" },
+    ],
+    requestBody: { required: true, content: mediaTypes(source) },
+    responses: {
+      "202": { description: "Accepted: the gateway owns the messages", content: { "application/json": { schema: z.toJSONSchema(Accepted) } } },
+      "200": {
+        description: "A repeat of a delivery already accepted (duplicate: true)",
+        content: { "application/json": { schema: z.toJSONSchema(Accepted) } },
+      },
+      ...(source.form && { "303": { description: "Browsers (Accept: text/html) are redirected to the success or error page" } }),
+      ...Object.fromEntries(errors),
+    },
+  };
+}
+
+export async function openApiDocument(app: Hono<AppEnv>, c: Context<AppEnv>, config: GatewayConfig): Promise<Json> {
+  const spec = (await generateSpecs(
+    app,
+    {
+      documentation: {
+        openapi: "3.1.0",
+        info: { title: "Tributary", version: "0.1.0", description: "HTTP ingest gateway and Cloudflare-compatible Queues messages API." },
+        servers: [{ url: new URL(c.req.url).origin }],
+        components: {
+          securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "A gateway API key" }, basic: { type: "http", scheme: "basic" } },
+        },
+      },
+      defaultValidationErrorResponse: false,
+    },
+    c,
+  )) as unknown as Json & { paths: Record<string, Json>; components: { securitySchemes: Record<string, Json> } };
+  // The document's own route (hono-openapi leaves out the route that is generating it).
+  spec.paths["/openapi.json"] ??= {
+    get: { tags: ["Operations"], summary: "This OpenAPI 3.1 document", responses: { "200": { description: "OpenAPI JSON" } } },
+  };
+  for (const [name, source] of Object.entries(config.sources)) {
+    spec.paths[`/ingest/${name}`] = { post: sourceOperation(name, source) };
+    const scheme = securityScheme(name, source);
+    if (scheme) spec.components.securitySchemes[scheme[0]] = scheme[1];
+  }
+  return spec;
+}

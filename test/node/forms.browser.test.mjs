@@ -1,0 +1,113 @@
+// Forms in a real browser: headless Chromium (Debian's package, driven by playwright-core) loads
+// a static page from another origin and (a) submits a classic <form method="post"> to
+// /ingest/contact and lands on the thank-you page, (b) posts with fetch() and CORS, (c) fills the
+// honeypot. Then the `forms` queue is read back with the official SDK.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { createServer } from "node:http";
+import { after, before, test } from "node:test";
+import Cloudflare from "cloudflare";
+import { chromium } from "playwright-core";
+import { startWorker } from "../../bench/lib.mjs";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const GATEWAY_PORT = 8970;
+const SITE_PORT = 8971;
+
+let gateway;
+let site;
+let browser;
+let client;
+
+/** The page a site owner publishes: the README's form snippet plus a fetch() variant. */
+function page(gatewayBase) {
+  return `<!doctype html><html><body>
+<form id="classic" method="post" action="${gatewayBase}/ingest/contact">
+  <input name="name" value="Ada"> <input name="email" type="email" value="ada@example.com">
+  <textarea name="message">Hello from a form</textarea>
+  <input name="_gotcha" tabindex="-1" autocomplete="off" style="position:absolute;left:-9999px" aria-hidden="true">
+  <button id="send">Send</button>
+</form>
+<script>
+  async function sendWithFetch() {
+    const res = await fetch(${JSON.stringify(`${gatewayBase}/ingest/contact`)}, {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "Grace", message: "Hello from fetch" }),
+    });
+    return { status: res.status, body: await res.json() };
+  }
+</script></body></html>`;
+}
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`);
+  gateway = await startWorker({ config: "wrangler.toml", port: GATEWAY_PORT, vars: { QUEUES: JSON.stringify({ forms: { mode: "direct" } }) } });
+  client = new Cloudflare({ apiToken: "local-dev-key", baseURL: `${gateway.base}/client/v4`, maxRetries: 0 });
+  site = createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/html" });
+    res.end(page(gateway.base));
+  }).listen(SITE_PORT, "127.0.0.1");
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+});
+
+after(async () => {
+  await browser?.close();
+  site?.close();
+  gateway?.stop();
+});
+
+async function drainForms() {
+  const bodies = [];
+  for (;;) {
+    const { messages = [] } = await client.queues.messages.pull("forms", { account_id: "local", batch_size: 100 });
+    if (!messages.length) return bodies;
+    bodies.push(...messages.map((m) => JSON.parse(Buffer.from(m.body, "base64").toString("utf8"))));
+    await client.queues.messages.ack("forms", { account_id: "local", acks: messages.map((m) => ({ lease_id: m.lease_id })) });
+  }
+}
+
+test("a classic form post lands on the thank-you page and reaches the forms queue", async () => {
+  const tab = await browser.newPage();
+  await tab.goto(`http://127.0.0.1:${SITE_PORT}/`);
+  await Promise.all([tab.waitForURL(`${gateway.base}/thanks`), tab.click("#send")]);
+  assert.match(await tab.textContent("h1"), /Thank you/);
+  const [message, ...rest] = await drainForms();
+  assert.equal(rest.length, 0);
+  assert.deepEqual(message.data, { name: "Ada", email: "ada@example.com", message: "Hello from a form" });
+  assert.equal(message.headers.origin, `http://127.0.0.1:${SITE_PORT}`);
+  await tab.close();
+});
+
+test("fetch() from the other origin passes CORS and gets JSON", async () => {
+  const tab = await browser.newPage();
+  await tab.goto(`http://127.0.0.1:${SITE_PORT}/`);
+  const answer = await tab.evaluate(() => globalThis.sendWithFetch());
+  assert.equal(answer.status, 202);
+  assert.equal(answer.body.success, true);
+  assert.deepEqual(
+    (await drainForms()).map((m) => m.data),
+    [{ name: "Grace", message: "Hello from fetch" }],
+  );
+  await tab.close();
+});
+
+test("a filled honeypot looks like success and enqueues nothing", async () => {
+  const tab = await browser.newPage();
+  await tab.goto(`http://127.0.0.1:${SITE_PORT}/`);
+  await tab.evaluate(() => {
+    document.querySelector("input[name=_gotcha]").value = "http://spam.example";
+  });
+  await Promise.all([tab.waitForURL(`${gateway.base}/thanks`), tab.click("#send")]);
+  assert.match(await tab.textContent("h1"), /Thank you/);
+  assert.deepEqual(await drainForms(), []);
+  await tab.close();
+});
