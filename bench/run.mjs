@@ -116,6 +116,19 @@ async function consumeRun(gateway, seconds) {
   };
 }
 
+async function drain(gateway, queue, running) {
+  const url = `${gateway.base}/client/v4/accounts/bench/queues/${queue}/messages`;
+  const headers = { ...AUTH, "content-type": "application/json" };
+  while (running()) {
+    const pulled = (await (await fetch(`${url}/pull`, { method: "POST", headers, body: JSON.stringify({ batch_size: 100 }) })).json()).result;
+    if (!pulled.messages.length) {
+      await sleep(200);
+      continue;
+    }
+    await fetch(`${url}/ack`, { method: "POST", headers, body: JSON.stringify({ acks: pulled.messages.map((m) => ({ lease_id: m.lease_id })) }) });
+  }
+}
+
 async function prefill(gateway, count) {
   const url = `${gateway.base}/client/v4/accounts/bench/queues/bench-consume/messages/batch`;
   const body = JSON.stringify({ messages: Array.from({ length: 100 }, (_, i) => ({ body: { n: i, pad: "x".repeat(100) } })) });

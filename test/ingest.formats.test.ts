@@ -179,3 +179,17 @@ describe("when the queue is unavailable", () => {
     expect((await drain("remote")).map((m) => (decode(m) as { delivery_id: string }).delivery_id)).toEqual(["retry-me"]);
   });
 });
+
+describe("nothing a client sent is echoed in errors", () => {
+  it("malformed JSON and odd encodings are described without quoting the input", async () => {
+    const secretish = "Bearer sk_live_not_for_echo";
+    const json = await ingest("tiny", secretish, { "content-type": "application/json" });
+    expect(json.status).toBe(400);
+    const text = await json.text();
+    expect(text).not.toContain("sk_live");
+    expect(JSON.parse(text).errors[0].message).toMatch(/^Body is not valid JSON/);
+    const encoding = await ingest("tiny", "{}", { "content-type": "application/json", "content-encoding": secretish });
+    expect(encoding.status).toBe(415);
+    expect(await encoding.text()).not.toContain("sk_live");
+  });
+});

@@ -21,7 +21,7 @@ const DAY_SECONDS = 86_400;
 /** The durable buffer between accepting a message and pushing it upstream (src/buffer/). */
 export const BufferConfig = z.object({
   /** Buffer objects per queue; requests spread over them. */
-  shards: z.number().int().min(1).max(64).default(4),
+  shards: z.number().int().min(1).max(64).default(2),
   /** Flush when this many messages are pending (Cloudflare's batch maximum is also the default). */
   max_messages: z.number().int().min(1).max(100).default(100),
   /** Flush when pending bytes (with ~100 bytes overhead each) reach this. */

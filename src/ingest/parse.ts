@@ -48,7 +48,7 @@ function parseJson(text: string, batch: boolean): Result<Parsed> {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    return fail({ reason: "malformed_json", detail: err instanceof Error ? err.message : "invalid JSON" });
+    return fail({ reason: "malformed_json", detail: jsonErrorWhere(err) });
   }
   if (!batch || !Array.isArray(data)) return success({ items: [{ kind: "json", data, json: text.trim() }], batch: false });
   if (data.length === 0) return fail({ reason: "empty_batch" });
@@ -69,7 +69,7 @@ function parseNdjson(text: string): Result<Parsed> {
     try {
       items.push({ kind: "json", data: JSON.parse(line), json: line });
     } catch (err) {
-      return fail({ reason: "malformed_json", detail: `line ${i + 1}: ${err instanceof Error ? err.message : "invalid JSON"}` });
+      return fail({ reason: "malformed_json", detail: `line ${i + 1}${jsonErrorWhere(err) ? `, ${jsonErrorWhere(err)}` : ""}` });
     }
   }
   return success({ items, batch: true });
@@ -93,6 +93,17 @@ async function parseMultipart(bytes: Uint8Array, contentType: string, maxFileByt
     files.set(name, { filename: value.name, type: value.type, size: value.size, base64: toBase64(new Uint8Array(await value.arrayBuffer())) });
   }
   return success({ items: [{ kind: "form", data: Object.fromEntries([...Object.entries(fieldsToObject(fields)), ...files]) }], batch: false });
+}
+
+/**
+ * Where JSON.parse failed, without its message: V8 quotes the input around the error, and
+ * nothing a client sent is echoed back (it may hold a secret pasted in the wrong place).
+ */
+function jsonErrorWhere(err: unknown): string {
+  const message = err instanceof Error ? err.message : "";
+  const position = /position (\d+)/.exec(message)?.[1];
+  if (position) return `at position ${position}`;
+  return /end of JSON input|Unterminated/i.test(message) ? "unexpected end" : "";
 }
 
 export function fieldsToObject(params: URLSearchParams): Record<string, unknown> {

@@ -20,7 +20,8 @@ export function ingestError(failure: IngestFailure): GatewayError {
     case "unsupported_media_type":
       return new GatewayError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, `Unsupported Content-Type; this source accepts ${failure.detail}`);
     case "unsupported_encoding":
-      return new GatewayError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, `Unsupported Content-Encoding "${failure.detail}": use gzip or deflate`);
+      // The header's value is not echoed: whatever a client put there stays out of responses.
+      return new GatewayError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Unsupported Content-Encoding: use gzip, deflate or none");
     case "body_too_large":
       return new GatewayError(413, ErrorCode.REQUEST_TOO_LARGE, `Request body exceeds ${failure.limit} bytes`);
     case "decompressed_too_large":
@@ -30,7 +31,7 @@ export function ingestError(failure: IngestFailure): GatewayError {
     case "bad_utf8":
       return new GatewayError(400, ErrorCode.BODY_MALFORMED, "Body is not valid UTF-8");
     case "malformed_json":
-      return new GatewayError(400, ErrorCode.BODY_MALFORMED, `Body is not valid JSON (${failure.detail})`);
+      return new GatewayError(400, ErrorCode.BODY_MALFORMED, `Body is not valid JSON${failure.detail ? ` (${failure.detail})` : ""}`);
     case "malformed_body":
       return new GatewayError(400, ErrorCode.BODY_MALFORMED, failure.detail);
     case "file_not_allowed":

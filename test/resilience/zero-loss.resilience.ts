@@ -2,7 +2,7 @@
  * `npm run test:resilience`: load, faults and hostile input against the real Worker in workerd.
  *  1. 10,000 messages through ingest into a queue whose REST upstream fails 30% of pushes (429
  *     with retry-after, 500, hangs past the timeout) with a 10 s full outage in the middle, and
- *     the buffer objects aborted three times mid-load. The driver behaves like a real sender:
+ *     the buffer objects aborted three times mid-load and twice while flushing. The driver behaves like a real sender:
  *     an Idempotency-Key per request, and retries on 503/409. Afterwards every accepted id is
  *     pulled back: none lost; duplicates counted.
  *  2. 20,000 property-generated hostile requests across every route: no 5xx, always the
@@ -109,8 +109,13 @@ describe("zero loss under upstream faults, an outage and aborted buffer objects"
     report.ingest_seconds = (Date.now() - started) / 1000;
     report.requests_refused_and_retried = stats.refused;
 
-    // Let the buffer drain through the remaining faults (alarms retry with backoff).
+    // Let the buffer drain through the remaining faults (alarms retry with backoff), and abort
+    // the buffer objects twice more while they flush.
     await injectFaults([], { push_failure_rate: 0.3 });
+    for (let i = 0; i < 2; i++) {
+      await sleep(300);
+      await abortAllDurableObjects();
+    }
     const deadline = Date.now() + 300_000;
     let buffer = { pending_messages: -1, flushes: 0, flushed_messages: 0, failed_flushes: 0, dead_letters: 0 };
     while (Date.now() < deadline) {
