@@ -108,6 +108,12 @@ describe("compression", () => {
     expect((await pull("events", {})).message_backlog_count).toBe(0);
   });
 
+  it("inherited property names are not encodings (found by the resilience suite)", async () => {
+    for (const encoding of ["__proto__", "constructor", "toString"]) {
+      await expectRefused(await appRequest('{"event":"x"}', { "content-encoding": encoding }), 415, 10415);
+    }
+  });
+
   it("a body that is not what its Content-Encoding says is 400; unknown encodings 415", async () => {
     await expectRefused(await appRequest('{"event":"x"}', { "content-encoding": "gzip" }), 400, 10208);
     await expectRefused(await appRequest('{"event":"x"}', { "content-encoding": "br" }), 415, 10415);

@@ -81,7 +81,7 @@ export const GatewayConfig = z
   .superRefine((config, ctx) => {
     for (const [name, queue] of Object.entries(config.queues)) {
       const at = (field: string) => ["queues", name, field];
-      if (queue.dead_letter_queue !== undefined && !(queue.dead_letter_queue in config.queues)) {
+      if (queue.dead_letter_queue !== undefined && !Object.hasOwn(config.queues, queue.dead_letter_queue)) {
         ctx.addIssue({ code: "custom", path: at("dead_letter_queue"), message: `no queue named "${queue.dead_letter_queue}"` });
       }
       const target = queue.dead_letter_queue === undefined ? undefined : config.queues[queue.dead_letter_queue];
@@ -109,7 +109,7 @@ export const GatewayConfig = z
       }
     }
     for (const [name, source] of Object.entries(config.sources)) {
-      if (!(source.queue in config.queues)) {
+      if (!Object.hasOwn(config.queues, source.queue)) {
         ctx.addIssue({ code: "custom", path: ["sources", name, "queue"], message: `no queue named "${source.queue}"` });
       }
       if (source.form?.turnstile && !config.turnstile_secret) {
@@ -119,7 +119,7 @@ export const GatewayConfig = z
     for (const [i, key] of config.keys.entries()) {
       if (key.queues === "*") continue;
       for (const q of key.queues) {
-        if (!(q in config.queues)) ctx.addIssue({ code: "custom", path: ["keys", i, "queues"], message: `no queue named "${q}"` });
+        if (!Object.hasOwn(config.queues, q)) ctx.addIssue({ code: "custom", path: ["keys", i, "queues"], message: `no queue named "${q}"` });
       }
     }
   });

@@ -11,18 +11,20 @@ import { fail, type Result, success } from "./result";
 
 type Compression = "gzip" | "deflate";
 
-const ENCODINGS: Record<string, Compression | null> = {
-  identity: null,
-  gzip: "gzip",
-  "x-gzip": "gzip",
-  deflate: "deflate",
-};
+// A Map: a header like "__proto__" must not find anything.
+const ENCODINGS = new Map<string, Compression | null>([
+  ["identity", null],
+  ["gzip", "gzip"],
+  ["x-gzip", "gzip"],
+  ["deflate", "deflate"],
+]);
 
 class TooLarge extends Error {}
 
 export async function readBody<E extends AppEnv>(c: Context<E>, maxBytes: number): Promise<Result<Uint8Array>> {
   const encoding = (c.req.header("content-encoding") ?? "identity").trim().toLowerCase();
-  if (!(encoding in ENCODINGS)) return fail({ reason: "unsupported_encoding", detail: encoding });
+  const format = ENCODINGS.get(encoding);
+  if (format === undefined) return fail({ reason: "unsupported_encoding", detail: encoding });
 
   let raw: ArrayBuffer | undefined;
   try {
@@ -39,7 +41,6 @@ export async function readBody<E extends AppEnv>(c: Context<E>, maxBytes: number
     throw err;
   }
   const bytes = new Uint8Array(raw ?? new ArrayBuffer(0));
-  const format = ENCODINGS[encoding];
   return format ? inflate(bytes, format, maxBytes) : success(bytes);
 }
 
