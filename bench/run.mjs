@@ -225,11 +225,17 @@ async function main() {
 
     let memory = null;
     if (MEMORY_SECONDS > 0) {
+      // A consumer drains the queue meanwhile, so stored messages do not pile up in SQLite and
+      // what is measured is the gateway's own footprint under steady load.
+      let draining = true;
+      const drainer = drain(gateway, "webhooks", () => draining);
       const { samples } = await withRss(
         gateway.pid,
         () => load({ url: gateway.base, duration: MEMORY_SECONDS, requests: [githubRequest("/ingest/github")] }),
         1000,
       );
+      draining = false;
+      await drainer;
       const window = (from, to) => samples.slice(from, to).map((s) => s.kib / 1024);
       const first = window(5, 15);
       const last = window(-10);

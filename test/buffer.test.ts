@@ -136,7 +136,7 @@ describe("upstream failures", () => {
     expect(dead[0]!.error).toContain("message too large");
 
     await injectFaults(); // the upstream would take it now
-    expect(await admin("/queues/buffered-remote/dead-letters/replay", {})).toEqual({ replayed: 1 });
+    expect(await admin("/queues/buffered-remote/dead-letters/replay", {})).toEqual({ count: 1 });
     await admin("/queues/buffered-remote/flush");
     expect((await drain("buffered-remote")).map(decode)).toEqual(["POISON pill"]);
 
@@ -144,7 +144,7 @@ describe("upstream failures", () => {
     await pushBatch("buffered-remote", { messages: [text("POISON again")] });
     await admin("/queues/buffered-remote/flush");
     const [again] = await admin<{ id: string }[]>("/queues/buffered-remote/dead-letters");
-    expect(await admin("/queues/buffered-remote/dead-letters/delete", { ids: [again!.id] })).toEqual({ deleted: 1 });
+    expect(await admin("/queues/buffered-remote/dead-letters/delete", { ids: [again!.id] })).toEqual({ count: 1 });
     expect((await bufferOf("buffered-remote")).dead_letters).toBe(0);
   });
 });
@@ -250,6 +250,9 @@ describe("operator routes", () => {
     const res = await SELF.fetch(`${GATEWAY}/admin/queues`, { headers: { authorization: "Bearer push-only-key" } });
     expect(res.status).toBe(403);
     expect((await SELF.fetch(`${GATEWAY}/admin/queues`)).status).toBe(401);
+    // Authentication comes before the body is looked at.
+    const unauthenticated = await SELF.fetch(`${GATEWAY}/admin/queues/buffered/dead-letters/replay`, { method: "POST", body: "{broken" });
+    expect(unauthenticated.status).toBe(401);
   });
 
   it("list every queue with its upstream, mode and buffer state", async () => {

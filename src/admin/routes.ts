@@ -41,6 +41,7 @@ const DeadLetterEntry = z.object({
   body: z.string(),
 });
 const ADMIN_ERRORS = [401, 403, 404];
+const Count = z.object({ count: z.number().int() });
 const describe = (summary: string, result: z.ZodType, body?: z.ZodType) =>
   documented({
     tags: ["Admin"],
@@ -75,7 +76,6 @@ function summarize(queue: ResolvedQueue, stats: ShardStats[]) {
 }
 
 async function adminQueue(c: Context<AppEnv>): Promise<ResolvedQueue> {
-  await authorize(c, "admin");
   const queue = resolveQueue(c.var.config, c.req.param("queue") ?? "");
   c.set("log", { ...c.var.log, queue: queue.name });
   return queue;
@@ -84,8 +84,12 @@ async function adminQueue(c: Context<AppEnv>): Promise<ResolvedQueue> {
 const json = requireJsonBody(64_000);
 
 export const adminRoutes = new Hono<AppEnv>()
-  .get("/queues", describe("Every queue with its buffer state", z.array(BufferState)), async (c) => {
+  // Every operator route needs the admin scope, checked before anything else (the body included).
+  .use("*", async function adminOnly(c, next) {
     await authorize(c, "admin");
+    await next();
+  })
+  .get("/queues", describe("Every queue with its buffer state", z.array(BufferState)), async (c) => {
     const queues = Object.entries(c.var.config.queues).map(([name, config]) => ({ name, config }));
     const result = await Promise.all(queues.map(async (queue) => summarize(queue, await Promise.all(shards(c, queue).map(({ stub }) => stub.stats())))));
     return c.json(ok(result));
@@ -104,25 +108,22 @@ export const adminRoutes = new Hono<AppEnv>()
   })
   .post(
     "/queues/:queue/dead-letters/replay",
-    describe("Replay dead letters (all, or those ids)", z.object({ replayed: z.number() }), SelectDeadLetters),
+    describe("Replay dead letters (all, or those ids)", Count, SelectDeadLetters),
     json,
     validJson(SelectDeadLetters),
-    async (c) => {
-      const queue = await adminQueue(c);
-      const { ids } = c.req.valid("json");
-      const counts = await Promise.all(shards(c, queue).map(({ stub }) => stub.replayDeadLetters(ids)));
-      return c.json(ok({ replayed: counts.reduce((a, b) => a + b, 0) }));
-    },
+    (c) => countOverShards(c, c.req.valid("json").ids, (stub, ids) => stub.replayDeadLetters(ids)),
   )
   .post(
     "/queues/:queue/dead-letters/delete",
-    describe("Delete dead letters (all, or those ids)", z.object({ deleted: z.number() }), SelectDeadLetters),
+    describe("Delete dead letters (all, or those ids)", Count, SelectDeadLetters),
     json,
     validJson(SelectDeadLetters),
-    async (c) => {
-      const queue = await adminQueue(c);
-      const { ids } = c.req.valid("json");
-      const counts = await Promise.all(shards(c, queue).map(({ stub }) => stub.deleteDeadLetters(ids)));
-      return c.json(ok({ deleted: counts.reduce((a, b) => a + b, 0) }));
-    },
+    (c) => countOverShards(c, c.req.valid("json").ids, (stub, ids) => stub.deleteDeadLetters(ids)),
   );
+
+/** Runs a dead-letter action on every shard of the queue; answers how many messages it touched. */
+async function countOverShards(c: Context<AppEnv>, ids: string[] | undefined, action: (stub: ReturnType<typeof shardStub>, ids?: string[]) => Promise<number>) {
+  const queue = await adminQueue(c);
+  const counts = await Promise.all(shards(c, queue).map(({ stub }) => action(stub, ids)));
+  return c.json(ok({ count: counts.reduce((a, b) => a + b, 0) }));
+}

@@ -3,8 +3,10 @@
  * random bodies, headers, content types, encodings and methods for every ingest source, and
  * random bodies for every queue route.
  */
+import { SELF } from "cloudflare:test";
 import fc from "fast-check";
-import { queuePath } from "./api";
+import { expect } from "vitest";
+import { GATEWAY, queuePath } from "./api";
 
 export const SOURCES = ["github", "stripe", "slack", "shopify", "twilio", "standard", "hmac", "app", "contact"];
 const CONTENT_TYPES = [
@@ -127,4 +129,42 @@ export const apiRequest = fc.record({
 export function isEnvelope(value: unknown): boolean {
   const v = value as { success?: unknown; errors?: unknown; messages?: unknown };
   return typeof v === "object" && v !== null && typeof v.success === "boolean" && Array.isArray(v.errors) && Array.isArray(v.messages) && "result" in v;
+}
+
+export interface HostileAnswer {
+  status: number;
+  text: string;
+  json?: unknown;
+}
+
+/** Sends a generated ingest request; asserts no 5xx and the envelope (or Slack's challenge). */
+export async function sendHostileIngest({
+  source,
+  contentType,
+  headers,
+  body,
+  method,
+}: typeof ingestRequest extends fc.Arbitrary<infer R> ? R : never): Promise<HostileAnswer> {
+  const init: RequestInit = { method, headers: { ...headers, ...(contentType && { "content-type": contentType }) }, redirect: "manual" };
+  if (method !== "GET" && method !== "OPTIONS") init.body = body;
+  const res = await SELF.fetch(`${GATEWAY}/ingest/${source}`, init);
+  expect(res.status).toBeLessThan(500);
+  const text = await res.text();
+  if (method === "OPTIONS" && res.status === 204) return { status: res.status, text };
+  const json = JSON.parse(text);
+  expect(isEnvelope(json) || (source === "slack" && typeof json.challenge === "string")).toBe(true);
+  return { status: res.status, text, json };
+}
+
+/** Sends a generated queue API request; asserts no 5xx and the envelope. */
+export async function sendHostileApi({ path, body, contentType, key }: typeof apiRequest extends fc.Arbitrary<infer R> ? R : never): Promise<HostileAnswer> {
+  const headers: Record<string, string> = {};
+  if (contentType) headers["content-type"] = contentType;
+  if (key) headers.authorization = `Bearer ${key}`;
+  const res = await SELF.fetch(`${GATEWAY}${path}`, { method: "POST", headers, body });
+  expect(res.status).toBeLessThan(500);
+  const text = await res.text();
+  const json = JSON.parse(text);
+  expect(isEnvelope(json)).toBe(true);
+  return { status: res.status, text, json };
 }
