@@ -63,6 +63,11 @@ const MIGRATIONS: Migration[] = [
     CREATE INDEX messages_lease ON messages (lease_id);
     CREATE INDEX messages_timestamp ON messages (timestamp_ms);`,
   },
+  {
+    // Finding exhausted messages must not scan every visible one (pull ran in O(backlog)).
+    id: 2,
+    sql: "CREATE INDEX messages_exhausted ON messages (attempts, visible_at);",
+  },
 ];
 
 export class LocalQueue extends DurableObject<Env> {
@@ -206,7 +211,7 @@ export class LocalQueue extends DurableObject<Env> {
 
   /** Visible messages already delivered max_retries + 1 times (their last lease expired). */
   private async deadLetterExhausted(policy: LocalQueuePolicy, now: number): Promise<void> {
-    const rows = this.sql.exec<Row>("SELECT * FROM messages WHERE visible_at <= ? AND attempts > ? LIMIT 100", now, policy.max_retries).toArray();
+    const rows = this.sql.exec<Row>("SELECT * FROM messages INDEXED BY messages_exhausted WHERE attempts > ? AND visible_at <= ? LIMIT 100", policy.max_retries, now).toArray();
     if (rows.length) await this.deadLetter(policy, rows, now);
   }
 
