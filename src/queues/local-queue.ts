@@ -211,7 +211,9 @@ export class LocalQueue extends DurableObject<Env> {
 
   /** Visible messages already delivered max_retries + 1 times (their last lease expired). */
   private async deadLetterExhausted(policy: LocalQueuePolicy, now: number): Promise<void> {
-    const rows = this.sql.exec<Row>("SELECT * FROM messages INDEXED BY messages_exhausted WHERE attempts > ? AND visible_at <= ? LIMIT 100", policy.max_retries, now).toArray();
+    const rows = this.sql
+      .exec<Row>("SELECT * FROM messages INDEXED BY messages_exhausted WHERE attempts > ? AND visible_at <= ? LIMIT 100", policy.max_retries, now)
+      .toArray();
     if (rows.length) await this.deadLetter(policy, rows, now);
   }
 
