@@ -2,13 +2,17 @@
 // the same way for every row: bundled by wrangler, run in workerd, without the devtools
 // inspector (which otherwise receives every console line, a cost production does not have).
 // Usage: node bench/serve.mjs <wrangler.toml> <port> [JSON vars]
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { parseEnv } from "node:util";
 import { unstable_startWorker } from "wrangler";
 
 const [configPath, port, varsJson = "{}"] = process.argv.slice(2);
-const vars = Object.fromEntries(Object.entries(JSON.parse(varsJson)).map(([name, value]) => [name, { type: "plain_text", value }]));
+// The development secrets come from the committed example, so a fresh clone needs no .dev.vars.
+const devVarsFile = join(dirname(resolve(configPath)), ".dev.vars.example");
+const devVars = existsSync(devVarsFile) ? parseEnv(readFileSync(devVarsFile, "utf8")) : {};
+const vars = Object.fromEntries(Object.entries({ ...devVars, ...JSON.parse(varsJson) }).map(([name, value]) => [name, { type: "plain_text", value }]));
 
 const worker = await unstable_startWorker({
   config: resolve(configPath),
