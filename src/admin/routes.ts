@@ -6,7 +6,7 @@ import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { authorize } from "../auth/bearer";
 import { shardStub } from "../buffer/accept";
-import type { DeadLetter, ShardStats } from "../buffer/shard";
+import type { DeadLetter, ShardStats } from "../buffer/types";
 import type { AppEnv } from "../env";
 import { ok } from "../http/errors";
 import { requireJsonBody, validJson } from "../http/validate";

@@ -12,7 +12,7 @@ import type { ResolvedQueue } from "../queues/resolve";
 import type { Metrics, QueueMessage } from "../queues/schemas";
 import { upstreamFor } from "../queues/upstream";
 import { splitBatches } from "./batches";
-import type { BufferedMessage, Delivery } from "./shard";
+import type { BufferedMessage, Delivery } from "./types";
 
 export type Acceptance = { ok: true; metrics: Metrics; duplicateOf?: string[] } | { ok: false; retryAfterSeconds: number; detail: string };
 

@@ -7,7 +7,7 @@
  * through. A request produces at most one upstream batch, so direct mode is all or nothing too.
  */
 import { acceptMessages, DEFAULT_RETRY_AFTER_SECONDS } from "../buffer/accept";
-import type { BufferedMessage, Delivery } from "../buffer/shard";
+import type { BufferedMessage, Delivery } from "../buffer/types";
 import type { GatewayConfig } from "../config/schema";
 import { resolveQueue } from "../queues/resolve";
 import { UpstreamError } from "../queues/upstream-error";

@@ -3,7 +3,7 @@
  * claim the delivery id before pushing, complete it with the message ids after the upstream
  * accepted them, release it when the push failed.
  */
-import type { Delivery } from "../buffer/shard";
+import type { Delivery } from "../buffer/types";
 import type { Claim } from "./deduplicator";
 
 export type ClaimHandle = { state: "new"; complete(ids: string[]): Promise<void>; release(): Promise<void> } | Exclude<Claim, { state: "new" }>;
