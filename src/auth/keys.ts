@@ -4,6 +4,7 @@
  * the order of keys tells an attacker anything.
  */
 import type { KeyConfig, Scope } from "../config/schema";
+import { toHex } from "../encoding";
 
 export type ApiKey = KeyConfig;
 
@@ -11,13 +12,15 @@ const encoder = new TextEncoder();
 
 export async function sha256Hex(value: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", encoder.encode(value));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(new Uint8Array(digest));
 }
 
 /** Constant-time equality of two strings (lengths may leak; contents do not). */
 export function timingSafeEqual(a: string, b: string): boolean {
-  const left = encoder.encode(a);
-  const right = encoder.encode(b);
+  return timingSafeEqualBytes(encoder.encode(a), encoder.encode(b));
+}
+
+export function timingSafeEqualBytes(left: Uint8Array, right: Uint8Array): boolean {
   if (left.byteLength !== right.byteLength) {
     // Compare against itself so the work done does not depend on where the inputs differ.
     crypto.subtle.timingSafeEqual(left, left);

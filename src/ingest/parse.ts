@@ -3,7 +3,7 @@
  * batch (JSON array on a batch source, or NDJSON). JSON items keep their source text for
  * normalization; form bodies become objects (repeated fields become arrays).
  */
-import { toBase64 } from "../verify/hmac";
+import { toBase64 } from "../encoding";
 import { splitJsonArray } from "./json-split";
 import type { MediaType } from "./media";
 import { fail, type Result, success } from "./result";

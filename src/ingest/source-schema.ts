@@ -41,7 +41,6 @@ export const SourceAuth = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("none") }),
 ]);
 export type SourceAuth = z.infer<typeof SourceAuth>;
-export type SourceAuthInput = z.input<typeof SourceAuth>;
 
 export const BodyKind = z.enum(["json", "text", "form", "multipart", "ndjson"]);
 export type BodyKind = z.infer<typeof BodyKind>;

@@ -19,7 +19,7 @@
  * gateway configuration, so the object never holds stale configuration.
  */
 import { DurableObject } from "cloudflare:workers";
-import { Buffer } from "node:buffer";
+import { toBase64 } from "../encoding";
 import { type Migration, migrate } from "../storage/migrations";
 import { newLeaseId, newMessageId } from "./ids";
 import { messageBytes } from "./limits";
@@ -127,7 +127,7 @@ export class LocalQueue extends DurableObject<Env> {
         messages.push({
           id: row.id,
           attempts: row.attempts + 1,
-          body: row.content_type === "text" ? row.body : Buffer.from(row.body, "utf8").toString("base64"),
+          body: row.content_type === "text" ? row.body : toBase64(row.body),
           lease_id: lease,
           metadata: { "CF-Content-Type": row.content_type },
           timestamp_ms: row.timestamp_ms,

@@ -78,7 +78,6 @@ export const PushMessage = z
     }
     return { body, content_type: message.content_type, ...(message.delay_seconds !== undefined && { delay_seconds: message.delay_seconds }) };
   });
-export type PushRequest = z.input<typeof PushMessage>;
 
 /** Checks the byte total of a batch; the per-message checks already ran. */
 export function checkBatchBytes(messages: readonly QueueMessage[], ctx: z.RefinementCtx): void {

@@ -3,7 +3,8 @@
  * secret (as octokit's webhooks-methods verifies it). No timestamp: replays are stopped by
  * deduplicating `X-GitHub-Delivery`.
  */
-import { fromHex, hmacVerifyAny } from "./hmac";
+import { fromHex } from "../encoding";
+import { hmacVerifyAny } from "./hmac";
 import type { Secrets, VerifyInput } from "./input";
 import { refuse, type VerifyResult, verified } from "./result";
 

@@ -5,6 +5,8 @@
 export type HmacAlgorithm = "sha1" | "sha256" | "sha512";
 export type SignatureEncoding = "hex" | "base64";
 
+import { fromBase64, fromHex, toHex } from "../encoding";
+
 const HASH: Record<HmacAlgorithm, string> = { sha1: "SHA-1", sha256: "SHA-256", sha512: "SHA-512" };
 const encoder = new TextEncoder();
 const keyCache = new Map<string, Promise<CryptoKey>>();
@@ -45,10 +47,6 @@ export async function hmacVerifyAny(
   return ok;
 }
 
-export async function hmacSign(algorithm: HmacAlgorithm, secret: SecretBytes, data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.sign("HMAC", await importKey(secret, algorithm), data));
-}
-
 export function concatBytes(...parts: (string | Uint8Array)[]): Uint8Array {
   const chunks = parts.map((p) => (typeof p === "string" ? encoder.encode(p) : p));
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
@@ -58,34 +56,6 @@ export function concatBytes(...parts: (string | Uint8Array)[]): Uint8Array {
     offset += chunk.byteLength;
   }
   return out;
-}
-
-export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
-}
-
-export function fromHex(text: string): Uint8Array | undefined {
-  if (text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) return undefined;
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(text.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
-
-export function fromBase64(text: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
-  try {
-    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
-}
-
-export function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
 }
 
 export function decodeSignature(text: string, encoding: SignatureEncoding): Uint8Array | undefined {

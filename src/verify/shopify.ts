@@ -2,7 +2,8 @@
  * Shopify: `X-Shopify-Hmac-Sha256`, base64 HMAC-SHA256 of the raw body with the app's secret.
  * No timestamp: replays are stopped by deduplicating `X-Shopify-Webhook-Id`.
  */
-import { fromBase64, hmacVerifyAny } from "./hmac";
+import { fromBase64 } from "../encoding";
+import { hmacVerifyAny } from "./hmac";
 import type { Secrets, VerifyInput } from "./input";
 import { refuse, type VerifyResult, verified } from "./result";
 

@@ -2,7 +2,8 @@
  * Slack: `X-Slack-Signature: v0=<hex>`, HMAC-SHA256 of `v0:{X-Slack-Request-Timestamp}:{body}`
  * with the signing secret; requests older or newer than the tolerance are refused.
  */
-import { concatBytes, fromHex, hmacVerifyAny } from "./hmac";
+import { fromHex } from "../encoding";
+import { concatBytes, hmacVerifyAny } from "./hmac";
 import type { Secrets, VerifyInput } from "./input";
 import { checkTimestamp, refuse, TOLERANCE_SECONDS, type VerifyResult, verified } from "./result";
 

@@ -5,7 +5,8 @@
  * both directions; ids and timestamps containing "." are refused (they would shift the signed
  * string). `v1a` (ed25519) signatures are ignored.
  */
-import { concatBytes, fromBase64, hmacVerifyAny } from "./hmac";
+import { fromBase64 } from "../encoding";
+import { concatBytes, hmacVerifyAny } from "./hmac";
 import type { Secrets, VerifyInput } from "./input";
 import { checkTimestamp, refuse, TOLERANCE_SECONDS, type VerifyResult, verified } from "./result";
 

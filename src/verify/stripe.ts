@@ -3,7 +3,8 @@
  * with the whole `whsec_…` string. Only v1 counts; any v1 may match (Stripe sends several while
  * a secret is being rolled). The timestamp is checked in both directions.
  */
-import { concatBytes, fromHex, hmacVerifyAny } from "./hmac";
+import { fromHex } from "../encoding";
+import { concatBytes, hmacVerifyAny } from "./hmac";
 import type { Secrets, VerifyInput } from "./input";
 import { checkTimestamp, refuse, TOLERANCE_SECONDS, type VerifyResult, verified } from "./result";
 

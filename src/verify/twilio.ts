@@ -5,7 +5,9 @@
  * Proxies change scheme and port, so the public base URL is configurable; like Twilio's SDK we
  * accept the URL with and without the default port.
  */
-import { concatBytes, fromBase64, fromHex, hmacVerifyAny } from "./hmac";
+import { timingSafeEqualBytes } from "../auth/keys";
+import { fromBase64, fromHex } from "../encoding";
+import { concatBytes, hmacVerifyAny } from "./hmac";
 import type { Secrets, VerifyInput } from "./input";
 import { refuse, type VerifyResult, verified } from "./result";
 
@@ -22,7 +24,7 @@ export async function verifyTwilio(secrets: Secrets, input: VerifyInput): Promis
   if (bodyHash !== null) {
     const expected = fromHex(bodyHash);
     const actual = new Uint8Array(await crypto.subtle.digest("SHA-256", input.body));
-    if (!expected || !(await sameBytes(expected, actual))) return refuse("body_hash_mismatch");
+    if (!expected || !timingSafeEqualBytes(expected, actual)) return refuse("body_hash_mismatch");
   } else {
     params = sortedParams(new URLSearchParams(decoder.decode(input.body)));
   }
@@ -56,8 +58,4 @@ function urlVariants(url: URL): string[] {
     return [href, href.replace(`${url.protocol}//${url.host}`, `${url.protocol}//${url.hostname}:${defaultPort}`)];
   }
   return [href];
-}
-
-async function sameBytes(a: Uint8Array, b: Uint8Array): Promise<boolean> {
-  return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b);
 }
