@@ -19,11 +19,14 @@ import { bearer, documented, envelopeOf, jsonBody, responses } from "../openapi/
 import { MAX_API_REQUEST_BYTES } from "./limits";
 import { type ResolvedQueue, resolveQueue } from "./resolve";
 import { AckRequest, AckResult, BatchRequest, PullRequest, PullResult, PushMessage, PushResult, type QueueMessage } from "./schemas";
-import { type Upstream, upstreamFor } from "./upstream";
+import { upstreamFor } from "./upstream";
 
 export const QUEUE_ROUTE = "/client/v4/accounts/:account_id/queues/:queue_id/messages";
 
-type QueueEnv = AppEnv & { Variables: { upstream: Upstream; queue: ResolvedQueue } };
+type QueueEnv = AppEnv & { Variables: { queue: ResolvedQueue } };
+
+/** Pull and ack talk to the upstream directly; pushes go through acceptMessages (buffer or direct). */
+const upstream = (c: Context<QueueEnv>) => upstreamFor(c.var.queue, c.var.config, c.env);
 
 function queueAccess(scope: Scope): MiddlewareHandler<QueueEnv> {
   return async function queueAccess(c, next) {
@@ -34,7 +37,6 @@ function queueAccess(scope: Scope): MiddlewareHandler<QueueEnv> {
       throw new GatewayError(403, ErrorCode.AUTHENTICATION, `Forbidden: this key may not ${scope} on queue "${queue.name}"`);
     }
     c.set("queue", queue);
-    c.set("upstream", upstreamFor(queue, c.var.config, c.env));
     await next();
   };
 }
@@ -79,10 +81,10 @@ export const queueRoutes = new Hono<QueueEnv>()
     return accepted(c, c.req.valid("json"));
   })
   .post("/pull", describe("Pull (lease) messages", PullRequest, PullResult), queueAccess("pull"), json, validJson(PullRequest), async (c) => {
-    const result = await c.var.upstream.pull(c.req.valid("json"));
+    const result = await upstream(c).pull(c.req.valid("json"));
     c.set("log", { ...c.var.log, messages: result.messages.length });
     return c.json(ok(result));
   })
   .post("/ack", describe("Acknowledge or retry leased messages", AckRequest, AckResult), queueAccess("ack"), json, validJson(AckRequest), async (c) => {
-    return c.json(ok(await c.var.upstream.ack(c.req.valid("json"))));
+    return c.json(ok(await upstream(c).ack(c.req.valid("json"))));
   });
