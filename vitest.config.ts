@@ -88,7 +88,7 @@ export default defineConfig({
           QUEUES: testQueues,
           SOURCES: testSources,
           ROTATING_SECRETS: JSON.stringify(T.ROTATING_SECRETS),
-          BASIC_CREDENTIALS: JSON.stringify(["alice:wonderland"]),
+          BASIC_CREDENTIALS: JSON.stringify(T.BASIC_CREDENTIALS),
           TURNSTILE_SECRET_KEY: T.TURNSTILE_TEST_SECRET,
         },
         queueProducers: { BOUND_PRODUCER: { queueName: "bound-queue" } },

@@ -15,9 +15,9 @@ import { documented } from "./openapi/describe";
 import { openApiDocument } from "./openapi/document";
 import { QUEUE_ROUTE, queueRoutes } from "./queues/routes";
 
-/** The reference is on in development and switchable in production (DOCS_ENABLED). */
+/** The reference is on in development and switchable in production (DOCS_ENABLED, validated with the configuration). */
 const docsEnabled: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.env.DOCS_ENABLED === "false") notFound();
+  if (!c.var.config.docs_enabled) notFound();
   await next();
 };
 

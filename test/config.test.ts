@@ -8,8 +8,11 @@ import { app } from "../src/app";
 import { gatewayConfig } from "../src/config/gateway";
 import { ConfigError, loadConfig, parseConfig } from "../src/config/load";
 import { queuePath } from "./support/api";
+import { DEV_SECRET, STANDARD_DEV_SECRET } from "./support/constants";
 
 const withVars = (vars: Partial<Record<keyof Env, unknown>>) => ({ ...env, ...vars }) as Env;
+
+const loaded = (vars: Partial<Record<keyof Env, unknown>>) => parseConfig(gatewayConfig(withVars(vars)));
 
 function configError(vars: Partial<Record<keyof Env, unknown>>): string {
   try {
@@ -57,5 +60,70 @@ describe("configuration", () => {
     expect(text).toContain("queues.webhooks.cloudflare_id");
     expect(text).toContain("account_id");
     expect(text).not.toContain(secretToken);
+  });
+});
+
+describe("configuration refuses settings that would fail open or fail every request", () => {
+  it.each([
+    [{ auth: { kind: "twilio", secret: "TWILIO_AUTH_TOKEN" } }],
+    [{ auth: { kind: "twilio", secret: "TWILIO_AUTH_TOKEN", public_base_url: "ftp://hooks.example.com" } }],
+  ])("a twilio source needs an http(s) public_base_url (the signed URL never comes from the Host header): %j", (twilio) => {
+    const message = configError({ SOURCES: { twilio } });
+    expect(message).toContain("sources.twilio.auth.public_base_url: ");
+    expect(message).not.toContain(DEV_SECRET);
+  });
+
+  it("the development twilio source verifies against its configured public URL", () => {
+    expect(loadConfig(env).sources.twilio?.auth).toMatchObject({ kind: "twilio", public_base_url: "http://127.0.0.1:8787" });
+  });
+
+  it.each([["whsec_"], ["whsec_@@@@"], ["bm90IGJhc2U2NA"], [`["${STANDARD_DEV_SECRET}","whsec_"]`]])(
+    "a standard source refuses a secret that is not a non-empty base64 key, naming the secret, not its value: %s",
+    (secret) => {
+      const message = configError({ STANDARD_WEBHOOK_SECRET: secret });
+      const index = secret.startsWith("[") ? 1 : 0;
+      expect(message).toContain(`sources.standard.auth.secrets.${index}: STANDARD_WEBHOOK_SECRET`);
+      expect(message).not.toContain("whsec_");
+      expect(message).not.toContain("@@@@");
+      expect(message).not.toContain("bm90IGJhc2U2NA");
+    },
+  );
+
+  it("a standard secret with or without its whsec_ prefix loads", () => {
+    for (const secret of [STANDARD_DEV_SECRET, STANDARD_DEV_SECRET.slice("whsec_".length)]) {
+      expect(loaded({ STANDARD_WEBHOOK_SECRET: secret }).sources.standard?.auth).toMatchObject({ secrets: [secret] });
+    }
+  });
+
+  it.each(["yes", "FALSE", "", "0", " false"])("DOCS_ENABLED must be exactly true or false: %j is refused", (value) => {
+    expect(configError({ DOCS_ENABLED: value })).toContain('docs_enabled: DOCS_ENABLED must be "true" or "false"');
+  });
+
+  it("DOCS_ENABLED true and false load as booleans; unset is off", () => {
+    expect(loaded({ DOCS_ENABLED: "true" }).docs_enabled).toBe(true);
+    expect(loaded({ DOCS_ENABLED: "false" }).docs_enabled).toBe(false);
+    expect(loaded({ DOCS_ENABLED: undefined }).docs_enabled).toBe(false);
+  });
+
+  it("a mistyped DOCS_ENABLED does not serve the reference: /docs answers 500 naming the var", async () => {
+    const res = await app.request("/docs", {}, withVars({ DOCS_ENABLED: "FALSE" }));
+    expect(res.status).toBe(500);
+    const body = (await res.json()) as { errors: { code: number; message: string }[] };
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors[0]?.code).toBe(15001);
+    expect(body.errors[0]?.message).toContain("DOCS_ENABLED");
+    expect((await app.request("/docs", {}, withVars({ DOCS_ENABLED: "false" }))).status).toBe(404);
+  });
+
+  it.each(["/\\evil.example", "/\\\\evil", "/ /evil", "//evil.example", "/\t/evil", "/thanks\\x", "/a\nb", "/a b", "/\u0000x", "javascript:alert(1)"])(
+    "a form redirect that a browser could read as another site is refused: %j",
+    (target) => {
+      expect(configError({ SOURCES: { contact: { form: { success_url: target } } } })).toContain("sources.contact.form.success_url: ");
+      expect(configError({ SOURCES: { contact: { form: { error_url: target } } } })).toContain("sources.contact.form.error_url: ");
+    },
+  );
+
+  it.each(["/thanks", "/", "/thanks?from=form#top", "https://site.example/ok"])("a form redirect to a path or an http(s) URL loads: %j", (target) => {
+    expect(loaded({ SOURCES: { contact: { form: { success_url: target } } } }).sources.contact?.form?.success_url).toBe(target);
   });
 });

@@ -77,6 +77,19 @@ describe("OpenAPI document", () => {
     ]);
   });
 
+  it("never echoes the request's host: the one server is relative", async () => {
+    for (const [url, headers] of [
+      ["http://evil.example/openapi.json", {}],
+      [`${GATEWAY}/openapi.json`, { host: "evil.example", "x-forwarded-host": "evil.example" }],
+    ] as const) {
+      const res = await SELF.fetch(url, { headers });
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text).not.toContain("evil.example");
+      expect((JSON.parse(text) as { servers: unknown }).servers).toEqual([{ url: "/" }]);
+    }
+  });
+
   it("serves the interactive reference at /docs", async () => {
     const res = await SELF.fetch(`${GATEWAY}/docs`);
     expect(res.status).toBe(200);

@@ -28,6 +28,7 @@ export function gatewayConfig(env: Env): GatewayConfigInput {
     keys: jsonVar(env.GATEWAY_KEYS, "GATEWAY_KEYS", []),
     sources: merge(SOURCES, jsonVar(env.SOURCES, "SOURCES", {}), (_name, source) => withSecrets(source, vars)),
     turnstile_secret: env.TURNSTILE_SECRET_KEY || undefined,
+    docs_enabled: env.DOCS_ENABLED,
   } as GatewayConfigInput;
 }
 

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { SourceConfig } from "../ingest/source-schema";
+import { standardSecretKey } from "../verify/standard";
 
 export const Scope = z.enum(["push", "pull", "ack", "admin"]);
 export type Scope = z.infer<typeof Scope>;
@@ -77,6 +78,11 @@ export const GatewayConfig = z
     sources: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "source names are lowercase letters, digits, - and _"), SourceConfig),
     /** Cloudflare Turnstile secret, for form sources with `turnstile: true`. */
     turnstile_secret: z.string().optional(),
+    /** GET /openapi.json and /docs. Strict: a typo such as "FALSE" must not leave them on. Unset is off. */
+    docs_enabled: z
+      .enum(["true", "false"], { error: 'DOCS_ENABLED must be "true" or "false"' })
+      .transform((flag) => flag === "true")
+      .default(false),
   })
   .superRefine((config, ctx) => {
     for (const [name, queue] of Object.entries(config.queues)) {
@@ -114,6 +120,18 @@ export const GatewayConfig = z
       }
       if (source.form?.turnstile && !config.turnstile_secret) {
         ctx.addIssue({ code: "custom", path: ["sources", name, "form", "turnstile"], message: "needs the TURNSTILE_SECRET_KEY secret" });
+      }
+      if (source.auth.kind === "standard") {
+        for (const [i, secret] of source.auth.secrets.entries()) {
+          // An empty or undecodable key would pass here and then answer 500 to every request.
+          if (!standardSecretKey(secret)?.byteLength) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["sources", name, "auth", "secrets", i],
+              message: `${source.auth.secret} is not a Standard Webhooks secret (a non-empty base64 key, with or without its prefix)`,
+            });
+          }
+        }
       }
     }
     for (const [i, key] of config.keys.entries()) {

@@ -110,7 +110,8 @@ export async function openApiDocument(app: Hono<AppEnv>, c: Context<AppEnv>, con
       documentation: {
         openapi: "3.1.0",
         info: { title: "Tributary", version: "0.1.0", description: "HTTP ingest gateway and Cloudflare-compatible Queues messages API." },
-        servers: [{ url: new URL(c.req.url).origin }],
+        // Relative: the request's Host is the client's to choose, and must not be echoed back.
+        servers: [{ url: "/" }],
         components: {
           securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "A gateway API key" }, basic: { type: "http", scheme: "basic" } },
         },

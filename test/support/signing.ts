@@ -3,11 +3,12 @@
  * (octokit's webhooks-methods, stripe, standardwebhooks); the others are signed with node:crypto,
  * independently of the gateway's WebCrypto code.
  */
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { createHash, createHmac } from "node:crypto";
 import { sign as signGitHub } from "@octokit/webhooks-methods";
 import { Webhook } from "standardwebhooks";
 import Stripe from "stripe";
+import { loadConfig } from "../../src/config/load";
 import { GATEWAY } from "./api";
 import { DEV_SECRET, STANDARD_DEV_SECRET } from "./constants";
 
@@ -87,25 +88,34 @@ export function twilioSignature(token: string, url: string, params: Record<strin
   return createHmac("sha1", token).update(data).digest("base64");
 }
 
-export function signedTwilioForm(
-  params: Record<string, string>,
-  { secret = DEV_SECRET, source = "twilio", signedUrl = `${GATEWAY}/ingest/${source}`, headers = {} }: Signed & { signedUrl?: string } = {},
-) {
+/**
+ * The public base URL the gateway verifies a Twilio source's signatures against (its configured
+ * `public_base_url`). Requests still go to GATEWAY: the gateway must not trust the Host header.
+ */
+export function twilioPublicBase(source = "twilio"): string {
+  const auth = loadConfig(env).sources[source]?.auth;
+  if (auth?.kind !== "twilio") throw new Error(`${source} is not a twilio source`);
+  return auth.public_base_url.replace(/\/+$/, "");
+}
+
+interface TwilioSigned extends Signed {
+  /** The base URL the sender signs for; the source's public base URL unless a test forges another. */
+  base?: string;
+}
+
+export function signedTwilioForm(params: Record<string, string>, { secret = DEV_SECRET, source = "twilio", base, headers = {} }: TwilioSigned = {}) {
+  const url = `${base ?? twilioPublicBase(source)}/ingest/${source}`;
   return ingest(source, new URLSearchParams(params).toString(), {
     "content-type": "application/x-www-form-urlencoded",
-    "x-twilio-signature": twilioSignature(secret, signedUrl, params),
+    "x-twilio-signature": twilioSignature(secret, url, params),
     ...headers,
   });
 }
 
-export function signedTwilioJson(body: string, { secret = DEV_SECRET, source = "twilio" }: Signed = {}) {
+export function signedTwilioJson(body: string, { secret = DEV_SECRET, source = "twilio", base }: TwilioSigned = {}) {
   const query = `?bodySHA256=${createHash("sha256").update(body).digest("hex")}`;
-  return ingest(
-    source,
-    body,
-    { "content-type": "application/json", "x-twilio-signature": twilioSignature(secret, `${GATEWAY}/ingest/${source}${query}`) },
-    query,
-  );
+  const url = `${base ?? twilioPublicBase(source)}/ingest/${source}${query}`;
+  return ingest(source, body, { "content-type": "application/json", "x-twilio-signature": twilioSignature(secret, url) }, query);
 }
 
 export function signedStandardRequest(
