@@ -7,7 +7,7 @@ import { reset } from "cloudflare:test";
 import { createHash } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { decode, drain, envelope, GATEWAY } from "./support/api";
-import { ROTATING_SECRETS } from "./support/constants";
+import { BASIC_NON_ASCII, ROTATING_SECRETS } from "./support/constants";
 import {
   ingest,
   now,
@@ -21,6 +21,7 @@ import {
   signedTwilioJson,
   slackSignature,
   stripeEvent,
+  twilioPublicBase,
   twilioSignature,
 } from "./support/signing";
 
@@ -52,8 +53,9 @@ async function refusedGenerically(res: Response) {
   expect(await res.json()).toEqual({ success: false, errors: [{ code: 10000, message: "Unauthorized" }], messages: [], result: null });
 }
 
-const stale = () => now() - 301;
-const future = () => now() + 301;
+// Well past the 300 s tolerance: the gateway's clock may tick a second after the test's.
+const stale = () => now() - 310;
+const future = () => now() + 310;
 
 describe("GitHub (signed with @octokit/webhooks-methods)", () => {
   it("arrives as an envelope with event, delivery id and allowlisted headers only", async () => {
@@ -80,7 +82,10 @@ describe("GitHub (signed with @octokit/webhooks-methods)", () => {
   });
 
   it("a rotated secret list accepts the old and the new secret", async () => {
-    for (const secret of ROTATING_SECRETS) expect((await signedGitHubRequest({ source: "rotating", secret })).status).toBe(202);
+    for (const secret of ROTATING_SECRETS) {
+      // Distinct bodies: GitHub deliveries are deduplicated on the signed body.
+      expect((await signedGitHubRequest({ source: "rotating", secret, body: JSON.stringify({ signed_with: secret }) })).status).toBe(202);
+    }
     await refusedGenerically(await signedGitHubRequest({ source: "rotating", secret: "older-still" }));
     expect((await delivered()).length).toBe(2);
   });
@@ -182,17 +187,27 @@ describe("Twilio", () => {
   });
 
   it("uses the configured public URL when a proxy rewrote it", async () => {
-    await accepted(await signedTwilioForm(params, { source: "proxied", signedUrl: "https://hooks.example.com/ingest/proxied" }));
-    await refusedGenerically(await signedTwilioForm(params, { source: "proxied" }));
+    expect(twilioPublicBase("proxied")).toBe("https://hooks.example.com");
+    await accepted(await signedTwilioForm(params, { source: "proxied" }));
+    await refusedGenerically(await signedTwilioForm(params, { source: "proxied", base: GATEWAY }));
+  });
+
+  it("verifies against the configured public URL, never the Host the request was sent to", async () => {
+    // Signed for http://gateway.test (where it is sent), as a second gateway sharing the token would be.
+    await refusedGenerically(await signedTwilioForm(params, { base: GATEWAY }));
+    await refusedGenerically(await signedTwilioJson('{"event":"status"}', { base: GATEWAY }));
+    await refusedGenerically(await signedTwilioForm(params, { base: "http://staging.example" }));
+    expect(await delivered()).toEqual([]);
   });
 
   it("refuses changed params, a wrong token and a JSON body that does not match bodySHA256", async () => {
     await refusedGenerically(await signedTwilioForm(params, { secret: "nope" }));
-    const signature = twilioSignature("local-dev-secret", `${GATEWAY}/ingest/twilio`, params);
+    const url = `${twilioPublicBase()}/ingest/twilio`;
+    const signature = twilioSignature("local-dev-secret", url, params);
     const changed = new URLSearchParams({ ...params, Body: "changed" }).toString();
     await refusedGenerically(await ingest("twilio", changed, { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature }));
     const query = `?bodySHA256=${createHash("sha256").update('{"a":1}').digest("hex")}`;
-    const urlSignature = twilioSignature("local-dev-secret", `${GATEWAY}/ingest/twilio${query}`);
+    const urlSignature = twilioSignature("local-dev-secret", `${url}${query}`);
     await refusedGenerically(await ingest("twilio", '{"a":2}', { "content-type": "application/json", "x-twilio-signature": urlSignature }, query));
     expect((await ingest("twilio", '{"a":1}', { "content-type": "application/json", "x-twilio-signature": urlSignature }, query)).status).toBe(202);
     expect((await delivered()).length).toBe(1);
@@ -244,5 +259,15 @@ describe("HTTP Basic", () => {
     await refusedGenerically(await ingest("basic", '{"ok":true}', auth("alice:guess")));
     await refusedGenerically(await ingest("basic", '{"ok":true}', { "content-type": "application/json" }));
     expect((await delivered()).length).toBe(1);
+  });
+
+  it("decodes credentials as UTF-8: a non-ASCII password matches, its Latin-1 encoding does not", async () => {
+    const utf8 = btoa(String.fromCharCode(...new TextEncoder().encode(BASIC_NON_ASCII)));
+    const latin1 = btoa(BASIC_NON_ASCII);
+    expect(utf8).not.toBe(latin1);
+    const basic = (credentials: string) => ({ "content-type": "application/json", authorization: `Basic ${credentials}` });
+    await accepted(await ingest("basic", '{"n":1}', basic(utf8)));
+    await refusedGenerically(await ingest("basic", '{"n":2}', basic(latin1)));
+    expect((await delivered()).map((m) => m.data)).toEqual([{ n: 1 }]);
   });
 });

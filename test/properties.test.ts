@@ -7,7 +7,7 @@ import { reset, SELF } from "cloudflare:test";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { GATEWAY, pull } from "./support/api";
-import { apiRequest, ingestRequest, sendHostileApi, sendHostileIngest } from "./support/hostile";
+import { adminRequest, apiRequest, ingestRequest, sendHostileAdmin, sendHostileApi, sendHostileIngest } from "./support/hostile";
 
 afterEach(() => reset());
 
@@ -28,6 +28,17 @@ describe("hostile ingest requests", () => {
       { numRuns: 400 },
     );
     expect(await backlog()).toBe(reported);
+  });
+});
+
+describe("hostile admin requests", () => {
+  it("never 5xx, always the envelope, and no key reaches a queue outside its list", async () => {
+    await fc.assert(
+      fc.asyncProperty(adminRequest, async (request) => {
+        await sendHostileAdmin(request);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

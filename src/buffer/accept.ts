@@ -12,9 +12,9 @@ import type { ResolvedQueue } from "../queues/resolve";
 import type { Metrics, QueueMessage } from "../queues/schemas";
 import { upstreamFor } from "../queues/upstream";
 import { splitBatches } from "./batches";
-import type { BufferedMessage, Delivery } from "./types";
+import type { BufferedMessage, Delivery, Seen } from "./types";
 
-export type Acceptance = { ok: true; metrics: Metrics; duplicateOf?: string[] } | { ok: false; retryAfterSeconds: number; detail: string };
+export type Acceptance = { ok: true; metrics: Metrics; seen?: Seen } | { ok: false; retryAfterSeconds: number; detail: string };
 
 /** What a sender is told to wait when the queue path failed without saying for how long. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
@@ -40,23 +40,13 @@ export async function acceptMessages(
     );
   const shards = queue.config.buffer.shards;
   // Repeats of a delivery must meet the shard that remembers it; the rest spread at random.
-  const shard = delivery ? hash(`${delivery.scope}\u0000${delivery.id}`) % shards : Math.floor(Math.random() * shards);
+  const shard = delivery ? Number.parseInt(delivery.key.slice(0, 8), 16) % shards : Math.floor(Math.random() * shards);
   const result = await shardStub(env, queue.name, shard).enqueue(queue.name, items, delivery);
   if (!result.ok) return { ok: false, retryAfterSeconds: result.retryAfterSeconds, detail: "buffer full (backpressure)" };
   const m = result.metrics;
   // Best effort, as Cloudflare's: the backlog this gateway still holds for the queue's shard.
   const metrics = { backlog_count: m.pending_messages, backlog_bytes: m.pending_bytes, oldest_message_timestamp_ms: m.oldest_enqueued_at };
-  return result.duplicateOf ? { ok: true, metrics, duplicateOf: result.duplicateOf } : { ok: true, metrics };
-}
-
-/** FNV-1a, 32 bits: a stable, well-spread shard choice for a delivery id. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
+  return result.seen ? { ok: true, metrics, seen: result.seen } : { ok: true, metrics };
 }
 
 async function pushDirect(config: GatewayConfig, env: Env, queue: ResolvedQueue, messages: QueueMessage[]): Promise<Acceptance> {

@@ -17,7 +17,7 @@ import { upstreamFor } from "../queues/upstream";
 import { UpstreamError } from "../queues/upstream-error";
 import { takeBatch } from "./batches";
 import { type PendingRow, ShardTables, toMessage } from "./tables";
-import type { BufferedMessage, DeadLetter, Delivery, EnqueueResult, ShardMetrics, ShardStats } from "./types";
+import type { BufferedMessage, DeadLetterPage, DeadLetterQuery, Delivery, EnqueueResult, ShardMetrics, ShardStats } from "./types";
 
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 5 * 60_000;
@@ -49,9 +49,8 @@ export class BufferShard extends DurableObject<Env> {
   async enqueue(queue: string, messages: BufferedMessage[], delivery?: Delivery): Promise<EnqueueResult> {
     const policy = this.policy(queue);
     const now = Date.now();
-    const deliveryKey = delivery && `${delivery.scope}\u0000${delivery.id}`;
-    const seen = deliveryKey ? this.tables.seenDelivery(deliveryKey, now) : undefined;
-    if (seen) return { ok: true, metrics: this.metrics(now), duplicateOf: seen };
+    const seen = delivery ? this.tables.seenDelivery(delivery, now) : undefined;
+    if (seen) return { ok: true, metrics: this.metrics(now), seen };
     const bytes = messages.reduce((n, m) => n + messageBytes(m.message.body), 0);
     const t = this.tables;
     if (t.pendingMessages + messages.length > policy.max_pending_messages || t.pendingBytes + bytes > policy.max_pending_bytes) {
@@ -59,11 +58,11 @@ export class BufferShard extends DurableObject<Env> {
     }
     this.transaction(() => {
       if (this.queue !== queue) t.setMeta("queue", queue);
-      if (deliveryKey && delivery)
+      if (delivery)
         t.recordDelivery(
-          deliveryKey,
+          delivery,
           messages.map((m) => m.id),
-          now + delivery.window_seconds * 1000,
+          now,
         );
       for (const message of messages) t.insertPending(message, now);
     });
@@ -98,29 +97,23 @@ export class BufferShard extends DurableObject<Env> {
     };
   }
 
-  listDeadLetters(limit: number): DeadLetter[] {
-    return this.tables.listDeadLetters(limit);
+  /** One page of dead letters, within the caller's count and byte caps (admin listing). */
+  listDeadLetters(query: DeadLetterQuery): DeadLetterPage {
+    return this.tables.listDeadLetters(query);
   }
 
-  /** Moves dead letters (all, or those ids) back to pending; returns how many. */
+  /** Moves dead letters (all, or those ids) back to pending, in bounded transactions; returns how many. */
   async replayDeadLetters(ids?: string[]): Promise<number> {
     const queue = this.queue;
     if (!queue) return 0;
     const now = Date.now();
-    let moved = 0;
-    this.transaction(() => {
-      moved = this.tables.replayDeadLetters(ids, now);
-    });
+    const moved = this.tables.replayDeadLetters(ids, now, (work) => this.transaction(work));
     if (moved) await this.schedule(this.policy(queue), now);
     return moved;
   }
 
   deleteDeadLetters(ids?: string[]): number {
-    let deleted = 0;
-    this.transaction(() => {
-      deleted = this.tables.deleteDeadLetters(ids);
-    });
-    return deleted;
+    return this.tables.deleteDeadLetters(ids, (work) => this.transaction(work));
   }
 
   /** One flush at a time: an operator flush waits for a running alarm flush, then runs. */

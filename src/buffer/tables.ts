@@ -7,8 +7,9 @@
  *   pending       messages waiting for a flush, in arrival order.
  *     seq, id (gateway id), body, content_type, delay_seconds, bytes (with overhead), enqueued_at (ms)
  *   dead_letters  messages the upstream refused permanently: pending's columns + failed_at, error.
- *   deliveries    delivery ids seen within their idempotency window (ingest deduplication):
- *                 delivery_id (scope-qualified), message_ids (JSON), expires_at (ms).
+ *   deliveries    deliveries seen within their idempotency window (ingest deduplication):
+ *                 delivery_id (the delivery's SHA-256 key, src/ingest/delivery.ts), message_ids
+ *                 (JSON), payload_hash (SHA-256 of the payload), expires_at (ms).
  *   meta          key/value: 'queue' (the shard's queue), 'attempt' (consecutive failed flushes),
  *                 'backoff_until' (ms), and the counters 'flushes', 'flushed_messages',
  *                 'failed_flushes' since the object was created.
@@ -16,7 +17,7 @@
 import { messageBytes } from "../queues/limits";
 import type { QueueMessage } from "../queues/schemas";
 import { type Migration, migrate } from "../storage/migrations";
-import type { BufferedMessage, DeadLetter } from "./types";
+import type { BufferedMessage, DeadLetter, DeadLetterPage, DeadLetterQuery, Delivery, Seen } from "./types";
 
 export type PendingRow = { seq: number; id: string; body: string; content_type: string; delay_seconds: number | null; bytes: number; enqueued_at: number };
 export type MetaNumber = "attempt" | "backoff_until" | "flushes" | "flushed_messages" | "failed_flushes";
@@ -51,10 +52,26 @@ const MIGRATIONS: Migration[] = [
     sql: `CREATE TABLE deliveries (delivery_id TEXT PRIMARY KEY, message_ids TEXT NOT NULL, expires_at INTEGER NOT NULL);
     CREATE INDEX deliveries_expiry ON deliveries (expires_at);`,
   },
+  {
+    // Replay and delete by id select in SQL; without it each chunk of ids scans the table.
+    id: 3,
+    sql: "CREATE INDEX dead_letters_id ON dead_letters (id);",
+  },
+  // Deliveries remember their payload's hash: the same key with another payload is a conflict.
+  { id: 4, sql: "ALTER TABLE deliveries ADD COLUMN payload_hash TEXT" },
 ];
 
 const PURGE_SLICE_ROWS = 1_000;
 const MAX_ERROR_CHARS = 500;
+/** Durable Object SQL binds at most 100 parameters per statement; one is kept for the time. */
+const IDS_PER_STATEMENT = 99;
+/** Dead letters replayed or deleted per transaction when acting on all of them. */
+const DEAD_SLICE_ROWS = 500;
+
+/** Runs work atomically (the shard's transaction, which also repairs the totals on failure). */
+export type Transaction = (work: () => void) => void;
+/** Which dead letters one statement acts on: an SQL condition (built from constants and placeholders only) and its parameters. */
+type DeadSelection = { where: string; params: string[] };
 
 export class ShardTables {
   pendingMessages = 0;
@@ -98,13 +115,27 @@ export class ShardTables {
     this.pendingBytes -= row.bytes;
   }
 
-  seenDelivery(key: string, now: number): string[] | undefined {
-    const row = this.sql.exec<{ message_ids: string }>("SELECT message_ids FROM deliveries WHERE delivery_id = ? AND expires_at > ?", key, now).toArray()[0];
-    return row ? JSON.parse(row.message_ids) : undefined;
+  seenDelivery(delivery: Delivery, now: number): Seen | undefined {
+    const row = this.sql
+      .exec<{ message_ids: string; payload_hash: string | null }>(
+        "SELECT message_ids, payload_hash FROM deliveries WHERE delivery_id = ? AND expires_at > ?",
+        delivery.key,
+        now,
+      )
+      .toArray()[0];
+    if (!row) return undefined;
+    if (row.payload_hash !== null && row.payload_hash !== delivery.payload_hash) return { state: "conflict" };
+    return { state: "duplicate", ids: JSON.parse(row.message_ids) };
   }
 
-  recordDelivery(key: string, ids: string[], expiresAt: number): void {
-    this.sql.exec("INSERT OR REPLACE INTO deliveries (delivery_id, message_ids, expires_at) VALUES (?, ?, ?)", key, JSON.stringify(ids), expiresAt);
+  recordDelivery(delivery: Delivery, ids: string[], now: number): void {
+    this.sql.exec(
+      "INSERT OR REPLACE INTO deliveries (delivery_id, message_ids, payload_hash, expires_at) VALUES (?, ?, ?, ?)",
+      delivery.key,
+      JSON.stringify(ids),
+      delivery.payload_hash,
+      now + delivery.window_seconds * 1000,
+    );
   }
 
   /** Deletes a slice of expired delivery ids; returns when the next one expires (or null). */
@@ -129,33 +160,67 @@ export class ShardTables {
     this.removePending(row);
   }
 
-  listDeadLetters(limit: number): DeadLetter[] {
-    return this.sql
-      .exec<DeadLetter & Record<string, SqlStorageValue>>(
-        "SELECT id, content_type, bytes, enqueued_at, failed_at, error, body FROM dead_letters ORDER BY seq LIMIT ?",
-        limit,
-      )
+  /**
+   * One page of dead letters after a seq, capped by count and by message bytes. The cut is made
+   * on the sizes alone, so no body past the page is ever read.
+   */
+  listDeadLetters({ after, limit, max_bytes, at_least_one }: DeadLetterQuery): DeadLetterPage {
+    const sizes = this.sql
+      .exec<{ seq: number; bytes: number }>("SELECT seq, bytes FROM dead_letters WHERE seq > ? ORDER BY seq LIMIT ?", after, limit + 1)
       .toArray();
+    let last = after;
+    let listed = 0;
+    let bytes = 0;
+    for (const size of sizes.slice(0, limit)) {
+      const fits = bytes + size.bytes <= max_bytes || (listed === 0 && at_least_one);
+      if (!fits) break;
+      last = size.seq;
+      listed++;
+      bytes += size.bytes;
+    }
+    const letters = listed
+      ? this.sql
+          .exec<DeadLetter & Record<string, SqlStorageValue>>(
+            "SELECT id, content_type, bytes, enqueued_at, failed_at, error, body FROM dead_letters WHERE seq > ? AND seq <= ? ORDER BY seq",
+            after,
+            last,
+          )
+          .toArray()
+      : [];
+    return { letters, after: last, more: listed < sizes.length };
   }
 
   countDeadLetters(): number {
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM dead_letters").one().n;
   }
 
-  /** Dead letters (all, or those ids) back to pending, as new arrivals; returns how many. */
-  replayDeadLetters(ids: string[] | undefined, now: number): number {
-    const rows = this.selectDead(ids);
-    for (const row of rows) {
-      this.insertRow(row.id, row.body, row.content_type, row.delay_seconds, now);
-      this.sql.exec("DELETE FROM dead_letters WHERE seq = ?", row.seq);
-    }
-    return rows.length;
+  /**
+   * Dead letters (all, or those ids) back to pending, as new arrivals; returns how many. Rows are
+   * copied inside SQLite, so their bodies never reach the isolate's memory.
+   */
+  replayDeadLetters(ids: string[] | undefined, now: number, transaction: Transaction): number {
+    return this.eachDeadSelection(ids, transaction, ({ where, params }) => {
+      const moved = this.sql
+        .exec<{ bytes: number }>(
+          `INSERT INTO pending (id, body, content_type, delay_seconds, bytes, enqueued_at)
+           SELECT id, body, content_type, delay_seconds, bytes, ? FROM dead_letters WHERE ${where} ORDER BY seq RETURNING bytes`,
+          now,
+          ...params,
+        )
+        .toArray();
+      this.sql.exec(`DELETE FROM dead_letters WHERE ${where}`, ...params);
+      this.pendingMessages += moved.length;
+      this.pendingBytes += moved.reduce((n, row) => n + row.bytes, 0);
+      return moved.length;
+    });
   }
 
-  deleteDeadLetters(ids: string[] | undefined): number {
-    const rows = this.selectDead(ids);
-    for (const row of rows) this.sql.exec("DELETE FROM dead_letters WHERE seq = ?", row.seq);
-    return rows.length;
+  deleteDeadLetters(ids: string[] | undefined, transaction: Transaction): number {
+    return this.eachDeadSelection(
+      ids,
+      transaction,
+      ({ where, params }) => this.sql.exec(`DELETE FROM dead_letters WHERE ${where} RETURNING seq`, ...params).toArray().length,
+    );
   }
 
   meta(key: MetaNumber): number {
@@ -190,9 +255,29 @@ export class ShardTables {
     this.pendingBytes += bytes;
   }
 
-  private selectDead(ids?: string[]): PendingRow[] {
-    const rows = this.sql.exec<PendingRow>("SELECT * FROM dead_letters ORDER BY seq").toArray();
-    return ids ? rows.filter((row) => ids.includes(row.id)) : rows;
+  /**
+   * Applies `act` to bounded selections, each in its own transaction: chunks of the given ids, or
+   * slices of the oldest dead letters until none are left. Sums what `act` counted.
+   */
+  private eachDeadSelection(ids: string[] | undefined, transaction: Transaction, act: (selection: DeadSelection) => number): number {
+    let total = 0;
+    const run = (selection: DeadSelection) => {
+      let n = 0;
+      transaction(() => {
+        n = act(selection);
+      });
+      total += n;
+      return n;
+    };
+    if (ids) {
+      for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
+        const params = ids.slice(i, i + IDS_PER_STATEMENT);
+        run({ where: `id IN (${params.map(() => "?").join(", ")})`, params });
+      }
+      return total;
+    }
+    const oldest: DeadSelection = { where: `seq IN (SELECT seq FROM dead_letters ORDER BY seq LIMIT ${DEAD_SLICE_ROWS})`, params: [] };
+    for (;;) if (run(oldest) < DEAD_SLICE_ROWS) return total;
   }
 }
 

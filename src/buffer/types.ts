@@ -6,14 +6,21 @@ export interface BufferedMessage {
   message: QueueMessage;
 }
 
-/** A delivery to deduplicate: its id, the scope it is unique in (the source), and the window. */
+/** A delivery to deduplicate (src/ingest/delivery.ts says what identifies one). */
 export interface Delivery {
-  id: string;
+  /** SHA-256 (hex) of the source, the caller where there is one, and the whole id. */
+  key: string;
+  /** The source: which Deduplicator object remembers it. */
   scope: string;
+  /** SHA-256 (hex) of the payload: the same key with another payload is a conflict. */
+  payload_hash: string;
   window_seconds: number;
 }
 
-export type EnqueueResult = { ok: true; metrics: ShardMetrics; duplicateOf?: string[] } | { ok: false; retryAfterSeconds: number };
+/** What a remembered delivery says about a new request with the same key. */
+export type Seen = { state: "duplicate"; ids: string[] } | { state: "conflict" };
+
+export type EnqueueResult = { ok: true; metrics: ShardMetrics; seen?: Seen } | { ok: false; retryAfterSeconds: number };
 
 export interface ShardMetrics {
   pending_messages: number;
@@ -40,4 +47,21 @@ export interface DeadLetter {
   failed_at: number;
   error: string;
   body: string;
+}
+
+/** One page request to a shard: dead letters after `after` (a seq), within both caps. */
+export interface DeadLetterQuery {
+  after: number;
+  limit: number;
+  /** Budget of message bytes for the page; one letter is listed past it when `at_least_one`. */
+  max_bytes: number;
+  at_least_one: boolean;
+}
+
+export interface DeadLetterPage {
+  letters: DeadLetter[];
+  /** The seq to resume after: the last letter listed (or the query's `after` when none). */
+  after: number;
+  /** Whether the shard holds dead letters past `after`. */
+  more: boolean;
 }

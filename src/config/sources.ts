@@ -19,7 +19,12 @@ export const SOURCES: Record<string, SourceConfigInput> = {
   stripe: { queue: "webhooks", auth: { kind: "stripe", secret: "STRIPE_WEBHOOK_SECRET", secrets: [] }, accept: ["json"] },
   slack: { queue: "webhooks", auth: { kind: "slack", secret: "SLACK_SIGNING_SECRET", secrets: [] }, accept: ["json", "form"] },
   shopify: { queue: "webhooks", auth: { kind: "shopify", secret: "SHOPIFY_WEBHOOK_SECRET", secrets: [] }, accept: ["json"] },
-  twilio: { queue: "webhooks", auth: { kind: "twilio", secret: "TWILIO_AUTH_TOKEN", secrets: [] }, accept: ["form", "json"] },
+  // Twilio signs the URL it posts to; set your deployment's public URL ([vars.SOURCES] twilio.auth).
+  twilio: {
+    queue: "webhooks",
+    auth: { kind: "twilio", secret: "TWILIO_AUTH_TOKEN", secrets: [], public_base_url: "http://127.0.0.1:8787" },
+    accept: ["form", "json"],
+  },
   standard: { queue: "webhooks", auth: { kind: "standard", secret: "STANDARD_WEBHOOK_SECRET", secrets: [] }, accept: ["json"] },
   hmac: {
     queue: "webhooks",
@@ -46,6 +51,7 @@ export const SOURCES: Record<string, SourceConfigInput> = {
     event_field: "event",
     cors: { origins: ["*"] },
     rate_limit: { binding: "APP_RATE_LIMIT", by: "key" },
+    content_encodings: ["gzip", "deflate"],
   },
   contact: {
     queue: "forms",

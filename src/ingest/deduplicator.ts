@@ -4,8 +4,9 @@
  * enqueued twice.
  *
  * Tables
- *   deliveries   one row per delivery id seen within its window.
- *     delivery_id   the provider's id (or the client's Idempotency-Key)
+ *   deliveries   one row per delivery seen within its window.
+ *     delivery_id   the delivery's key: a SHA-256 of source, caller and id (src/ingest/delivery.ts)
+ *     payload_hash  SHA-256 of the payload; the same key with another payload is a conflict
  *     state         'pending' while the first request is being enqueued, then 'done'
  *     message_ids   JSON array of the gateway ids it produced ('done' only)
  *     expires_at    ms; after it the id is forgotten. Pending claims expire after
@@ -16,7 +17,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Migration, migrate } from "../storage/migrations";
 
-export type Claim = { state: "new" } | { state: "duplicate"; ids: string[] } | { state: "in_progress" };
+export type Claim = { state: "new" } | { state: "duplicate"; ids: string[] } | { state: "conflict" } | { state: "in_progress" };
 
 /** How long a claim may stay pending before a retry may take it over. */
 export const PENDING_CLAIM_MS = 30_000;
@@ -34,6 +35,7 @@ const MIGRATIONS: Migration[] = [
     );
     CREATE INDEX deliveries_expiry ON deliveries (expires_at);`,
   },
+  { id: 2, sql: "ALTER TABLE deliveries ADD COLUMN payload_hash TEXT" },
 ];
 
 export class Deduplicator extends DurableObject<Env> {
@@ -45,31 +47,34 @@ export class Deduplicator extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(async () => migrate(ctx.storage, MIGRATIONS));
   }
 
-  async claim(deliveryId: string): Promise<Claim> {
+  async claim(deliveryId: string, payloadHash: string): Promise<Claim> {
     const now = Date.now();
     const row = this.sql
-      .exec<{ state: string; message_ids: string | null; expires_at: number }>(
-        "SELECT state, message_ids, expires_at FROM deliveries WHERE delivery_id = ?",
+      .exec<{ state: string; message_ids: string | null; payload_hash: string | null; expires_at: number }>(
+        "SELECT state, message_ids, payload_hash, expires_at FROM deliveries WHERE delivery_id = ?",
         deliveryId,
       )
       .toArray()[0];
     if (row && row.expires_at > now) {
+      if (row.payload_hash !== null && row.payload_hash !== payloadHash) return { state: "conflict" };
       return row.state === "done" ? { state: "duplicate", ids: JSON.parse(row.message_ids ?? "[]") } : { state: "in_progress" };
     }
     this.sql.exec(
-      "INSERT OR REPLACE INTO deliveries (delivery_id, state, message_ids, expires_at) VALUES (?, 'pending', NULL, ?)",
+      "INSERT OR REPLACE INTO deliveries (delivery_id, state, message_ids, payload_hash, expires_at) VALUES (?, 'pending', NULL, ?, ?)",
       deliveryId,
+      payloadHash,
       now + PENDING_CLAIM_MS,
     );
     await this.schedulePurge();
     return { state: "new" };
   }
 
-  complete(deliveryId: string, ids: string[], windowSeconds: number): void {
+  complete(deliveryId: string, ids: string[], payloadHash: string, windowSeconds: number): void {
     this.sql.exec(
-      "INSERT OR REPLACE INTO deliveries (delivery_id, state, message_ids, expires_at) VALUES (?, 'done', ?, ?)",
+      "INSERT OR REPLACE INTO deliveries (delivery_id, state, message_ids, payload_hash, expires_at) VALUES (?, 'done', ?, ?, ?)",
       deliveryId,
       JSON.stringify(ids),
+      payloadHash,
       Date.now() + windowSeconds * 1000,
     );
   }

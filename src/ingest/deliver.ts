@@ -30,6 +30,7 @@ export async function deliver(
   const claim = queue.config.mode === "direct" && delivery ? await claimDelivery(env, delivery) : undefined;
   if (claim?.state === "duplicate") return success({ duplicateOf: claim.ids });
   if (claim?.state === "in_progress") return fail({ reason: "delivery_in_progress" });
+  if (claim?.state === "conflict") return fail({ reason: "idempotency_conflict" });
 
   let accepted: Awaited<ReturnType<typeof acceptMessages>>;
   try {
@@ -49,5 +50,6 @@ export async function deliver(
     return fail({ reason: "upstream_unavailable", retryAfterSeconds: accepted.retryAfterSeconds, detail: accepted.detail });
   }
   await claim?.complete(messages.map((m) => m.id));
-  return success(accepted.duplicateOf ? { duplicateOf: accepted.duplicateOf } : {});
+  if (accepted.seen?.state === "conflict") return fail({ reason: "idempotency_conflict" });
+  return success(accepted.seen ? { duplicateOf: accepted.seen.ids } : {});
 }

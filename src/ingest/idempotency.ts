@@ -10,11 +10,11 @@ export type ClaimHandle = { state: "new"; complete(ids: string[]): Promise<void>
 
 export async function claimDelivery(env: Env, delivery: Delivery): Promise<ClaimHandle> {
   const stub = env.DEDUPLICATOR.get(env.DEDUPLICATOR.idFromName(delivery.scope));
-  const claim = await stub.claim(delivery.id);
+  const claim = await stub.claim(delivery.key, delivery.payload_hash);
   if (claim.state !== "new") return claim;
   return {
     state: "new",
-    complete: async (ids) => stub.complete(delivery.id, ids, delivery.window_seconds),
-    release: async () => stub.release(delivery.id),
+    complete: async (ids) => stub.complete(delivery.key, ids, delivery.payload_hash, delivery.window_seconds),
+    release: async () => stub.release(delivery.key),
   };
 }

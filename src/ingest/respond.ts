@@ -8,6 +8,7 @@ import type { IngestFailure } from "./result";
 export const INGEST_CODE = {
   VALIDATION_FAILED: 10422,
   DELIVERY_IN_PROGRESS: 10409,
+  IDEMPOTENCY_CONFLICT: 10410,
   RATE_LIMITED: 10429,
   UPSTREAM_UNAVAILABLE: 10503,
   HUMAN_CHECK_FAILED: 10401,
@@ -21,7 +22,13 @@ export function ingestError(failure: IngestFailure): GatewayError {
       return new GatewayError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, `Unsupported Content-Type; this source accepts ${failure.detail}`);
     case "unsupported_encoding":
       // The header's value is not echoed: whatever a client put there stays out of responses.
-      return new GatewayError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Unsupported Content-Encoding: use gzip, deflate or none");
+      return new GatewayError(
+        415,
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        failure.accepted.length
+          ? `Unsupported Content-Encoding: this source accepts ${failure.accepted.join(", ")} or none`
+          : "This source does not accept compressed bodies",
+      );
     case "body_too_large":
       return new GatewayError(413, ErrorCode.REQUEST_TOO_LARGE, `Request body exceeds ${failure.limit} bytes`);
     case "decompressed_too_large":
@@ -34,6 +41,12 @@ export function ingestError(failure: IngestFailure): GatewayError {
       return new GatewayError(400, ErrorCode.BODY_MALFORMED, `Body is not valid JSON${failure.detail ? ` (${failure.detail})` : ""}`);
     case "malformed_body":
       return new GatewayError(400, ErrorCode.BODY_MALFORMED, failure.detail);
+    case "duplicate_json_key": {
+      const where = failure.path.length ? failure.path.join(".") : "(root)";
+      return new GatewayError(400, ErrorCode.BODY_MALFORMED, `Body has a duplicate JSON key at ${where}`, {
+        errors: [{ code: ErrorCode.BODY_MALFORMED, message: `Body has a duplicate JSON key at ${where}`, path: failure.path }],
+      });
+    }
     case "file_not_allowed":
       return new GatewayError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "File uploads are not accepted by this source");
     case "too_many_items":
@@ -64,6 +77,8 @@ export function ingestError(failure: IngestFailure): GatewayError {
       return new GatewayError(429, INGEST_CODE.RATE_LIMITED, "Too many requests", { headers: { "Retry-After": String(failure.retryAfterSeconds) } });
     case "delivery_in_progress":
       return new GatewayError(409, INGEST_CODE.DELIVERY_IN_PROGRESS, "This delivery is being processed; retry shortly", { headers: { "Retry-After": "1" } });
+    case "idempotency_conflict":
+      return new GatewayError(422, INGEST_CODE.IDEMPOTENCY_CONFLICT, "This delivery id was already used with a different payload");
     case "upstream_unavailable":
       return new GatewayError(503, INGEST_CODE.UPSTREAM_UNAVAILABLE, "Queue temporarily unavailable; retry later", {
         headers: { "Retry-After": String(failure.retryAfterSeconds) },

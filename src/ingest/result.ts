@@ -13,13 +13,14 @@ export interface FieldIssue {
 export type IngestFailure =
   | { reason: "unknown_source" }
   | { reason: "unsupported_media_type"; detail: string }
-  | { reason: "unsupported_encoding"; detail: string }
+  | { reason: "unsupported_encoding"; accepted: readonly string[] }
   | { reason: "body_too_large"; limit: number }
   | { reason: "decompressed_too_large"; limit: number }
   | { reason: "bad_compression" }
   | { reason: "bad_utf8" }
   | { reason: "malformed_json"; detail: string }
   | { reason: "malformed_body"; detail: string }
+  | { reason: "duplicate_json_key"; path: (string | number)[] }
   | { reason: "file_not_allowed" }
   | { reason: "too_many_items"; limit: number }
   | { reason: "empty_batch" }
@@ -30,6 +31,7 @@ export type IngestFailure =
   | { reason: "turnstile_failed" }
   | { reason: "rate_limited"; retryAfterSeconds: number }
   | { reason: "delivery_in_progress" }
+  | { reason: "idempotency_conflict" }
   | { reason: "upstream_unavailable"; retryAfterSeconds: number; detail: string };
 
 export type Result<T> = { ok: true; value: T } | ({ ok: false } & IngestFailure);

@@ -13,18 +13,20 @@ import { newMessageId } from "../queues/ids";
 import { signedUrl, verifySource } from "../verify";
 import { readBody } from "./body";
 import { deliver } from "./deliver";
+import { deliveryOf } from "./delivery";
 import { describe, headerAllowlist, pickHeaders } from "./describe";
 import { fieldValue, honeypotFilled, htmlPage, redirectTarget, TURNSTILE_FIELD, verifyTurnstile, wantsHtml, withoutFields } from "./forms";
+import { duplicateKeyPath } from "./json-duplicates";
 import { mediaType } from "./media";
 import { checkSizes, normalize } from "./normalize";
 import { type Item, parseBody } from "./parse";
 import { checkRateLimit } from "./rate-limit";
 import { ingestError } from "./respond";
-import type { FieldIssue, IngestFailure, Result } from "./result";
+import { type FieldIssue, fail, type IngestFailure, type Result, success } from "./result";
 import type { SourceConfig } from "./source-schema";
 
-/** Longer provider ids are cut to this for deduplication. */
-const MAX_DELIVERY_ID_LENGTH = 256;
+/** Auth kinds that never read the body. */
+const HEADER_ONLY_AUTH = new Set<SourceConfig["auth"]["kind"]>(["key", "basic", "none"]);
 
 type IngestEnv = AppEnv & { Variables: { source: SourceConfig; sourceName: string } };
 
@@ -105,15 +107,19 @@ async function ingest(c: Context<IngestEnv>, source: SourceConfig): Promise<Inge
   if (!media || !source.accept.includes(media.kind)) {
     throw new Refused({ reason: "unsupported_media_type", detail: source.accept.join(", ") });
   }
-  const body = must(await readBody(c, source.max_body_bytes));
-
-  const publicBase = source.auth.kind === "twilio" ? source.auth.public_base_url : undefined;
-  const check = await verifySource(source, config.keys, {
-    body,
-    headers: c.req.raw.headers,
-    url: signedUrl(c.req.url, publicBase),
-    nowSeconds: Math.floor(Date.now() / 1000),
-  });
+  // Schemes that read only headers (keys, Basic, none) authenticate before the body is read or
+  // inflated, so an unauthenticated request costs no more than its headers.
+  const verify = (body: Uint8Array) =>
+    verifySource(source, config.keys, {
+      body,
+      headers: c.req.raw.headers,
+      url: signedUrl(c.req.url, source.auth.kind === "twilio" ? source.auth.public_base_url : undefined),
+      nowSeconds: Math.floor(Date.now() / 1000),
+    });
+  const early = HEADER_ONLY_AUTH.has(source.auth.kind) ? await verify(new Uint8Array(0)) : undefined;
+  if (early && !early.result.ok) throw new Refused({ reason: "unauthorized", why: early.result.reason });
+  const body = must(await readBody(c, source.max_body_bytes, source.content_encodings));
+  const check = early ?? (await verify(body));
   if (!check.result.ok) throw new Refused({ reason: "unauthorized", why: check.result.reason });
   if (check.keyName) c.set("log", { ...c.var.log, key: check.keyName });
   if (source.rate_limit?.by === "key") must(await checkRateLimit(c.env, source.rate_limit.binding, `key:${check.keyName ?? ip ?? "unknown"}`));
@@ -140,7 +146,10 @@ async function ingest(c: Context<IngestEnv>, source: SourceConfig): Promise<Inge
     items = items.map((item) => withoutFields(item, [form.honeypot, TURNSTILE_FIELD]));
   }
 
-  if (source.schema) must(validate(source.schema, items, parsed.batch));
+  if (source.schema) {
+    must(noDuplicateKeys(items, parsed.batch));
+    must(validate(source.schema, items, parsed.batch));
+  }
 
   const receivedAt = new Date().toISOString();
   const headers = pickHeaders(c.req.raw.headers, headerAllowlist(source));
@@ -160,10 +169,7 @@ async function ingest(c: Context<IngestEnv>, source: SourceConfig): Promise<Inge
   const messages = normalized.map((n) => n.message);
   must(checkSizes(messages));
   const ids = normalized.map((n) => n.id);
-  const delivery =
-    deliveryId && source.idempotency_window_seconds > 0
-      ? { id: deliveryId.slice(0, MAX_DELIVERY_ID_LENGTH), scope: c.var.sourceName, window_seconds: source.idempotency_window_seconds }
-      : undefined;
+  const delivery = await deliveryOf({ sourceName: c.var.sourceName, source, caller: check.keyName, id: deliveryId, body });
   const delivered = await deliver(config, c.env, source.queue, normalized, delivery);
   if (!delivered.ok) {
     if (delivered.reason === "upstream_unavailable") c.set("errorDetail", delivered.detail);
@@ -183,6 +189,15 @@ function validate(schema: NonNullable<SourceConfig["schema"]>, items: Item[], ba
     }
   }
   return issues.length ? { ok: false, reason: "validation_failed", issues } : { ok: true, value: undefined };
+}
+
+/** Schema sources forward the text they validated: it must mean the same to every JSON parser. */
+function noDuplicateKeys(items: Item[], batch: boolean): Result<void> {
+  for (const [index, item] of items.entries()) {
+    const path = item.kind === "json" ? duplicateKeyPath(item.json) : undefined;
+    if (path) return fail({ reason: "duplicate_json_key", path: batch ? [index, ...path] : path });
+  }
+  return success(undefined);
 }
 
 function slackChallenge(items: Item[]): string | undefined {

@@ -21,8 +21,14 @@ export const SourceAuth = z.discriminatedUnion("kind", [
   signed("slack").extend({ tolerance_seconds: Tolerance }),
   signed("shopify"),
   signed("twilio").extend({
-    /** The public origin Twilio posts to, when a proxy changes scheme, host or port. */
-    public_base_url: z.url().optional(),
+    /**
+     * The public base URL Twilio posts to (and signs). Required: built from the Host header
+     * instead, a request signed for another host sharing the token (staging) would pass.
+     */
+    public_base_url: z.url({
+      protocol: /^https?$/,
+      error: (issue) => (issue.input === undefined ? "required: the public http(s) URL Twilio posts to" : "an http(s) URL"),
+    }),
   }),
   signed("standard").extend({ tolerance_seconds: Tolerance }),
   signed("hmac").extend({
@@ -43,14 +49,26 @@ export const SourceAuth = z.discriminatedUnion("kind", [
 export type SourceAuth = z.infer<typeof SourceAuth>;
 
 export const BodyKind = z.enum(["json", "text", "form", "multipart", "ndjson"]);
+
+/** Compressed bodies a source accepts (Content-Encoding); none unless the source declares them. */
+export const ContentEncoding = z.enum(["gzip", "deflate"]);
+export type ContentEncoding = z.infer<typeof ContentEncoding>;
 export type BodyKind = z.infer<typeof BodyKind>;
 
 /** Largest request a source takes by default, compressed or not. */
 export const DEFAULT_MAX_BODY_BYTES = 1_000_000;
 const DAY_SECONDS = 86_400;
 
-/** Where browsers are sent after a post: an absolute URL, or a path on the gateway. */
-const RedirectTarget = z.union([z.url({ protocol: /^https?$/ }), z.string().regex(/^\/(?!\/)/, "an absolute URL or a path starting with /")]);
+/**
+ * Where browsers are sent after a post: an absolute http(s) URL, or a path on the gateway.
+ * Browsers read `\` as `/` and drop tabs and newlines, so `/\evil.example` or `/\t/evil` would
+ * become `//evil.example` (another site): a path is `/` not followed by `/` or `\`, with no
+ * backslash, whitespace or control character anywhere.
+ */
+const RedirectPath = z.string().regex(/^\/(?![/\\])[^\\\s\p{Cc}]*$/u);
+const RedirectTarget = z.union([z.url({ protocol: /^https?$/ }), RedirectPath], {
+  error: "an absolute http(s) URL, or a path starting with a single / without backslashes, whitespace or control characters",
+});
 
 export const FormOptions = z.object({
   /** A field humans leave empty; bots fill it. Filled: answer like success, enqueue nothing. */
@@ -64,32 +82,42 @@ export const FormOptions = z.object({
 });
 export type FormOptions = z.infer<typeof FormOptions>;
 
-export const SourceConfig = z.object({
-  queue: z.string(),
-  auth: SourceAuth,
-  accept: z.array(BodyKind).min(1),
-  /** JSON arrays (and NDJSON) are batches: one message per element. */
-  batch: z.boolean().default(false),
-  /** Validates each parsed payload; failures answer 422. */
-  schema: z.custom<z.ZodType>((value) => value instanceof z.ZodType, "must be a zod schema").optional(),
-  format: z.enum(["envelope", "raw"]).default("envelope"),
-  max_body_bytes: z.number().int().min(1).max(100_000_000).default(DEFAULT_MAX_BODY_BYTES),
-  /** Request headers copied into envelope messages, beyond the provider's defaults. */
-  headers: z.array(z.string().toLowerCase()).default([]),
-  /** JSON field naming the event, for sources whose provider has no event header. */
-  event_field: z.string().optional(),
-  delay_seconds: DelaySeconds.optional(),
-  /** How long a delivery id is remembered to drop repeats; 0 turns deduplication off. */
-  idempotency_window_seconds: z
-    .number()
-    .int()
-    .min(0)
-    .max(7 * DAY_SECONDS)
-    .default(DAY_SECONDS),
-  cors: z.object({ origins: z.array(z.string().min(1)).min(1) }).optional(),
-  /** A Workers rate-limiting binding, keyed by the app key's name or the client IP; null turns it off. */
-  rate_limit: z.object({ binding: z.string(), by: z.enum(["key", "ip"]).default("ip") }).nullish(),
-  form: FormOptions.optional(),
-});
+export const SourceConfig = z
+  .object({
+    queue: z.string(),
+    auth: SourceAuth,
+    accept: z.array(BodyKind).min(1),
+    /** JSON arrays (and NDJSON) are batches: one message per element. */
+    batch: z.boolean().default(false),
+    /** Validates each parsed payload; failures answer 422. */
+    schema: z.custom<z.ZodType>((value) => value instanceof z.ZodType, "must be a zod schema").optional(),
+    format: z.enum(["envelope", "raw"]).default("envelope"),
+    max_body_bytes: z.number().int().min(1).max(100_000_000).default(DEFAULT_MAX_BODY_BYTES),
+    /** Request headers copied into envelope messages, beyond the provider's defaults. */
+    headers: z.array(z.string().toLowerCase()).default([]),
+    /** JSON field naming the event, for sources whose provider has no event header. */
+    event_field: z.string().optional(),
+    delay_seconds: DelaySeconds.optional(),
+    /**
+     * How long a delivery is remembered to drop repeats; 0 turns deduplication off. Defaults to a
+     * day, and to 0 for `auth: none` sources, where an anonymous sender could otherwise claim an
+     * id before its real owner.
+     */
+    idempotency_window_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * DAY_SECONDS)
+      .optional(),
+    content_encodings: z.array(ContentEncoding).default([]),
+    cors: z.object({ origins: z.array(z.string().min(1)).min(1) }).optional(),
+    /** A Workers rate-limiting binding, keyed by the app key's name or the client IP; null turns it off. */
+    rate_limit: z.object({ binding: z.string(), by: z.enum(["key", "ip"]).default("ip") }).nullish(),
+    form: FormOptions.optional(),
+  })
+  .transform((source) => ({
+    ...source,
+    idempotency_window_seconds: source.idempotency_window_seconds ?? (source.auth.kind === "none" ? 0 : DAY_SECONDS),
+  }));
 export type SourceConfig = z.infer<typeof SourceConfig>;
 export type SourceConfigInput = z.input<typeof SourceConfig>;

@@ -33,13 +33,16 @@ export async function verifySource(source: SourceConfig, keys: readonly KeyConfi
     case "key":
       return verifyKey(keys, source.queue, auth.header, input);
     case "basic":
-      return { result: await verifyBasic(auth.secrets, input) };
+      return verifyBasic(auth.secrets, input);
     case "none":
       return { result: verified };
   }
 }
 
-/** The URL a sender signed: the request URL, re-based on the configured public origin. */
+/**
+ * The URL a sender signed: the request URL, re-based on the configured public base URL. Twilio
+ * sources always pass theirs (required by the schema): the Host header is the client's to choose.
+ */
 export function signedUrl(requestUrl: string, publicBaseUrl: string | undefined): URL {
   const url = new URL(requestUrl);
   if (!publicBaseUrl) return url;

@@ -6,6 +6,8 @@
 export type VerifyFailure =
   | "missing_signature"
   | "malformed_signature"
+  | "signature_header_too_long"
+  | "too_many_signatures"
   | "signature_mismatch"
   | "missing_timestamp"
   | "timestamp_too_old"

@@ -9,6 +9,7 @@ import { fromBase64 } from "../encoding";
 import { concatBytes, hmacVerifyAny } from "./hmac";
 import type { Secrets, VerifyInput } from "./input";
 import { checkTimestamp, refuse, TOLERANCE_SECONDS, type VerifyResult, verified } from "./result";
+import { signatureList } from "./signature-list";
 
 const SECRET_PREFIX = "whsec_";
 
@@ -31,14 +32,13 @@ export async function verifyStandard(secrets: Secrets, input: VerifyInput, toler
   if (!id || id.includes(".") || (timestamp ?? "").includes(".")) return refuse("malformed_signature");
   const time = checkTimestamp(timestamp ?? undefined, input.nowSeconds, toleranceSeconds);
   if (!time.ok) return time;
-  const signatures = signature
-    .split(" ")
-    .filter((part) => part.startsWith("v1,"))
-    .map((part) => fromBase64(part.slice(3)))
-    .filter((sig): sig is Uint8Array => sig?.byteLength === 32);
-  if (!signatures.length) return refuse("malformed_signature");
+  const list = signatureList(signature, " ", (part) => {
+    const sig = part.startsWith("v1,") ? fromBase64(part.slice(3)) : undefined;
+    return sig?.byteLength === 32 ? sig : undefined;
+  });
+  if (!list.ok) return list;
   const keys = secrets.map(standardSecretKey).filter((k): k is Uint8Array => k !== undefined);
   if (!keys.length) return refuse("no_secret_configured");
   const signed = concatBytes(`${id}.${timestamp}.`, input.body);
-  return (await hmacVerifyAny("sha256", keys, signed, signatures)) ? verified : refuse("signature_mismatch");
+  return (await hmacVerifyAny("sha256", keys, signed, list.signatures)) ? verified : refuse("signature_mismatch");
 }

@@ -14,7 +14,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ack, decode, envelope, GATEWAY, pull, sleep } from "../support/api";
 import { DEV_SECRET, QUEUES_API_TOKEN, ROTATING_SECRETS, STANDARD_DEV_SECRET } from "../support/constants";
-import { apiRequest, ingestRequest, sendHostileApi, sendHostileIngest } from "../support/hostile";
+import { adminRequest, apiRequest, ingestRequest, sendHostileAdmin, sendHostileApi, sendHostileIngest } from "../support/hostile";
 import { injectFaults } from "../support/peer";
 
 const MESSAGES = 10_000;
@@ -172,6 +172,14 @@ describe("20,000 hostile requests", () => {
         responseBodies.push(text);
       }),
       { numRuns: 10_000 },
+    );
+    await fc.assert(
+      fc.asyncProperty(adminRequest, async (request) => {
+        const { status, text } = await sendHostileAdmin(request);
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        responseBodies.push(text);
+      }),
+      { numRuns: 1_000 },
     );
     report.hostile_statuses = statuses;
     const res = await SELF.fetch(`${GATEWAY}/client/v4/accounts/a/queues/webhooks/messages/pull`, {

@@ -15,6 +15,9 @@ export const KEYS = {
   pushOnly: { key: "push-only-key", queues: "*", scopes: ["push"] },
   pullOnly: { key: "pull-only-key", queues: "*", scopes: ["pull", "ack"] },
   eventsOnly: { key: "events-only-key", queues: ["events"], scopes: ["push", "pull", "ack"] },
+  /** Operators of one queue each: admin routes must keep them to it. */
+  adminBufferedRemote: { key: "admin-buffered-remote-key", queues: ["buffered-remote"], scopes: ["admin"] },
+  adminWebhooks: { key: "admin-webhooks-key", queues: ["webhooks"], scopes: ["admin"] },
 } as const;
 
 /** Cloudflare's documented always-passing Turnstile test secret. */
@@ -24,3 +27,6 @@ export const STANDARD_DEV_SECRET = "whsec_bG9jYWwtZGV2LXNlY3JldC1mb3ItdGVzdGluZy
 /** The rotated secret list of the test-only `rotating` source: old and new accepted. */
 export const ROTATING_SECRETS = ["old-secret", "new-secret"];
 export const TWILIO_PUBLIC_BASE_URL = "https://hooks.example.com";
+/** The test-only `basic` source's `user:password` pairs; one is not ASCII (sent as UTF-8, as browsers and curl do). */
+export const BASIC_NON_ASCII = "jürgen:pässwörd";
+export const BASIC_CREDENTIALS = ["alice:wonderland", BASIC_NON_ASCII];

@@ -4,9 +4,11 @@
  * random bodies for every queue route.
  */
 import { SELF } from "cloudflare:test";
+import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { expect } from "vitest";
 import { GATEWAY, queuePath } from "./api";
+import { KEYS } from "./constants";
 
 export const SOURCES = ["github", "stripe", "slack", "shopify", "twilio", "standard", "hmac", "app", "contact"];
 const CONTENT_TYPES = [
@@ -43,9 +45,19 @@ const HEADER_NAMES = [
 ];
 
 const token = fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789=,._-+/ ".split("")), maxLength: 80 });
+/** Signature lists far beyond what a sender sends: each entry would cost an HMAC. */
+const signatureFlood = fc
+  .tuple(fc.integer({ min: 2, max: 3000 }), fc.constantFrom(",", " ", ";"))
+  .map(([n, separator]) =>
+    Array.from({ length: n }, (_, i) => (separator === " " ? `v1,${btoa(String(i).padStart(32, "0"))}` : `v1=${i.toString(16).padStart(64, "0")}`)).join(
+      separator,
+    ),
+  );
 const headerValue = fc.oneof(
   token,
   fc.constantFrom("Bearer local-dev-key", "sha256=00", "v0=00", "v1,AAAA", "t=1,v1=00", "gzip", "deflate", "br", "1700000000", "99999999999999"),
+  signatureFlood,
+  fc.nat({ max: 4000 }).map((n) => `t=${Math.floor(Date.now() / 1000)},${"v1=0".repeat(n)}`),
 );
 const jsonish = fc.oneof(
   fc.json(),
@@ -62,8 +74,18 @@ const jsonish = fc.oneof(
     )
     .map((a) => JSON.stringify(a)),
 );
+/** 20 MB of zeros in ~20 KB: the inflation cap must stop it (made once, at import). */
+const GZIP_BOMB = gzipSync(new Uint8Array(20_000_000), { level: 9 });
+/** JSON whose keys repeat, at the top and nested: each parser could read a different value. */
+const duplicateKeys = fc.constantFrom(
+  '{"event":"a","event":"b"}',
+  '[{"event":"a"},{"event":"b","properties":{"k":1,"k":2}}]',
+  '{"event":"a","properties":{"x":{"y":1,"\\u0079":2}}}',
+);
 const body = fc.oneof(
   jsonish,
+  duplicateKeys,
+  fc.constant(GZIP_BOMB),
   fc.string(),
   fc.uint8Array({ maxLength: 512 }),
   fc
@@ -126,6 +148,26 @@ export const apiRequest = fc.record({
   key: fc.constantFrom("local-dev-key", "bad", ""),
 });
 
+/** Operator routes, on every queue, with keys of every reach (cross-queue admin included). */
+export const adminRequest = fc.record({
+  route: fc.constantFrom(
+    { method: "GET", path: "/queues" },
+    { method: "POST", path: "/queues/{q}/flush" },
+    { method: "GET", path: "/queues/{q}/dead-letters" },
+    { method: "GET", path: "/queues/{q}/dead-letters?limit=0&cursor=%%%" },
+    { method: "POST", path: "/queues/{q}/dead-letters/replay" },
+    { method: "POST", path: "/queues/{q}/dead-letters/delete" },
+  ),
+  queue: fc.constantFrom("webhooks", "events", "buffered", "buffered-remote", "nope", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "%2e%2e"),
+  key: fc.constantFrom(KEYS.dev.key, KEYS.adminWebhooks.key, KEYS.adminBufferedRemote.key, KEYS.pushOnly.key, "bad", ""),
+  body: fc.oneof(
+    fc.constant("{}"),
+    fc.json(),
+    fc.string(),
+    fc.record({ ids: fc.array(fc.string(), { maxLength: 3 }) }).map((v) => JSON.stringify(v)),
+  ),
+});
+
 export function isEnvelope(value: unknown): boolean {
   const v = value as { success?: unknown; errors?: unknown; messages?: unknown };
   return typeof v === "object" && v !== null && typeof v.success === "boolean" && Array.isArray(v.errors) && Array.isArray(v.messages) && "result" in v;
@@ -153,6 +195,27 @@ export async function sendHostileIngest({
   if (method === "OPTIONS" && res.status === 204) return { status: res.status, text };
   const json = JSON.parse(text);
   expect(isEnvelope(json) || (source === "slack" && typeof json.challenge === "string")).toBe(true);
+  return { status: res.status, text, json };
+}
+
+/**
+ * Sends a generated admin request; asserts no 5xx, the envelope, and that a key scoped to some
+ * queues never gets a 2xx for another.
+ */
+export async function sendHostileAdmin({ route, queue, key, body }: typeof adminRequest extends fc.Arbitrary<infer R> ? R : never): Promise<HostileAnswer> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (key) headers.authorization = `Bearer ${key}`;
+  const res = await SELF.fetch(`${GATEWAY}/admin${route.path.replace("{q}", queue)}`, {
+    method: route.method,
+    headers,
+    body: route.method === "POST" ? body : undefined,
+  });
+  expect(res.status).toBeLessThan(500);
+  const text = await res.text();
+  const json = JSON.parse(text);
+  expect(isEnvelope(json)).toBe(true);
+  const scoped = Object.values(KEYS).find((k) => k.key === key && "queues" in k && k.queues !== "*") as { queues: readonly string[] } | undefined;
+  if (scoped && res.ok && route.path.includes("{q}")) expect(scoped.queues).toContain(queue);
   return { status: res.status, text, json };
 }
 
