@@ -66,7 +66,7 @@ describe("OpenAPI document", () => {
     const document = await spec();
     const github = document.paths["/ingest/github"]?.post;
     expect(github?.security).toEqual([{ github_signature: [] }]);
-    expect(document.components.securitySchemes.github_signature).toMatchObject({ type: "apiKey", name: "X-Hub-Signature-256" });
+    expect(document.components.securitySchemes.github_signature).toMatchObject({ type: "apiKey", name: "x-hub-signature-256" });
     const app_ = document.paths["/ingest/app"]?.post;
     expect(Object.keys(app_?.requestBody?.content ?? {}).sort()).toEqual(["application/json", "application/x-ndjson"]);
     expect(JSON.stringify(app_?.requestBody?.content["application/json"]?.schema)).toContain('"event"');

@@ -3,18 +3,32 @@
  * with the clock set to the vector's time, plus the refusal reasons each check reports.
  */
 import { describe, expect, it } from "vitest";
-import { verifyGitHub } from "../src/verify/github";
-import type { VerifyInput } from "../src/verify/input";
-import { verifySlack } from "../src/verify/slack";
-import { verifyStandard } from "../src/verify/standard";
-import { verifyTwilio } from "../src/verify/twilio";
+import type { Result } from "../src/lib/result";
+import { github } from "../src/providers/github";
+import type { VerifyInput } from "../src/providers/provider";
+import { slack } from "../src/providers/slack";
+import { standard } from "../src/providers/standard";
+import { twilio } from "../src/providers/twilio";
 
 const input = (body: string, headers: Record<string, string>, nowSeconds: number, url = "https://example.com/"): VerifyInput => ({
   body: new TextEncoder().encode(body),
   headers: new Headers(headers),
+  method: "POST",
   url: new URL(url),
   nowSeconds,
 });
+
+/** A verifier's outcome as the log sees it: ok, or the reason it refused. */
+async function outcome(pending: Promise<Result<unknown>>) {
+  const result = await pending;
+  return result.ok ? { ok: true } : { ok: false, reason: result.reason === "unauthorized" ? result.why : result.reason };
+}
+const context = { keys: [], queue: "webhooks" };
+const verifyGitHub = (secrets: string[], i: VerifyInput) => outcome(github.verify({ kind: "github", secret: "S", secrets }, i, context));
+const verifySlack = (secrets: string[], i: VerifyInput) => outcome(slack.verify({ kind: "slack", secret: "S", secrets }, i, context));
+const verifyStandard = (secrets: string[], i: VerifyInput) => outcome(standard.verify({ kind: "standard", secret: "S", secrets }, i, context));
+const verifyTwilio = (secrets: string[], i: VerifyInput) =>
+  outcome(twilio.verify({ kind: "twilio", secret: "S", secrets, public_base_url: "https://unused.example" }, i, context));
 
 describe("GitHub documentation vector", () => {
   const secret = "It's a Secret to Everybody";

@@ -4,6 +4,7 @@
  * secrets — read from vars and secrets, so one codebase serves every environment.
  */
 import type { SourceConfigInput } from "../ingest/source-schema";
+import { secretFieldsOf } from "../providers";
 import type { GatewayConfigInput, QueueConfig } from "./schema";
 import { SOURCES } from "./sources";
 import { jsonVar, secretList } from "./vars";
@@ -39,9 +40,17 @@ function merge<T extends object>(defaults: Record<string, T>, overrides: unknown
   return Object.fromEntries([...names].map((name) => [name, finish(name, { ...defaults[name], ...extra[name] } as T)]));
 }
 
-/** Resolves `auth.secret` (a secret's name) to its values: one secret, or a JSON array for rotation. */
+/**
+ * Resolves the secrets a source's auth names (`secret: "GITHUB_WEBHOOK_SECRET"` → `secrets`, and
+ * whatever other fields its provider declares): one value, or a JSON array for rotation.
+ */
 function withSecrets(source: SourceConfigInput, vars: Record<string, unknown>): SourceConfigInput {
-  const auth = source.auth as { secret?: unknown } | undefined;
-  if (!auth || typeof auth.secret !== "string") return source;
-  return { ...source, auth: { ...source.auth, secrets: secretList(vars[auth.secret], auth.secret) } } as SourceConfigInput;
+  const auth = source.auth as Record<string, unknown> | undefined;
+  if (!auth || typeof auth.kind !== "string") return source;
+  const resolved: Record<string, unknown> = { ...auth };
+  for (const [named, into] of Object.entries(secretFieldsOf(auth.kind))) {
+    const name = auth[named];
+    if (typeof name === "string") resolved[into] = secretList(vars[name], name);
+  }
+  return { ...source, auth: resolved } as SourceConfigInput;
 }

@@ -5,7 +5,6 @@
  */
 import { z } from "zod";
 import { SourceConfig } from "../ingest/source-schema";
-import { standardSecretKey } from "../verify/standard";
 
 export const Scope = z.enum(["push", "pull", "ack", "admin"]);
 export type Scope = z.infer<typeof Scope>;
@@ -120,18 +119,6 @@ export const GatewayConfig = z
       }
       if (source.form?.turnstile && !config.turnstile_secret) {
         ctx.addIssue({ code: "custom", path: ["sources", name, "form", "turnstile"], message: "needs the TURNSTILE_SECRET_KEY secret" });
-      }
-      if (source.auth.kind === "standard") {
-        for (const [i, secret] of source.auth.secrets.entries()) {
-          // An empty or undecodable key would pass here and then answer 500 to every request.
-          if (!standardSecretKey(secret)?.byteLength) {
-            ctx.addIssue({
-              code: "custom",
-              path: ["sources", name, "auth", "secrets", i],
-              message: `${source.auth.secret} is not a Standard Webhooks secret (a non-empty base64 key, with or without its prefix)`,
-            });
-          }
-        }
       }
     }
     for (const [i, key] of config.keys.entries()) {

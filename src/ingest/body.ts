@@ -11,7 +11,7 @@ import { gunzipSync, inflateSync } from "node:zlib";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env";
-import { fail, type Result, success } from "./result";
+import { fail, type Result, success } from "../lib/result";
 import type { ContentEncoding } from "./source-schema";
 
 // A Map: a header like "__proto__" must not find anything.

@@ -9,10 +9,10 @@
 import { acceptMessages, DEFAULT_RETRY_AFTER_SECONDS } from "../buffer/accept";
 import type { BufferedMessage, Delivery } from "../buffer/types";
 import type { GatewayConfig } from "../config/schema";
+import { fail, type Result, success } from "../lib/result";
 import { resolveQueue } from "../queues/resolve";
 import { UpstreamError } from "../queues/upstream-error";
 import { claimDelivery } from "./idempotency";
-import { fail, type Result, success } from "./result";
 
 export interface Delivered {
   /** Set when this delivery was seen within its window: the ids it produced then. */

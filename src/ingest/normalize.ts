@@ -6,14 +6,15 @@
  *  - raw: JSON payloads as json messages (their original text), text as text, forms as json.
  * Every message must fit Cloudflare's 128 KB (with overhead); nothing is ever truncated.
  */
+
+import { fail, type Result, success } from "../lib/result";
+import type { Identity } from "../providers/provider";
 import { newMessageId } from "../queues/ids";
 import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, messageBytes } from "../queues/limits";
 import type { QueueMessage } from "../queues/schemas";
-import type { Description } from "./describe";
 import type { Item } from "./parse";
-import { fail, type Result, success } from "./result";
 
-export interface EnvelopeMeta extends Description {
+export interface EnvelopeMeta extends Identity {
   source: string;
   received_at: string;
   content_type: string;

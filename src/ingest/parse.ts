@@ -4,9 +4,9 @@
  * normalization; form bodies become objects (repeated fields become arrays).
  */
 import { toBase64 } from "../encoding";
+import { fail, type Result, success } from "../lib/result";
 import { splitJsonArray } from "./json-split";
 import type { MediaType } from "./media";
-import { fail, type Result, success } from "./result";
 import type { SourceConfig } from "./source-schema";
 
 /** Most messages one ingest request may carry: one upstream batch, so it is pushed atomically. */

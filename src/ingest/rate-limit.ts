@@ -1,6 +1,6 @@
 /** Optional per-source rate limit through a Workers rate-limiting binding. */
 import { ConfigError } from "../config/vars";
-import { fail, type Result, success } from "./result";
+import { fail, type Result, success } from "../lib/result";
 
 /** The bindings' period is 10 or 60 s; telling senders to wait the longer one is always safe. */
 const RETRY_AFTER_SECONDS = 60;

@@ -3,7 +3,7 @@
  * all become the same generic 401: the reason is logged, never sent.
  */
 import { ErrorCode, GatewayError } from "../http/errors";
-import type { IngestFailure } from "./result";
+import type { Failure } from "../lib/result";
 
 export const INGEST_CODE = {
   VALIDATION_FAILED: 10422,
@@ -14,7 +14,7 @@ export const INGEST_CODE = {
   HUMAN_CHECK_FAILED: 10401,
 } as const;
 
-export function ingestError(failure: IngestFailure): GatewayError {
+export function ingestError(failure: Failure): GatewayError {
   switch (failure.reason) {
     case "unknown_source":
       return new GatewayError(404, ErrorCode.NO_ROUTE, "No such ingest source");

@@ -1,34 +1,36 @@
 /**
- * `POST /ingest/:source`: authenticate and verify over the raw bytes (read once), parse,
- * validate, normalize, deduplicate, enqueue. Each step is a pure function returning a Result;
- * this handler sequences them and turns the first failure into an answer through `ingestError`.
- * Browsers posting forms get 303 redirects instead of JSON.
+ * `/ingest/:source`. A POST runs named steps over one Result type, reading the raw body once:
+ * challenge → media type → header-only auth → read → verify → rate limit → parse → handshake →
+ * form checks → schema → normalize → deliver. The first failure becomes an answer through
+ * `ingestError`; handshakes are answered and never enqueued. GET and HEAD reach the provider's
+ * challenge (Meta, Dropbox, X), if it has one. Browsers posting forms get 303 redirects.
  */
 import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../env";
 import { GatewayError, ok } from "../http/errors";
+import { notFound } from "../http/on-error";
+import { type Failure, type FieldIssue, fail, type Result, success } from "../lib/result";
 import { documented } from "../openapi/describe";
+import { providerOf } from "../providers";
+import type { HandshakeAnswer, Verified } from "../providers/provider";
 import { newMessageId } from "../queues/ids";
-import { signedUrl, verifySource } from "../verify";
 import { readBody } from "./body";
 import { deliver } from "./deliver";
 import { deliveryOf } from "./delivery";
-import { describe, headerAllowlist, pickHeaders } from "./describe";
 import { fieldValue, honeypotFilled, htmlPage, redirectTarget, TURNSTILE_FIELD, verifyTurnstile, wantsHtml, withoutFields } from "./forms";
+import { headerAllowlist, pickHeaders } from "./headers";
 import { duplicateKeyPath } from "./json-duplicates";
 import { mediaType } from "./media";
 import { checkSizes, normalize } from "./normalize";
-import { type Item, parseBody } from "./parse";
+import { type Item, type Parsed, parseBody } from "./parse";
 import { checkRateLimit } from "./rate-limit";
 import { ingestError } from "./respond";
-import { type FieldIssue, fail, type IngestFailure, type Result, success } from "./result";
 import type { SourceConfig } from "./source-schema";
-
-/** Auth kinds that never read the body. */
-const HEADER_ONLY_AUTH = new Set<SourceConfig["auth"]["kind"]>(["key", "basic", "none"]);
+import { signedUrl } from "./url";
 
 type IngestEnv = AppEnv & { Variables: { source: SourceConfig; sourceName: string } };
+type IngestContext = Context<IngestEnv>;
 
 export interface IngestAnswer {
   ids: string[];
@@ -36,8 +38,9 @@ export interface IngestAnswer {
   duplicate?: true;
 }
 
+/** A step's failure, carried to the handler's one catch. */
 class Refused extends Error {
-  constructor(readonly failure: IngestFailure) {
+  constructor(readonly failure: Failure) {
     super(failure.reason);
   }
 }
@@ -49,6 +52,7 @@ function must<T>(result: Result<T>): T {
 }
 
 const corsBySource = new WeakMap<SourceConfig, ReturnType<typeof cors>>();
+const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 export const ingestRoutes = new Hono<IngestEnv>().use("/:source", async function source(c, next) {
   const name = c.req.param("source");
@@ -69,6 +73,13 @@ export const ingestRoutes = new Hono<IngestEnv>().use("/:source", async function
 });
 
 // Documented per configured source by src/openapi/document.ts.
+ingestRoutes.on(["GET", "HEAD"], "/:source", documented({ hide: true }), async (c) => {
+  const answer = await challenge(c, c.var.source);
+  if (!answer) notFound();
+  c.set("log", { ...c.var.log, handshake: true });
+  return handshakeResponse(c, answer);
+});
+
 ingestRoutes.post("/:source", documented({ hide: true }), async (c) => {
   const source = c.var.source;
   const html = wantsHtml(c.req.header("accept"), source.form);
@@ -77,6 +88,7 @@ ingestRoutes.post("/:source", documented({ hide: true }), async (c) => {
     if (answer instanceof Response) return answer;
     c.set("log", { ...c.var.log, messages: answer.duplicate ? 0 : answer.ids.length, ...(answer.duplicate && { duplicate: true }) });
     if (html && source.form) return browserAnswer(c, source.form.success_url, "Thank you", "Your submission was received.");
+    if (source.response && !answer.duplicate) return customAnswer(c, source.response, answer.ids);
     return c.json(ok(answer), answer.duplicate ? 200 : 202);
   } catch (err) {
     const error = err instanceof Refused ? refusal(c, err.failure) : err;
@@ -87,99 +99,87 @@ ingestRoutes.post("/:source", documented({ hide: true }), async (c) => {
   }
 });
 
-function refusal(c: Context<IngestEnv>, failure: IngestFailure): GatewayError {
-  c.set("log", { ...c.var.log, refused: failure.reason, ...(failure.reason === "unauthorized" && { verify: failure.why }) });
-  return ingestError(failure);
-}
-
-function browserAnswer(c: Context<IngestEnv>, target: string | undefined, title: string, message: string, status: 200 | number = 200) {
-  if (target) return c.redirect(target, 303);
-  return c.html(htmlPage(title, message), status as 200);
-}
-
-async function ingest(c: Context<IngestEnv>, source: SourceConfig): Promise<IngestAnswer | Response> {
-  const config = c.var.config;
+async function ingest(c: IngestContext, source: SourceConfig): Promise<IngestAnswer | Response> {
+  const provider = providerOf(source.auth);
   const ip = c.req.header("cf-connecting-ip");
   if (source.rate_limit?.by === "ip") must(await checkRateLimit(c.env, source.rate_limit.binding, `ip:${ip ?? "unknown"}`));
 
+  const unsigned = await challenge(c, source);
+  if (unsigned) return handshakeResponse(c, unsigned);
+
   const contentType = c.req.header("content-type") ?? "";
   const media = mediaType(contentType);
-  if (!media || !source.accept.includes(media.kind)) {
-    throw new Refused({ reason: "unsupported_media_type", detail: source.accept.join(", ") });
-  }
-  // Schemes that read only headers (keys, Basic, none) authenticate before the body is read or
-  // inflated, so an unauthenticated request costs no more than its headers.
-  const verify = (body: Uint8Array) =>
-    verifySource(source, config.keys, {
-      body,
-      headers: c.req.raw.headers,
-      url: signedUrl(c.req.url, source.auth.kind === "twilio" ? source.auth.public_base_url : undefined),
-      nowSeconds: Math.floor(Date.now() / 1000),
-    });
-  const early = HEADER_ONLY_AUTH.has(source.auth.kind) ? await verify(new Uint8Array(0)) : undefined;
-  if (early && !early.result.ok) throw new Refused({ reason: "unauthorized", why: early.result.reason });
+  if (!media || !source.accept.includes(media.kind)) must(fail({ reason: "unsupported_media_type", detail: source.accept.join(", ") }));
+
+  // Schemes that read only headers authenticate before the body is read or inflated, so an
+  // unauthenticated request costs no more than its headers.
+  const early = provider.readsBody ? undefined : must(await verify(c, source, new Uint8Array(0)));
   const body = must(await readBody(c, source.max_body_bytes, source.content_encodings));
-  const check = early ?? (await verify(body));
-  if (!check.result.ok) throw new Refused({ reason: "unauthorized", why: check.result.reason });
-  if (check.keyName) c.set("log", { ...c.var.log, key: check.keyName });
-  if (source.rate_limit?.by === "key") must(await checkRateLimit(c.env, source.rate_limit.binding, `key:${check.keyName ?? ip ?? "unknown"}`));
+  const verified = early ?? must(await verify(c, source, body));
+  if (verified.caller) c.set("log", { ...c.var.log, key: verified.caller });
+  if (source.rate_limit?.by === "key") must(await checkRateLimit(c.env, source.rate_limit.binding, `key:${verified.caller ?? ip ?? "unknown"}`));
 
-  const parsed = must(await parseBody(body, media, contentType, source));
-  let items = parsed.items;
-
-  if (source.auth.kind === "slack") {
-    const challenge = slackChallenge(items);
-    if (challenge !== undefined) return c.json({ challenge });
-  }
-
-  if (source.form) {
-    const form = source.form;
-    if (items.some((item) => honeypotFilled(item, form.honeypot))) {
-      // Indistinguishable from success for the bot; nothing is enqueued.
-      c.set("log", { ...c.var.log, honeypot: true });
-      return { ids: items.map(() => newMessageId()) };
+  const parsed = must(await parseBody(body, media!, contentType, source));
+  const [first] = parsed.items;
+  if (provider.handshake && parsed.items.length === 1 && first) {
+    const answer = await provider.handshake(source.auth, first.data, c.req.raw.headers);
+    if (answer) {
+      c.set("log", { ...c.var.log, handshake: true });
+      return handshakeResponse(c, answer);
     }
-    if (form.turnstile) {
-      const token = items[0] ? fieldValue(items[0], TURNSTILE_FIELD) : undefined;
-      if (!(await verifyTurnstile(config.turnstile_secret ?? "", token, ip))) throw new Refused({ reason: "turnstile_failed" });
-    }
-    items = items.map((item) => withoutFields(item, [form.honeypot, TURNSTILE_FIELD]));
   }
+  const items = source.form ? await formChecks(c, source, parsed.items, ip) : parsed.items;
+  if (items.length === 0) return { ids: parsed.items.map(() => newMessageId()) }; // honeypot: looks like success
+  if (source.schema) must(validate(source.schema, items, parsed.batch));
 
-  if (source.schema) {
-    must(noDuplicateKeys(items, parsed.batch));
-    must(validate(source.schema, items, parsed.batch));
-  }
-
-  const receivedAt = new Date().toISOString();
-  const headers = pickHeaders(c.req.raw.headers, headerAllowlist(source));
-  const requestKey = c.req.header("idempotency-key") ?? null;
-  // A batch is one delivery: the client's Idempotency-Key identifies it; a single item may
-  // carry the provider's own delivery id.
-  const descriptions = items.map((item) => describe(source, c.req.raw.headers, item));
-  const deliveryId = parsed.batch ? requestKey : (descriptions[0]?.delivery_id ?? null);
-  const normalized = items.map((item, i) =>
-    normalize(
-      source.format,
-      item,
-      { event: descriptions[i]?.event ?? null, delivery_id: deliveryId, source: c.var.sourceName, received_at: receivedAt, content_type: media.type, headers },
-      source.delay_seconds,
-    ),
-  );
-  const messages = normalized.map((n) => n.message);
-  must(checkSizes(messages));
-  const ids = normalized.map((n) => n.id);
-  const delivery = await deliveryOf({ sourceName: c.var.sourceName, source, caller: check.keyName, id: deliveryId, body });
-  const delivered = await deliver(config, c.env, source.queue, normalized, delivery);
-  if (!delivered.ok) {
-    if (delivered.reason === "upstream_unavailable") c.set("errorDetail", delivered.detail);
-    throw new Refused(delivered);
-  }
-  if (delivered.value.duplicateOf) return { ids: delivered.value.duplicateOf, duplicate: true };
+  const { messages, deliveryId } = envelopes(c, source, items, parsed, media!.type);
+  must(checkSizes(messages.map((m) => m.message)));
+  const delivery = await deliveryOf({ sourceName: c.var.sourceName, source, caller: verified.caller, id: deliveryId, body });
+  const delivered = await deliver(c.var.config, c.env, source.queue, messages, delivery);
+  if (!delivered.ok && delivered.reason === "upstream_unavailable") c.set("errorDetail", delivered.detail);
+  const { duplicateOf } = must(delivered);
+  if (duplicateOf) return { ids: duplicateOf, duplicate: true };
+  const ids = messages.map((m) => m.id);
   return parsed.batch ? { ids, items: ids.map((id, index) => ({ index, id })) } : { ids };
 }
 
+/** The provider's answer to a request that is a challenge, not a delivery (answered from the request line). */
+async function challenge(c: IngestContext, source: SourceConfig): Promise<HandshakeAnswer | undefined> {
+  const provider = providerOf(source.auth);
+  if (!provider.challenge) return undefined;
+  return provider.challenge(source.auth, { method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, nowSeconds: nowSeconds() });
+}
+
+function verify(c: IngestContext, source: SourceConfig, body: Uint8Array): Promise<Result<Verified>> {
+  const auth = source.auth;
+  const publicBase = "public_base_url" in auth ? auth.public_base_url : undefined;
+  return providerOf(auth).verify(
+    auth,
+    { body, headers: c.req.raw.headers, method: c.req.method, url: signedUrl(c.req.url, publicBase), nowSeconds: nowSeconds() },
+    { keys: c.var.config.keys, queue: source.queue },
+  );
+}
+
+/** Honeypot (filled: nothing is enqueued, the answer looks like success), Turnstile, and the gateway's own fields removed. */
+async function formChecks(c: IngestContext, source: SourceConfig, items: Item[], ip: string | undefined): Promise<Item[]> {
+  const form = source.form!;
+  if (items.some((item) => honeypotFilled(item, form.honeypot))) {
+    c.set("log", { ...c.var.log, honeypot: true });
+    return [];
+  }
+  if (form.turnstile) {
+    const token = items[0] ? fieldValue(items[0], TURNSTILE_FIELD) : undefined;
+    if (!(await verifyTurnstile(c.var.config.turnstile_secret ?? "", token, ip))) must(fail({ reason: "turnstile_failed" }));
+  }
+  return items.map((item) => withoutFields(item, [form.honeypot, TURNSTILE_FIELD]));
+}
+
+/** Schema sources forward the text they validated: it must mean the same to every JSON parser. */
 function validate(schema: NonNullable<SourceConfig["schema"]>, items: Item[], batch: boolean): Result<void> {
+  for (const [index, item] of items.entries()) {
+    const path = item.kind === "json" ? duplicateKeyPath(item.json) : undefined;
+    if (path) return fail({ reason: "duplicate_json_key", path: batch ? [index, ...path] : path });
+  }
   const issues: FieldIssue[] = [];
   for (const [index, item] of items.entries()) {
     const result = schema.safeParse(item.data);
@@ -188,21 +188,64 @@ function validate(schema: NonNullable<SourceConfig["schema"]>, items: Item[], ba
       issues.push({ path: [...(batch ? [index] : []), ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))], message: issue.message });
     }
   }
-  return issues.length ? { ok: false, reason: "validation_failed", issues } : { ok: true, value: undefined };
+  return issues.length ? fail({ reason: "validation_failed", issues }) : success(undefined);
 }
 
-/** Schema sources forward the text they validated: it must mean the same to every JSON parser. */
-function noDuplicateKeys(items: Item[], batch: boolean): Result<void> {
-  for (const [index, item] of items.entries()) {
-    const path = item.kind === "json" ? duplicateKeyPath(item.json) : undefined;
-    if (path) return fail({ reason: "duplicate_json_key", path: batch ? [index, ...path] : path });
-  }
-  return success(undefined);
+/** One message per item, each named by the provider (event, delivery id) and carrying the allowlisted headers. */
+function envelopes(c: IngestContext, source: SourceConfig, items: Item[], parsed: Parsed, mediaTypeName: string) {
+  const provider = providerOf(source.auth);
+  const headers = c.req.raw.headers;
+  const requestKey = headers.get("idempotency-key");
+  const identities = items.map((item) => {
+    const named = provider.identify(headers, item.data);
+    return { event: named.event ?? (source.event_field ? eventField(item.data, source.event_field) : null), delivery_id: named.delivery_id ?? requestKey };
+  });
+  // A batch is one delivery: the client's Idempotency-Key identifies it.
+  const deliveryId = parsed.batch ? requestKey : (identities[0]?.delivery_id ?? null);
+  const receivedAt = new Date().toISOString();
+  const forwarded = pickHeaders(headers, headerAllowlist(source));
+  const messages = items.map((item, i) =>
+    normalize(
+      source.format,
+      item,
+      {
+        event: identities[i]?.event ?? null,
+        delivery_id: deliveryId,
+        source: c.var.sourceName,
+        received_at: receivedAt,
+        content_type: mediaTypeName,
+        headers: forwarded,
+      },
+      source.delay_seconds,
+    ),
+  );
+  return { messages, deliveryId };
 }
 
-function slackChallenge(items: Item[]): string | undefined {
-  const [item] = items;
-  if (items.length !== 1 || item?.kind !== "json") return undefined;
-  const data = item.data as { type?: unknown; challenge?: unknown } | null;
-  return data?.type === "url_verification" && typeof data.challenge === "string" ? data.challenge : undefined;
+function eventField(data: unknown, name: string): string | null {
+  if (typeof data !== "object" || data === null || !Object.hasOwn(data, name)) return null;
+  const value = (data as Record<string, unknown>)[name];
+  return typeof value === "string" || typeof value === "number" ? String(value) : null;
+}
+
+function refusal(c: IngestContext, failure: Failure): GatewayError {
+  c.set("log", { ...c.var.log, refused: failure.reason === "unauthorized" ? failure.why : failure.reason });
+  return ingestError(failure);
+}
+
+function handshakeResponse(c: IngestContext, answer: HandshakeAnswer): Response {
+  if (answer.status === 204) return c.body(null, 204);
+  // The echo is the sender's own challenge: never let a browser read it as markup.
+  const headers = { "content-type": answer.contentType ?? "text/plain; charset=utf-8", "x-content-type-options": "nosniff", "cache-control": "no-store" };
+  return c.req.method === "HEAD" ? c.body(null, answer.status, headers) : c.body(answer.body, answer.status, headers);
+}
+
+function customAnswer(c: IngestContext, response: NonNullable<SourceConfig["response"]>, ids: string[]): Response {
+  const body = response.body.replaceAll("{{ids}}", JSON.stringify(ids)).replaceAll("{{id}}", ids[0] ?? "");
+  return c.body(body, response.status as 200, { "content-type": response.content_type });
+}
+
+function browserAnswer(c: IngestContext, target: string | undefined, title: string, message: string, status: 200 | number = 200) {
+  if (target) return c.redirect(target, 303);
+  return c.html(htmlPage(title, message), status as 200);
 }

@@ -6,47 +6,8 @@
  * Worker's secrets when the configuration loads.
  */
 import { z } from "zod";
+import { SourceAuth } from "../providers";
 import { DelaySeconds } from "../queues/schemas";
-
-/** Name of a Worker secret holding one secret, or a JSON array of them (rotation). */
-const SecretName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, "a secret's variable name, like GITHUB_WEBHOOK_SECRET");
-const Secrets = z.array(z.string().min(1)).min(1, "the named secret is empty or not set (wrangler secret put / .dev.vars)");
-const Tolerance = z.number().int().min(1).max(3600).optional();
-
-const signed = <K extends string>(kind: K) => z.object({ kind: z.literal(kind), secret: SecretName, secrets: Secrets });
-
-export const SourceAuth = z.discriminatedUnion("kind", [
-  signed("github"),
-  signed("stripe").extend({ tolerance_seconds: Tolerance }),
-  signed("slack").extend({ tolerance_seconds: Tolerance }),
-  signed("shopify"),
-  signed("twilio").extend({
-    /**
-     * The public base URL Twilio posts to (and signs). Required: built from the Host header
-     * instead, a request signed for another host sharing the token (staging) would pass.
-     */
-    public_base_url: z.url({
-      protocol: /^https?$/,
-      error: (issue) => (issue.input === undefined ? "required: the public http(s) URL Twilio posts to" : "an http(s) URL"),
-    }),
-  }),
-  signed("standard").extend({ tolerance_seconds: Tolerance }),
-  signed("hmac").extend({
-    header: z.string().min(1),
-    algorithm: z.enum(["sha1", "sha256", "sha512"]).default("sha256"),
-    encoding: z.enum(["hex", "base64"]).default("hex"),
-    prefix: z.string().optional(),
-    timestamp_header: z.string().optional(),
-    template: z.string().includes("{body}").default("{body}"),
-    tolerance_seconds: Tolerance,
-  }),
-  /** Gateway API keys with the push scope on the source's queue (for apps). */
-  z.object({ kind: z.literal("key"), header: z.string().optional() }),
-  /** HTTP Basic; the secret holds `user:password` pairs. */
-  signed("basic"),
-  z.object({ kind: z.literal("none") }),
-]);
-export type SourceAuth = z.infer<typeof SourceAuth>;
 
 export const BodyKind = z.enum(["json", "text", "form", "multipart", "ndjson"]);
 
@@ -114,6 +75,18 @@ export const SourceConfig = z
     /** A Workers rate-limiting binding, keyed by the app key's name or the client IP; null turns it off. */
     rate_limit: z.object({ binding: z.string(), by: z.enum(["key", "ip"]).default("ip") }).nullish(),
     form: FormOptions.optional(),
+    /**
+     * The answer to an accepted delivery, for senders that expect a specific one (default: 202
+     * with the JSON envelope). `{{id}}` and `{{ids}}` (JSON) are the gateway's message ids: no
+     * client input is ever placed in it.
+     */
+    response: z
+      .object({
+        status: z.number().int().min(200).max(299).default(200),
+        content_type: z.string().min(1).default("application/json"),
+        body: z.string().max(4096).default(""),
+      })
+      .optional(),
   })
   .transform((source) => ({
     ...source,

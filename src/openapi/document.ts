@@ -9,32 +9,10 @@ import { z } from "zod";
 import type { GatewayConfig } from "../config/schema";
 import type { AppEnv } from "../env";
 import type { SourceConfig } from "../ingest/source-schema";
+import { providerOf } from "../providers";
 import { ErrorEnvelope } from "./describe";
 
 type Json = Record<string, unknown>;
-
-const SIGNATURE_HEADERS: Partial<Record<SourceConfig["auth"]["kind"], string>> = {
-  github: "X-Hub-Signature-256",
-  stripe: "Stripe-Signature",
-  slack: "X-Slack-Signature",
-  shopify: "X-Shopify-Hmac-Sha256",
-  twilio: "X-Twilio-Signature",
-  standard: "webhook-signature",
-};
-
-const AUTH_DESCRIPTIONS: Record<SourceConfig["auth"]["kind"], string> = {
-  github: "GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>`; event from `X-GitHub-Event`, delivery id from `X-GitHub-Delivery`.",
-  stripe: "Stripe: `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of {t}.{body}>`, within 300 s either way.",
-  slack:
-    "Slack: `X-Slack-Signature: v0=<hex HMAC-SHA256 of v0:{ts}:{body}>` with `X-Slack-Request-Timestamp`, within 300 s; `url_verification` is answered with its challenge.",
-  shopify: "Shopify: `X-Shopify-Hmac-Sha256: <base64 HMAC-SHA256 of the body>`; topic and webhook id headers.",
-  twilio: "Twilio: `X-Twilio-Signature: <base64 HMAC-SHA1 of the public URL + sorted form params>`; JSON posts sign the URL carrying `bodySHA256`.",
-  standard: "Standard Webhooks (or Svix): `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of {id}.{ts}.{body}>`.",
-  hmac: "Generic HMAC signature in a header (see the source's configuration for header, algorithm, encoding and signed template).",
-  key: "A gateway key with the `push` scope on the source's queue, as `Authorization: Bearer <key>` (or the configured header).",
-  basic: "HTTP Basic credentials.",
-  none: "No authentication (public form): honeypot field, optional Turnstile, CORS.",
-};
 
 const INPUT = { io: "input", unrepresentable: "any" } as const;
 
@@ -52,19 +30,17 @@ function mediaTypes(source: SourceConfig): Json {
   return content;
 }
 
-function security(name: string, source: SourceConfig): Json[] {
-  const kind = source.auth.kind;
-  if (kind === "key") return [source.auth.header ? { [`${name}_key`]: [] } : { bearer: [] }];
-  if (kind === "basic") return [{ basic: [] }];
-  if (kind === "none") return [];
-  return [{ [`${name}_signature`]: [] }];
-}
-
-function securityScheme(name: string, source: SourceConfig): [string, Json] | undefined {
-  const auth = source.auth;
-  if (auth.kind === "key" && auth.header) return [`${name}_key`, { type: "apiKey", in: "header", name: auth.header }];
-  const header = auth.kind === "hmac" ? auth.header : SIGNATURE_HEADERS[auth.kind];
-  return header ? [`${name}_signature`, { type: "apiKey", in: "header", name: header, description: AUTH_DESCRIPTIONS[auth.kind] }] : undefined;
+/** The source's security requirement and, for header schemes, its named scheme (from the provider descriptor). */
+function security(name: string, source: SourceConfig): { requirement: Json[]; scheme?: [string, Json] } {
+  const provider = providerOf(source.auth);
+  const described = provider.openapi.security(source.auth);
+  if (!described) return { requirement: [] };
+  if (described.type === "http") return { requirement: [{ [described.scheme]: [] }] };
+  const schemeName = `${name}_${provider.readsBody ? "signature" : "key"}`;
+  return {
+    requirement: [{ [schemeName]: [] }],
+    scheme: [schemeName, { type: "apiKey", in: "header", name: described.header, description: provider.openapi.description }],
+  };
 }
 
 const errorContent = { "application/json": { schema: z.toJSONSchema(ErrorEnvelope) } };
@@ -85,8 +61,14 @@ function sourceOperation(name: string, source: SourceConfig): Json {
     tags: ["Ingest"],
     operationId: `ingest_${name.replace(/-/g, "_")}`,
     summary: `Ingest into queue "${source.queue}"`,
-    description: `${AUTH_DESCRIPTIONS[source.auth.kind]} Format: ${source.format}. Cap: ${source.max_body_bytes} bytes (gzip/deflate accepted).${source.batch ? " JSON arrays and NDJSON are batches of up to 100 items, all or nothing." : ""}`,
-    security: security(name, source),
+    description: [
+      providerOf(source.auth).openapi.description,
+      `Format: ${source.format}. Cap: ${source.max_body_bytes} bytes${source.content_encodings.length ? ` (${source.content_encodings.join("/")} accepted, inflated up to the cap)` : ""}.`,
+      source.batch ? "JSON arrays and NDJSON are batches of up to 100 items, all or nothing." : "",
+    ]
+      .filter(Boolean)
+      .join(" "),
+    security: security(name, source).requirement,
     parameters: [
       { name: "Idempotency-Key", in: "header", required: false, schema: { type: "string" }, description: "Deduplicates repeats within the source's window" },
     ],
@@ -126,7 +108,7 @@ export async function openApiDocument(app: Hono<AppEnv>, c: Context<AppEnv>, con
   };
   for (const [name, source] of Object.entries(config.sources)) {
     spec.paths[`/ingest/${name}`] = { post: sourceOperation(name, source) };
-    const scheme = securityScheme(name, source);
+    const { scheme } = security(name, source);
     if (scheme) spec.components.securitySchemes[scheme[0]] = scheme[1];
   }
   return spec;

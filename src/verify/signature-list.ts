@@ -6,27 +6,25 @@
  * (the generic 401; the reason goes to the log).
  */
 import { toHex } from "../encoding";
-import type { VerifyFailure } from "./result";
+import { type Result, success, unauthorized } from "../lib/result";
 
 /** Longest signature header read; rotation needs a handful of entries, not a kilobyte. */
 export const MAX_SIGNATURE_HEADER_CHARS = 1024;
 /** Most distinct signatures checked per request (senders send one, or two while rotating). */
 export const MAX_SIGNATURES = 5;
 
-export type SignatureList = { ok: true; signatures: Uint8Array[] } | { ok: false; reason: VerifyFailure };
-
 /**
- * Picks the entries of `header` (split on `separator`) that `decode` accepts, without repeats.
- * `decode` returns undefined for entries of another version or of the wrong length.
+ * Picks the `entries` of a signature `header` that `decode` accepts, without repeats. `decode`
+ * returns undefined for entries of another version or of the wrong length.
  */
-export function signatureList(header: string, separator: string, decode: (entry: string) => Uint8Array | undefined): SignatureList {
-  if (header.length > MAX_SIGNATURE_HEADER_CHARS) return { ok: false, reason: "signature_header_too_long" };
+export function signatureList(header: string, entries: readonly string[], decode: (entry: string) => Uint8Array | undefined): Result<Uint8Array[]> {
+  if (header.length > MAX_SIGNATURE_HEADER_CHARS) return unauthorized("signature_header_too_long");
   const byHex = new Map<string, Uint8Array>();
-  for (const entry of header.split(separator)) {
-    const signature = decode(entry.trim());
+  for (const entry of entries) {
+    const signature = decode(entry);
     if (signature) byHex.set(toHex(signature), signature);
   }
-  if (byHex.size > MAX_SIGNATURES) return { ok: false, reason: "too_many_signatures" };
-  if (byHex.size === 0) return { ok: false, reason: "malformed_signature" };
-  return { ok: true, signatures: [...byHex.values()] };
+  if (byHex.size > MAX_SIGNATURES) return unauthorized("too_many_signatures");
+  if (byHex.size === 0) return unauthorized("malformed_signature");
+  return success([...byHex.values()]);
 }

@@ -1,16 +1,34 @@
 /**
- * Ingest's failure reasons, as a tagged union. Pure steps (reading, parsing, verifying,
- * normalizing) return them; `ingestError` in ./respond.ts is the one exhaustive switch that turns
- * a reason into a status, a code and a message.
+ * The one Result type. Pure steps (reading, verifying, parsing, normalizing, accepting) return
+ * `Result<T>`; a failure is a tagged reason. `ingestError` (src/ingest/respond.ts) is the one
+ * exhaustive switch from reasons to the wire, and only the HTTP edge throws.
  */
-import type { VerifyFailure } from "../verify/result";
+
+/**
+ * Why a request was not authenticated. On the wire every one of them is the same generic 401,
+ * so a forger learns nothing about which check failed; the reason goes to the log.
+ */
+export type VerifyFailure =
+  | "missing_signature"
+  | "malformed_signature"
+  | "signature_header_too_long"
+  | "too_many_signatures"
+  | "signature_mismatch"
+  | "missing_timestamp"
+  | "timestamp_too_old"
+  | "timestamp_in_future"
+  | "missing_credentials"
+  | "unknown_credentials"
+  | "body_hash_mismatch"
+  | "token_replayed"
+  | "no_secret_configured";
 
 export interface FieldIssue {
   path: (string | number)[];
   message: string;
 }
 
-export type IngestFailure =
+export type Failure =
   | { reason: "unknown_source" }
   | { reason: "unsupported_media_type"; detail: string }
   | { reason: "unsupported_encoding"; accepted: readonly string[] }
@@ -34,7 +52,9 @@ export type IngestFailure =
   | { reason: "idempotency_conflict" }
   | { reason: "upstream_unavailable"; retryAfterSeconds: number; detail: string };
 
-export type Result<T> = { ok: true; value: T } | ({ ok: false } & IngestFailure);
+export type Result<T> = { ok: true; value: T } | ({ ok: false } & Failure);
 
 export const success = <T>(value: T): Result<T> => ({ ok: true, value });
-export const fail = <T = never>(failure: IngestFailure): Result<T> => ({ ok: false, ...failure });
+export const fail = <T = never>(failure: Failure): Result<T> => ({ ok: false, ...failure });
+/** Authentication failed, for this reason (logged, never sent). */
+export const unauthorized = <T = never>(why: VerifyFailure): Result<T> => ({ ok: false, reason: "unauthorized", why });

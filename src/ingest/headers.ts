@@ -1,0 +1,40 @@
+/**
+ * Which request headers an envelope message carries: the provider's defaults plus the source's
+ * allowlist, never credentials or signatures (the provider's own secret headers and every
+ * provider's signature headers, whatever a source's allowlist says).
+ */
+import { PROVIDERS, providerOf } from "../providers";
+import type { SourceConfig } from "./source-schema";
+
+/** Credentials, cookies and the gateway's own form fields, plus every provider's fixed signature headers. */
+const NEVER = new Set([
+  "authorization",
+  "cookie",
+  "proxy-authorization",
+  "cf-turnstile-response",
+  // Each provider's fixed signature headers (the configurable ones are read per source below).
+  ...PROVIDERS.flatMap((p) => p.secretHeaders({} as never)).filter((h): h is string => typeof h === "string"),
+]);
+
+const allowlists = new WeakMap<SourceConfig, string[]>();
+
+/** The header names a source copies into envelope messages (computed once per source). */
+export function headerAllowlist(source: SourceConfig): string[] {
+  let list = allowlists.get(source);
+  if (!list) {
+    const provider = providerOf(source.auth);
+    const secret = new Set(provider.secretHeaders(source.auth).map((h) => h.toLowerCase()));
+    list = [...new Set([...provider.headers, ...source.headers])].filter((h) => !NEVER.has(h) && !secret.has(h));
+    allowlists.set(source, list);
+  }
+  return list;
+}
+
+export function pickHeaders(headers: Headers, allowlist: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of allowlist) {
+    const value = headers.get(name);
+    if (value !== null) out[name] = value;
+  }
+  return out;
+}

@@ -1,0 +1,27 @@
+/**
+ * GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>` with the webhook secret.
+ * https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
+ * Only the body is signed: `X-GitHub-Event` and `X-GitHub-Delivery` are not, so repeats are
+ * recognised by the signed body, and a replay with a fresh delivery id is still a duplicate.
+ */
+import { hmacPreset } from "./hmac-preset";
+
+export const github = hmacPreset({
+  kind: "github",
+  title: "GitHub",
+  docs: "https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries",
+  scheme: { header: "x-hub-signature-256", prefix: "sha256=" },
+  identify: (headers) => ({ event: headers.get("x-github-event"), delivery_id: headers.get("x-github-delivery") }),
+  delivery: "signed_body",
+  headers: [
+    "x-github-event",
+    "x-github-delivery",
+    "x-github-hook-id",
+    "x-github-hook-installation-target-type",
+    "x-github-hook-installation-target-id",
+    "user-agent",
+  ],
+  secretHeaders: ["x-hub-signature"],
+  description:
+    "`X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>`. Event (`X-GitHub-Event`) and delivery id (`X-GitHub-Delivery`) are unsigned headers; repeats are recognised by the signed body.",
+});

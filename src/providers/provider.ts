@@ -1,0 +1,111 @@
+/**
+ * A provider descriptor: everything the gateway knows about one kind of sender, in one file
+ * (src/providers/<kind>.ts). The configuration schema, the verifier, handshakes, how the sender
+ * names its events and deliveries, which headers may be forwarded and which never, and the
+ * OpenAPI text are all read from here; nothing else in the gateway names a provider.
+ */
+import { z } from "zod";
+import type { KeyConfig } from "../config/schema";
+import type { Result } from "../lib/result";
+import type { VerifyInput } from "../verify/scheme";
+
+export type { VerifyInput } from "../verify/scheme";
+
+/** What a verified request tells about its sender. */
+export interface Verified {
+  /** The authenticated caller (a key's or a user's name), for key-like schemes. */
+  caller?: string;
+}
+
+/** How a delivery is told apart from another (src/ingest/delivery.ts). */
+export type DeliveryBasis = "signed_id" | "signed_body" | "caller_id" | "anonymous_id";
+
+/** The provider's name for an event and its delivery id, read from a verified request. */
+export interface Identity {
+  event: string | null;
+  delivery_id: string | null;
+}
+
+/** A synchronous answer to a handshake: sent as is, nothing is enqueued. */
+export interface HandshakeAnswer {
+  status: 200 | 204;
+  /** `application/json`, `text/plain`…; omitted for 204. */
+  contentType?: string;
+  body: string;
+}
+
+/** What a verifier may need beyond the request: the gateway's keys, and the source's queue. */
+export interface VerifyContext {
+  keys: readonly KeyConfig[];
+  queue: string;
+}
+
+export interface ChallengeRequest {
+  method: string;
+  url: URL;
+  headers: Headers;
+  nowSeconds: number;
+}
+
+export interface Provider<A extends { kind: string } = { kind: string }> {
+  kind: A["kind"];
+  title: string;
+  /** The provider documentation this descriptor follows. */
+  docs: string;
+  /** The source's `auth` options for this kind (secrets are resolved before parsing). */
+  auth: z.ZodType<A>;
+  /** `auth` options naming a Worker secret, and the field that receives its values. */
+  secretFields?: Readonly<Record<string, string>>;
+  /** False for schemes that read only headers: they authenticate before the body is read. */
+  readsBody: boolean;
+  verify(auth: A, input: VerifyInput, context: VerifyContext): Promise<Result<Verified>>;
+  /**
+   * Requests answered before any body is read, from the request line alone: GET challenges
+   * (Meta, Dropbox, X) and unsigned validations (Microsoft Graph's validationToken). Undefined
+   * means "not a challenge": the request goes on (a POST) or is refused (a GET).
+   */
+  challenge?(auth: A, request: ChallengeRequest): Promise<HandshakeAnswer | undefined>;
+  /** Signed requests that are handshakes, not events (Slack, Zoom, Twitch, Discord): answered after verification. */
+  handshake?(auth: A, data: unknown, headers: Headers): Promise<HandshakeAnswer | undefined>;
+  identify(headers: Headers, data: unknown): Identity;
+  delivery: DeliveryBasis;
+  /** Request headers copied into envelope messages by default. */
+  headers: readonly string[];
+  /** Headers never copied into a message, whatever a source's allowlist says. */
+  secretHeaders(auth: A): readonly string[];
+  openapi: {
+    /** One paragraph: the scheme, the tolerance, the handshake. */
+    description: string;
+    /** The OpenAPI security scheme: a signature header (apiKey) or HTTP auth. */
+    security(auth: A): { type: "apiKey"; header: string } | { type: "http"; scheme: "bearer" | "basic" } | undefined;
+  };
+}
+
+/** Widens a typed descriptor for the registry (each provider's `auth` type is its own). */
+export const defineProvider = <A extends { kind: string }>(provider: Provider<A>): Provider<A> => provider;
+
+/** Name of a Worker secret holding one value, or a JSON array of them (rotation). */
+export const SecretName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, "a secret's variable name, like GITHUB_WEBHOOK_SECRET");
+/** The resolved values: at least one. */
+export const SecretValues = z.array(z.string().min(1)).min(1, "the named secret is empty or not set (wrangler secret put / .dev.vars)");
+export const Tolerance = z.number().int().min(1).max(3600);
+
+/** `{kind, secret, secrets}`: the auth options of a scheme keyed by one secret list. */
+export const secretAuth = <K extends string>(kind: K) => z.object({ kind: z.literal(kind), secret: SecretName, secrets: SecretValues });
+
+/** A JSON field by path, as text (numbers included), or null. */
+export function field(data: unknown, ...path: string[]): string | null {
+  let value: unknown = data;
+  for (const key of path) {
+    if (typeof value !== "object" || value === null || !Object.hasOwn(value, key)) return null;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return typeof value === "string" || typeof value === "number" ? String(value) : null;
+}
+
+export const noIdentity: Identity = { event: null, delivery_id: null };
+
+/** Standard answers to handshakes. */
+export const json = (value: unknown): HandshakeAnswer => ({ status: 200, contentType: "application/json", body: JSON.stringify(value) });
+export const text = (body: string): HandshakeAnswer => ({ status: 200, contentType: "text/plain; charset=utf-8", body });
+export const noContent: HandshakeAnswer = { status: 204, body: "" };
