@@ -1,9 +1,11 @@
 /**
- * The example ingest sources (used by `npm run dev` and documented in the README). Edit to add
- * your own; `[vars.SOURCES]` may override fields per deployment. Secrets are referenced by name.
+ * The example ingest sources (used by `npm run dev` and documented in the README): one per
+ * provider preset, plus a generic HMAC sender, an app and a contact form. Edit to add your own;
+ * `[vars.SOURCES]` may override fields per deployment. Secrets are referenced by name.
  */
 import { z } from "zod";
 import type { SourceConfigInput } from "../ingest/source-schema";
+import { PROVIDERS } from "../providers";
 
 /** Events sent by the example mobile/web app. */
 export const AppEvent = z.object({
@@ -14,18 +16,17 @@ export const AppEvent = z.object({
   properties: z.record(z.string(), z.unknown()).optional(),
 });
 
+/**
+ * One development source per provider preset, named after it, into `webhooks` (each descriptor's
+ * `example`: secrets from .dev.vars.example). URL-signing presets use http://127.0.0.1:8787 as
+ * their public URL: set your deployment's in `[vars.SOURCES]`.
+ */
+const PRESETS: Record<string, SourceConfigInput> = Object.fromEntries(
+  PROVIDERS.flatMap((p) => (p.example ? [[p.kind, { queue: "webhooks", auth: { ...p.example.auth, secrets: [] }, accept: [...p.example.accept] }]] : [])),
+);
+
 export const SOURCES: Record<string, SourceConfigInput> = {
-  github: { queue: "webhooks", auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET", secrets: [] }, accept: ["json", "form"] },
-  stripe: { queue: "webhooks", auth: { kind: "stripe", secret: "STRIPE_WEBHOOK_SECRET", secrets: [] }, accept: ["json"] },
-  slack: { queue: "webhooks", auth: { kind: "slack", secret: "SLACK_SIGNING_SECRET", secrets: [] }, accept: ["json", "form"] },
-  shopify: { queue: "webhooks", auth: { kind: "shopify", secret: "SHOPIFY_WEBHOOK_SECRET", secrets: [] }, accept: ["json"] },
-  // Twilio signs the URL it posts to; set your deployment's public URL ([vars.SOURCES] twilio.auth).
-  twilio: {
-    queue: "webhooks",
-    auth: { kind: "twilio", secret: "TWILIO_AUTH_TOKEN", secrets: [], public_base_url: "http://127.0.0.1:8787" },
-    accept: ["form", "json"],
-  },
-  standard: { queue: "webhooks", auth: { kind: "standard", secret: "STANDARD_WEBHOOK_SECRET", secrets: [] }, accept: ["json"] },
+  ...PRESETS,
   hmac: {
     queue: "webhooks",
     auth: {

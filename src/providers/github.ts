@@ -12,6 +12,7 @@ export const github = hmacPreset({
   docs: "https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries",
   scheme: { header: "x-hub-signature-256", prefix: "sha256=" },
   identify: (headers) => ({ event: headers.get("x-github-event"), delivery_id: headers.get("x-github-delivery") }),
+  example: { secret: "GITHUB_WEBHOOK_SECRET", accept: ["json", "form"] },
   delivery: "signed_body",
   headers: [
     "x-github-event",

@@ -6,7 +6,17 @@
 import { z } from "zod";
 import { success } from "../lib/result";
 import { SignatureScheme as SchemeSchema, type SignatureScheme, type SignatureSchemeInput, verifyScheme } from "../verify/scheme";
-import { type DeliveryBasis, defineProvider, type HandshakeAnswer, type Identity, type Provider, SecretName, SecretValues, Tolerance } from "./provider";
+import {
+  DEV_PUBLIC_BASE_URL,
+  type DeliveryBasis,
+  defineProvider,
+  type HandshakeAnswer,
+  type Identity,
+  type Provider,
+  SecretName,
+  SecretValues,
+  Tolerance,
+} from "./provider";
 
 export interface HmacPreset<K extends string> {
   kind: K;
@@ -19,10 +29,27 @@ export interface HmacPreset<K extends string> {
   /** More headers that must never be forwarded (beyond the signature header). */
   secretHeaders?: readonly string[];
   description: string;
+  /** Signed handshakes; `secrets` is the source's list (the last one is the newest). */
   handshake?(secrets: readonly string[], data: unknown, headers: Headers): Promise<HandshakeAnswer | undefined>;
+  /** The scheme signs the URL: the source must configure the public URL the provider posts to. */
+  signsUrl?: boolean;
+  /** The development source: the secret's name, and the bodies it accepts. */
+  example: { secret: string; accept: readonly ("json" | "text" | "form")[] };
 }
 
-export type PresetAuth<K extends string> = { kind: K; secret: string; secrets: string[]; tolerance_seconds?: number | undefined };
+export type PresetAuth<K extends string> = {
+  kind: K;
+  secret: string;
+  secrets: string[];
+  tolerance_seconds?: number | undefined;
+  public_base_url?: string | undefined;
+};
+
+/** The public base URL a URL-signing provider posts to: the request's Host is the client's to choose. */
+export const PublicBaseUrl = z.url({
+  protocol: /^https?$/,
+  error: (issue) => (issue.input === undefined ? "required: the public http(s) URL the provider posts to" : "an http(s) URL"),
+});
 
 export function hmacPreset<K extends string>(preset: HmacPreset<K>): Provider<PresetAuth<K>> {
   const scheme: SignatureScheme = SchemeSchema.parse(preset.scheme);
@@ -42,6 +69,7 @@ export function hmacPreset<K extends string>(preset: HmacPreset<K>): Provider<Pr
     secret: SecretName,
     secrets: SecretValues,
     ...(signsTime && { tolerance_seconds: Tolerance.optional() }),
+    ...(preset.signsUrl && { public_base_url: PublicBaseUrl }),
   }) as unknown as z.ZodType<PresetAuth<K>>;
   return defineProvider<PresetAuth<K>>({
     kind: preset.kind,
@@ -58,6 +86,10 @@ export function hmacPreset<K extends string>(preset: HmacPreset<K>): Provider<Pr
     delivery: preset.delivery,
     headers: preset.headers,
     secretHeaders: () => [scheme.header, ...(preset.secretHeaders ?? [])],
+    example: {
+      auth: { kind: preset.kind, secret: preset.example.secret, ...(preset.signsUrl && { public_base_url: DEV_PUBLIC_BASE_URL }) },
+      accept: preset.example.accept,
+    },
     openapi: {
       description: `${preset.title} (${preset.docs}): ${preset.description}`,
       security: () => ({ type: "apiKey", header: scheme.header }),

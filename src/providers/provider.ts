@@ -73,6 +73,12 @@ export interface Provider<A extends { kind: string } = { kind: string }> {
   headers: readonly string[];
   /** Headers never copied into a message, whatever a source's allowlist says. */
   secretHeaders(auth: A): readonly string[];
+  /**
+   * The development source named after the provider (`npm run dev`, into the `webhooks` queue):
+   * its auth options (secrets by name, from .dev.vars.example) and the bodies it accepts.
+   * Generic kinds (hmac, key, basic, none) have none: their sources are configured.
+   */
+  example?: { auth: Record<string, unknown>; accept: readonly ("json" | "text" | "form" | "multipart" | "ndjson")[] };
   openapi: {
     /** One paragraph: the scheme, the tolerance, the handshake. */
     description: string;
@@ -102,6 +108,9 @@ export function field(data: unknown, ...path: string[]): string | null {
   }
   return typeof value === "string" || typeof value === "number" ? String(value) : null;
 }
+
+/** Where `npm run dev` listens: the public URL of the development sources that sign URLs. */
+export const DEV_PUBLIC_BASE_URL = "http://127.0.0.1:8787";
 
 export const noIdentity: Identity = { event: null, delivery_id: null };
 

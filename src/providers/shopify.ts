@@ -11,6 +11,7 @@ export const shopify = hmacPreset({
   docs: "https://shopify.dev/docs/apps/build/webhooks/subscribe/https#step-5-verify-the-webhook",
   scheme: { header: "x-shopify-hmac-sha256", encoding: "base64" },
   identify: (headers) => ({ event: headers.get("x-shopify-topic"), delivery_id: headers.get("x-shopify-webhook-id") }),
+  example: { secret: "SHOPIFY_WEBHOOK_SECRET", accept: ["json"] },
   delivery: "signed_body",
   headers: ["x-shopify-topic", "x-shopify-webhook-id", "x-shopify-shop-domain", "x-shopify-api-version", "x-shopify-event-id", "x-shopify-triggered-at"],
   description:

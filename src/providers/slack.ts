@@ -31,6 +31,7 @@ export const slack = hmacPreset({
       delivery_id: field(payload, "event_id") ?? field(payload, "trigger_id"),
     };
   },
+  example: { secret: "SLACK_SIGNING_SECRET", accept: ["json", "form"] },
   delivery: "signed_id",
   headers: ["x-slack-retry-num", "x-slack-retry-reason", "x-slack-request-timestamp"],
   description:

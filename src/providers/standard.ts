@@ -68,6 +68,7 @@ export const standard = defineProvider<StandardAuth>({
   delivery: "signed_id",
   headers: ["webhook-id", "webhook-timestamp", "svix-id", "svix-timestamp"],
   secretHeaders: () => ["webhook-signature", "svix-signature"],
+  example: { auth: { kind: "standard", secret: "STANDARD_WEBHOOK_SECRET" }, accept: ["json"] },
   openapi: {
     description:
       "Standard Webhooks (or Svix): `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of {id}.{ts}.{body}>`, within 300 s either way.",

@@ -14,6 +14,7 @@ export const stripe = hmacPreset({
   docs: "https://docs.stripe.com/webhooks#verify-manually",
   scheme: { header: "stripe-signature", separator: ",", entry: "v1=", timestamp_entry: "t=", template: "{timestamp}.{body}" },
   identify: (_headers, data) => ({ event: field(data, "type"), delivery_id: field(data, "id") }),
+  example: { secret: "STRIPE_WEBHOOK_SECRET", accept: ["json"] },
   delivery: "signed_id",
   headers: ["user-agent"],
   description: "`Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of {t}.{body}>`, within 300 s either way; event id and type from the signed body.",

@@ -12,7 +12,7 @@ import { timingSafeEqualBytes } from "../auth/keys";
 import { fromBase64, fromHex } from "../encoding";
 import { success, unauthorized } from "../lib/result";
 import { concatBytes, hmacVerifyAny } from "../verify/hmac";
-import { defineProvider, SecretName, SecretValues } from "./provider";
+import { DEV_PUBLIC_BASE_URL, defineProvider, SecretName, SecretValues } from "./provider";
 
 const decoder = new TextDecoder();
 
@@ -57,6 +57,7 @@ export const twilio = defineProvider<TwilioAuth>({
   delivery: "signed_body",
   headers: ["i-twilio-idempotency-token", "user-agent"],
   secretHeaders: () => ["x-twilio-signature"],
+  example: { auth: { kind: "twilio", secret: "TWILIO_AUTH_TOKEN", public_base_url: DEV_PUBLIC_BASE_URL }, accept: ["form", "json"] },
   openapi: {
     description:
       "Twilio (https://www.twilio.com/docs/usage/webhooks/webhooks-security): `X-Twilio-Signature: <base64 HMAC-SHA1 of the public URL + sorted form params>`; JSON posts sign the URL carrying `bodySHA256`.",
