@@ -5,18 +5,79 @@
  */
 import { z } from "zod";
 import { basic } from "./basic";
+import { bitbucket } from "./bitbucket";
+import { calendly } from "./calendly";
+import { clerk } from "./clerk";
+import { discord } from "./discord";
+import { dropbox } from "./dropbox";
 import { github } from "./github";
+import { gitlab } from "./gitlab";
 import { hmac } from "./hmac";
+import { hubspot } from "./hubspot";
+import { intercom } from "./intercom";
 import { key } from "./key";
+import { linear } from "./linear";
+import { mailgun } from "./mailgun";
+import { meta } from "./meta";
+import { msgraph } from "./msgraph";
+import { mux } from "./mux";
 import { none } from "./none";
+import { paddle } from "./paddle";
+import { pagerduty } from "./pagerduty";
+import { postmark } from "./postmark";
 import type { Provider } from "./provider";
+import { resend } from "./resend";
+import { sendgrid } from "./sendgrid";
+import { sentry } from "./sentry";
 import { shopify } from "./shopify";
 import { slack } from "./slack";
+import { square } from "./square";
 import { standard } from "./standard";
 import { stripe } from "./stripe";
 import { twilio } from "./twilio";
+import { twitch } from "./twitch";
+import { twitter } from "./twitter";
+import { typeform } from "./typeform";
+import { vercel } from "./vercel";
+import { zoom } from "./zoom";
 
-export const PROVIDERS = [github, stripe, slack, shopify, twilio, standard, hmac, key, basic, none] as const;
+export const PROVIDERS = [
+  github,
+  stripe,
+  slack,
+  shopify,
+  twilio,
+  standard,
+  discord,
+  sendgrid,
+  paddle,
+  linear,
+  intercom,
+  square,
+  pagerduty,
+  mailgun,
+  postmark,
+  typeform,
+  meta,
+  dropbox,
+  msgraph,
+  twitter,
+  zoom,
+  twitch,
+  calendly,
+  hubspot,
+  clerk,
+  resend,
+  vercel,
+  sentry,
+  gitlab,
+  bitbucket,
+  mux,
+  hmac,
+  key,
+  basic,
+  none,
+] as const;
 
 type AuthOf<P> = P extends Provider<infer A> ? A : never;
 /** A source's `auth`: one provider's options, told apart by `kind`. */

@@ -40,6 +40,7 @@ export const SignatureScheme = z.object({
 export type SignatureScheme = z.infer<typeof SignatureScheme>;
 export type SignatureSchemeInput = z.input<typeof SignatureScheme>;
 
+const PLACEHOLDER = /\{(timestamp|method|url|header:[a-z0-9-]+)\}/gi;
 const DIGEST_BYTES: Record<HmacAlgorithm, number> = { sha1: 20, sha256: 32, sha512: 64 };
 
 /** What every verifier sees: the raw body bytes (read once), the request line and headers, and the clock. */
@@ -93,12 +94,14 @@ export async function verifyScheme(scheme: SignatureScheme, secrets: Secrets, in
   const keys = schemeKeys(scheme, secrets).filter((k): k is SecretBytes => k !== undefined);
   if (!keys.length) return unauthorized("no_secret_configured");
   const [before = "", after = ""] = scheme.template.split("{body}", 2);
+  // One pass: a value filled in (a URL's query, a header) is never read again as a placeholder.
   const fill = (part: string) =>
-    part
-      .replaceAll("{timestamp}", timestamp ?? "")
-      .replaceAll("{method}", input.method)
-      .replaceAll("{url}", input.url.href)
-      .replace(/\{header:([a-z0-9-]+)\}/gi, (_, name: string) => input.headers.get(name) ?? "");
+    part.replace(PLACEHOLDER, (_, name: string) => {
+      if (name === "timestamp") return timestamp ?? "";
+      if (name === "method") return input.method;
+      if (name === "url") return input.url.href;
+      return input.headers.get(name.slice("header:".length)) ?? "";
+    });
   const signed = concatBytes(fill(before), input.body, fill(after));
   return (await hmacVerifyAny(scheme.algorithm, keys, signed, signatures.value)) ? success(undefined) : unauthorized("signature_mismatch");
 }

@@ -1,0 +1,107 @@
+/**
+ * GitLab, in either or both of its modes:
+ *  - secret token: `X-Gitlab-Token` carries the configured token verbatim (nothing is signed);
+ *    compared in constant time, by SHA-256 digest so its length does not leak either;
+ *  - signing token (GitLab 19.0+): Standard Webhooks, `webhook-signature: v1,<base64>` over
+ *    `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the `whsec_` token's 32 bytes, within
+ *    300 s either way: Standard Webhooks' own verifier (./standard).
+ * https://docs.gitlab.com/user/project/integrations/webhooks/#signing-tokens
+ * Every configured credential is required: the token first (cheap), then the signature, so a
+ * leaked secret token alone cannot forge deliveries to a source that has a signing token.
+ * Event and ids: `object_kind` (or `event_name`, for system hooks) from the body, signed with a
+ * signing token, else the unsigned `X-Gitlab-Event`; the delivery id is `webhook-id` (signed) or
+ * the unsigned `X-Gitlab-Event-UUID`. With a secret token alone nothing is signed, so repeats are
+ * recognised by the body in both modes.
+ */
+import { z } from "zod";
+import { sha256Hex, timingSafeEqual } from "../auth/keys";
+import { success, unauthorized } from "../lib/result";
+import { schemeKeys } from "../verify/scheme";
+import { defineProvider, field, SecretName, SecretValues, Tolerance } from "./provider";
+import { standard } from "./standard";
+
+const TOKEN_HEADER = "x-gitlab-token";
+const SIGNATURE_HEADER = "webhook-signature";
+/** GitLab refuses signing tokens that are not `whsec_` + base64 of 32 bytes. */
+const SIGNING_KEY = { secret_encoding: "base64", secret_prefix: "whsec_" } as const;
+const SIGNING_KEY_BYTES = 32;
+
+export const GitlabAuth = z
+  .object({
+    kind: z.literal("gitlab"),
+    /** The secret token (`X-Gitlab-Token`). */
+    secret: SecretName.optional(),
+    secrets: SecretValues.optional(),
+    /** The signing token (`whsec_…`, GitLab 19.0+). */
+    signing_token: SecretName.optional(),
+    signing_tokens: SecretValues.optional(),
+    tolerance_seconds: Tolerance.optional(),
+  })
+  .superRefine((auth, ctx) => {
+    if (!auth.secrets && !auth.signing_tokens) {
+      ctx.addIssue({ code: "custom", path: ["secret"], message: "configure the secret token (`secret`), the signing token (`signing_token`), or both" });
+    }
+    for (const [i, key] of schemeKeys(SIGNING_KEY, auth.signing_tokens ?? []).entries()) {
+      if (!(key instanceof Uint8Array) || key.byteLength !== SIGNING_KEY_BYTES) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["signing_tokens", i],
+          message: `${auth.signing_token} is not a GitLab signing token (whsec_ + base64 of 32 bytes)`,
+        });
+      }
+    }
+  });
+export type GitlabAuth = z.infer<typeof GitlabAuth>;
+
+/** True when the presented token is one of the configured ones; no early exit. */
+async function tokenMatches(presented: string, tokens: readonly string[]): Promise<boolean> {
+  const digest = await sha256Hex(presented);
+  let ok = false;
+  for (const token of tokens) if (timingSafeEqual(digest, await sha256Hex(token))) ok = true;
+  return ok;
+}
+
+export const gitlab = defineProvider<GitlabAuth>({
+  kind: "gitlab",
+  title: "GitLab",
+  docs: "https://docs.gitlab.com/user/project/integrations/webhooks/#signing-tokens",
+  auth: GitlabAuth,
+  secretFields: { secret: "secrets", signing_token: "signing_tokens" },
+  readsBody: true,
+  async verify(auth, input, context) {
+    if (!auth.secrets && !auth.signing_tokens) return unauthorized("no_secret_configured");
+    if (auth.secrets) {
+      const presented = input.headers.get(TOKEN_HEADER);
+      if (!presented) return unauthorized("missing_credentials");
+      if (!(await tokenMatches(presented, auth.secrets))) return unauthorized("unknown_credentials");
+    }
+    if (auth.signing_tokens) {
+      const signing = { kind: "standard" as const, secret: auth.signing_token, secrets: auth.signing_tokens, tolerance_seconds: auth.tolerance_seconds };
+      const signed = await standard.verify(signing, input, context);
+      if (!signed.ok) return signed;
+    }
+    return success({});
+  },
+  identify: (headers, data) => ({
+    event: field(data, "object_kind") ?? field(data, "event_name") ?? headers.get("x-gitlab-event"),
+    delivery_id: headers.get("webhook-id") ?? headers.get("x-gitlab-event-uuid"),
+  }),
+  delivery: "signed_body",
+  headers: [
+    "x-gitlab-event",
+    "x-gitlab-event-uuid",
+    "x-gitlab-webhook-uuid",
+    "x-gitlab-instance",
+    "webhook-id",
+    "webhook-timestamp",
+    "idempotency-key",
+    "user-agent",
+  ],
+  secretHeaders: () => [TOKEN_HEADER, SIGNATURE_HEADER],
+  example: { auth: { kind: "gitlab", secret: "GITLAB_WEBHOOK_TOKEN", signing_token: "GITLAB_SIGNING_TOKEN" }, accept: ["json"] },
+  openapi: {
+    description:
+      "GitLab (https://docs.gitlab.com/user/project/integrations/webhooks/#signing-tokens): the secret token as `X-Gitlab-Token`, compared in constant time, and/or (GitLab 19.0+ signing token) Standard Webhooks `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of {id}.{ts}.{body}>` within 300 s either way; every configured credential is required. Event from `object_kind` (else `X-Gitlab-Event`); repeats are recognised by the body.",
+    security: (auth) => ({ type: "apiKey", header: auth.signing_token ? SIGNATURE_HEADER : TOKEN_HEADER }),
+  },
+});

@@ -1,0 +1,99 @@
+/**
+ * Microsoft Graph change notifications (webhook delivery). Nothing is signed: every notification
+ * in `{"value":[…]}` carries the `clientState` secret given when the subscription was created,
+ * and each one must match a configured client state (constant time), or the whole request is
+ * refused. Lifecycle notifications (`lifecycleEvent`) carry it too and are enqueued alike.
+ * https://learn.microsoft.com/graph/change-notifications-delivery-webhooks
+ *
+ * Subscribing, Graph validates the URL with an unsigned `POST ?validationToken=…` (text/plain,
+ * no clientState): answered before the body is read, 200 text/plain with the decoded token.
+ *
+ * Delivery basis: there is no delivery id, and `subscriptionId`, `resource`… are ordinary body
+ * fields. The body as a whole is authenticated (by clientState, not by a signature), and Graph
+ * resends the same body when it sees no 2xx: repeats are recognised by that body
+ * ("signed_body": the authenticated body, whatever authenticated it).
+ */
+import type { z } from "zod";
+import { timingSafeEqual } from "../auth/keys";
+import { type Result, success, unauthorized } from "../lib/result";
+import { defineProvider, field, secretAuth, text } from "./provider";
+
+/** Graph's tokens are ~100 characters; longer ones are not Graph's and are not echoed. */
+export const MAX_VALIDATION_TOKEN_CHARS = 1024;
+/** Notifications per request: Graph batches a handful; each costs a comparison per client state. */
+export const MAX_NOTIFICATIONS = 100;
+
+export const MsGraphAuth = secretAuth("msgraph");
+export type MsGraphAuth = z.infer<typeof MsGraphAuth>;
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** The notifications of a body, or undefined when it is not `{"value":[objects…]}` within bounds. */
+function notifications(body: Uint8Array): Record<string, unknown>[] | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(utf8.decode(body));
+  } catch {
+    return undefined;
+  }
+  const value = typeof data === "object" && data !== null ? (data as { value?: unknown }).value : undefined;
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_NOTIFICATIONS) return undefined;
+  return value.every((n) => typeof n === "object" && n !== null && !Array.isArray(n)) ? value : undefined;
+}
+
+/** Every notification's clientState matches a configured one (no early exit over states). */
+function checkClientStates(states: readonly string[], items: readonly Record<string, unknown>[]): Result<void> {
+  let missing = false;
+  let mismatch = false;
+  for (const item of items) {
+    const presented = item.clientState;
+    if (typeof presented !== "string" || presented === "") {
+      missing = true;
+      continue;
+    }
+    let known = false;
+    for (const state of states) if (timingSafeEqual(state, presented)) known = true;
+    if (!known) mismatch = true;
+  }
+  if (missing) return unauthorized("missing_credentials");
+  return mismatch ? unauthorized("signature_mismatch") : success(undefined);
+}
+
+/** The change type (or lifecycle event) shared by every notification, else null. */
+function graphEvent(data: unknown): string | null {
+  const value = typeof data === "object" && data !== null ? (data as { value?: unknown }).value : undefined;
+  if (!Array.isArray(value)) return null;
+  const events = new Set(value.map((n) => field(n, "lifecycleEvent") ?? field(n, "changeType")));
+  const [only] = events;
+  return events.size === 1 && only !== undefined ? only : null;
+}
+
+export const msgraph = defineProvider<MsGraphAuth>({
+  kind: "msgraph",
+  title: "Microsoft Graph",
+  docs: "https://learn.microsoft.com/graph/change-notifications-delivery-webhooks",
+  auth: MsGraphAuth,
+  readsBody: true,
+  async verify(auth, input) {
+    const items = notifications(input.body);
+    if (!items) return unauthorized("malformed_signature");
+    const states = checkClientStates(auth.secrets, items);
+    return states.ok ? success({}) : states;
+  },
+  async challenge(_auth, { method, url }) {
+    if (method !== "POST") return undefined;
+    // URLSearchParams decodes the token, as Graph requires ("the URL decoded plain text validation token").
+    const token = url.searchParams.get("validationToken");
+    return token && token.length <= MAX_VALIDATION_TOKEN_CHARS ? text(token) : undefined;
+  },
+  identify: (_headers, data) => ({ event: graphEvent(data), delivery_id: null }),
+  delivery: "signed_body",
+  headers: ["user-agent"],
+  secretHeaders: () => [],
+  example: { auth: { kind: "msgraph", secret: "MSGRAPH_CLIENT_STATE" }, accept: ["json"] },
+  openapi: {
+    description:
+      "Microsoft Graph (https://learn.microsoft.com/graph/change-notifications-delivery-webhooks): unsigned; every notification in `value` must carry a configured `clientState` (up to 100 per request), else 401; repeats are recognised by the body. The validation `POST ?validationToken=…` is answered 200 text/plain with the decoded token.",
+    security: () => undefined,
+  },
+});

@@ -1,0 +1,31 @@
+/**
+ * Sentry integration webhooks: `Sentry-Hook-Signature: <hex HMAC-SHA256>` with the integration's
+ * client secret, over the body exactly as received. (The docs' snippet hashes
+ * `JSON.stringify(request.body)`; Sentry sends compact JSON with non-ASCII as \u escapes, so a
+ * re-serialized body differs and valid deliveries would fail.)
+ * https://docs.sentry.io/integrations/integration-platform/webhooks/
+ * `Sentry-Hook-Resource`, `Sentry-Hook-Timestamp` and `Request-ID` are not signed: the event is
+ * the resource header plus the signed `action`, and repeats are recognised by the signed body.
+ * The unsigned timestamp is forwarded, not checked (a forger could set it to anything).
+ */
+import { hmacPreset } from "./hmac-preset";
+import { field } from "./provider";
+
+export const sentry = hmacPreset({
+  kind: "sentry",
+  title: "Sentry",
+  docs: "https://docs.sentry.io/integrations/integration-platform/webhooks/",
+  scheme: { header: "sentry-hook-signature" },
+  identify(headers, data) {
+    const resource = headers.get("sentry-hook-resource");
+    const action = field(data, "action");
+    return { event: resource && action ? `${resource}.${action}` : (resource ?? action), delivery_id: headers.get("request-id") };
+  },
+  example: { secret: "SENTRY_CLIENT_SECRET", accept: ["json"] },
+  delivery: "signed_body",
+  headers: ["sentry-hook-resource", "sentry-hook-timestamp", "request-id", "user-agent"],
+  // UI-component requests carry the same digest under this name.
+  secretHeaders: ["sentry-app-signature"],
+  description:
+    "`Sentry-Hook-Signature: <hex HMAC-SHA256 of the body as sent>`. Event is `Sentry-Hook-Resource` (unsigned) plus the signed `action`, e.g. `issue.created`; `Request-ID` is unsigned, so repeats are recognised by the signed body.",
+});
