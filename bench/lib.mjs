@@ -6,9 +6,14 @@ import autocannon from "autocannon";
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts a Worker (bench/serve.mjs: wrangler's bundle in workerd); every row uses the same harness. */
-export async function startWorker({ config, port, vars = {} }) {
-  const child = spawn("node", ["bench/serve.mjs", config, String(port), JSON.stringify(vars)], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+/**
+ * Starts a Worker (bench/serve.mjs: wrangler's bundle in workerd); every row uses the same harness.
+ * `state`: a directory to persist Durable Objects in, to restart a Worker on the same state.
+ * `stop()` shuts it down; `kill()` kills its processes at once, as a crash would.
+ */
+export async function startWorker({ config, port, vars = {}, state }) {
+  const args = ["bench/serve.mjs", config, String(port), JSON.stringify(vars), ...(state ? [state] : [])];
+  const child = spawn("node", args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   const collect = (d) => {
     output = (output + d).slice(-4000);
@@ -20,7 +25,7 @@ export async function startWorker({ config, port, vars = {} }) {
     if (output.includes("ready")) {
       try {
         await fetch(base, { method: "GET" });
-        return { base, pid: child.pid, stop: () => stop(child) };
+        return { base, pid: child.pid, stop: () => stop(child), kill: () => stop(child, "SIGKILL") };
       } catch {}
     }
     if (child.exitCode !== null) break;
@@ -30,9 +35,9 @@ export async function startWorker({ config, port, vars = {} }) {
   throw new Error(`worker ${config} did not start:\n${output}`);
 }
 
-function stop(child) {
+function stop(child, signal = "SIGTERM") {
   try {
-    process.kill(-child.pid, "SIGTERM");
+    process.kill(-child.pid, signal);
   } catch {}
 }
 

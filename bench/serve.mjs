@@ -1,14 +1,15 @@
 // Serves one Worker for the benchmark with wrangler's own dev server (unstable_startWorker),
 // the same way for every row: bundled by wrangler, run in workerd, without the devtools
 // inspector (which otherwise receives every console line, a cost production does not have).
-// Usage: node bench/serve.mjs <wrangler.toml> <port> [JSON vars]
+// Usage: node bench/serve.mjs <wrangler.toml> <port> [JSON vars] [state directory]
+// State goes to a fresh temporary directory unless one is given (to restart on the same state).
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { unstable_startWorker } from "wrangler";
 
-const [configPath, port, varsJson = "{}"] = process.argv.slice(2);
+const [configPath, port, varsJson = "{}", stateDir] = process.argv.slice(2);
 // The development secrets come from the committed example, so a fresh clone needs no .dev.vars.
 const devVarsFile = join(dirname(resolve(configPath)), ".dev.vars.example");
 const devVars = existsSync(devVarsFile) ? parseEnv(readFileSync(devVarsFile, "utf8")) : {};
@@ -20,7 +21,7 @@ const worker = await unstable_startWorker({
   dev: {
     inspector: false,
     server: { hostname: "127.0.0.1", port: Number(port) },
-    persist: mkdtempSync(join(tmpdir(), "tributary-state-")),
+    persist: stateDir ?? mkdtempSync(join(tmpdir(), "tributary-state-")),
     logLevel: "error",
     watch: false,
   },

@@ -17,7 +17,7 @@ import { upstreamFor } from "../queues/upstream";
 import { UpstreamError } from "../queues/upstream-error";
 import { takeBatch } from "./batches";
 import { type PendingRow, ShardTables, toMessage } from "./tables";
-import type { BufferedMessage, DeadLetterPage, DeadLetterQuery, Delivery, EnqueueResult, ShardMetrics, ShardStats } from "./types";
+import type { DeadLetterPage, DeadLetterQuery, EnqueueResult, Parcel, Seen, ShardMetrics, ShardStats } from "./types";
 
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 5 * 60_000;
@@ -45,12 +45,23 @@ export class BufferShard extends DurableObject<Env> {
     });
   }
 
-  /** Stores the messages durably (one transaction) or refuses them all under backpressure. */
-  async enqueue(queue: string, messages: BufferedMessage[], delivery?: Delivery): Promise<EnqueueResult> {
+  /**
+   * Stores the new parcels' messages durably (one transaction) or refuses them all under
+   * backpressure. A parcel whose delivery was seen within its window is not stored: `seen` says
+   * whether it is a duplicate (with the ids it produced then) or a conflict (another payload).
+   */
+  async enqueue(queue: string, parcels: Parcel[]): Promise<EnqueueResult> {
     const policy = this.policy(queue);
     const now = Date.now();
-    const seen = delivery ? this.tables.seenDelivery(delivery, now) : undefined;
-    if (seen) return { ok: true, metrics: this.metrics(now), seen };
+    const seen = this.screen(parcels, now);
+    const fresh = parcels.filter((_, i) => seen[i] === null);
+    const messages = fresh.flatMap((p) => p.messages);
+    // Nothing new (all repeats): answered even under backpressure; the shard still learns its queue.
+    if (messages.length === 0) {
+      if (this.queue !== queue) this.tables.setMeta("queue", queue);
+      this.queue = queue;
+      return { ok: true, metrics: this.metrics(now), seen };
+    }
     const bytes = messages.reduce((n, m) => n + messageBytes(m.message.body), 0);
     const t = this.tables;
     if (t.pendingMessages + messages.length > policy.max_pending_messages || t.pendingBytes + bytes > policy.max_pending_bytes) {
@@ -58,17 +69,36 @@ export class BufferShard extends DurableObject<Env> {
     }
     this.transaction(() => {
       if (this.queue !== queue) t.setMeta("queue", queue);
-      if (delivery)
-        t.recordDelivery(
-          delivery,
-          messages.map((m) => m.id),
-          now,
-        );
+      for (const parcel of fresh) {
+        if (parcel.delivery)
+          t.recordDelivery(
+            parcel.delivery,
+            parcel.messages.map((m) => m.id),
+            now,
+          );
+      }
       for (const message of messages) t.insertPending(message, now);
     });
     this.queue = queue;
     await this.schedule(policy, now);
-    return { ok: true, metrics: this.metrics(now) };
+    return { ok: true, metrics: this.metrics(now), seen };
+  }
+
+  /** Which parcels were seen: remembered deliveries, and a key repeated within this very call (compared with its first copy). */
+  private screen(parcels: Parcel[], now: number): (Seen | null)[] {
+    const firsts = new Map<string, Parcel>();
+    return parcels.map((parcel) => {
+      const delivery = parcel.delivery;
+      if (!delivery) return null;
+      const first = firsts.get(delivery.key);
+      if (first) {
+        if (first.delivery?.payload_hash !== delivery.payload_hash) return { state: "conflict" };
+        return { state: "duplicate", ids: first.messages.map((m) => m.id) };
+      }
+      const remembered = this.tables.seenDelivery(delivery, now) ?? null;
+      if (!remembered) firsts.set(delivery.key, parcel);
+      return remembered;
+    });
   }
 
   override async alarm(): Promise<void> {
@@ -114,6 +144,19 @@ export class BufferShard extends DurableObject<Env> {
 
   deleteDeadLetters(ids?: string[]): number {
     return this.tables.deleteDeadLetters(ids, (work) => this.transaction(work));
+  }
+
+  /**
+   * Drops every pending message: the queue is being purged (src/queues/backlog.ts). A flush in
+   * flight ends first, so nothing accepted before the purge reaches the queue after it.
+   */
+  async purgePending(): Promise<number> {
+    while (this.flushing) await this.flushing;
+    let purged = 0;
+    this.transaction(() => {
+      purged = this.tables.purgePending();
+    });
+    return purged;
   }
 
   /** One flush at a time: an operator flush waits for a running alarm flush, then runs. */

@@ -115,6 +115,15 @@ export class ShardTables {
     this.pendingBytes -= row.bytes;
   }
 
+  /** Deletes every pending message (the queue is being purged); returns how many there were. */
+  purgePending(): number {
+    const purged = this.pendingMessages;
+    this.sql.exec("DELETE FROM pending");
+    this.pendingMessages = 0;
+    this.pendingBytes = 0;
+    return purged;
+  }
+
   seenDelivery(delivery: Delivery, now: number): Seen | undefined {
     const row = this.sql
       .exec<{ message_ids: string; payload_hash: string | null }>(

@@ -12,15 +12,32 @@ export interface Delivery {
   key: string;
   /** The source: which Deduplicator object remembers it. */
   scope: string;
+  /**
+   * Hex; chooses the buffer shard that remembers it. The key itself for a request's delivery;
+   * the caller for per-message deliveries, so that all of one request's deliveries, and every
+   * repeat of each, meet the same shard.
+   */
+  shard_key: string;
   /** SHA-256 (hex) of the payload: the same key with another payload is a conflict. */
   payload_hash: string;
   window_seconds: number;
 }
 
-/** What a remembered delivery says about a new request with the same key. */
+/**
+ * Messages handed over as one delivery: a webhook, or a batch with an Idempotency-Key, is one
+ * parcel; a Segment batch is one parcel per event (each has its own messageId). Without a
+ * delivery, a parcel is never deduplicated.
+ */
+export interface Parcel {
+  messages: BufferedMessage[];
+  delivery?: Delivery;
+}
+
+/** What a remembered delivery says about a new parcel with the same key. */
 export type Seen = { state: "duplicate"; ids: string[] } | { state: "conflict" };
 
-export type EnqueueResult = { ok: true; metrics: ShardMetrics; seen?: Seen } | { ok: false; retryAfterSeconds: number };
+/** `seen[i]` answers parcel i: null when it was new and is now stored. */
+export type EnqueueResult = { ok: true; metrics: ShardMetrics; seen: (Seen | null)[] } | { ok: false; retryAfterSeconds: number };
 
 export interface ShardMetrics {
   pending_messages: number;

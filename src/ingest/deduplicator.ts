@@ -1,7 +1,8 @@
 /**
  * Deduplicator: one SQLite-backed Durable Object per ingest source, remembering delivery ids for
  * the source's idempotency window so a provider's retry is answered as a duplicate instead of
- * enqueued twice.
+ * enqueued twice (direct-mode queues; buffered queues remember them in their shard). Claims,
+ * completions and releases take many deliveries per call: a Segment batch is one per event.
  *
  * Tables
  *   deliveries   one row per delivery seen within its window.
@@ -18,6 +19,14 @@ import { DurableObject } from "cloudflare:workers";
 import { type Migration, migrate } from "../storage/migrations";
 
 export type Claim = { state: "new" } | { state: "duplicate"; ids: string[] } | { state: "conflict" } | { state: "in_progress" };
+export interface ClaimRequest {
+  key: string;
+  payload_hash: string;
+}
+export interface Completion extends ClaimRequest {
+  ids: string[];
+  window_seconds: number;
+}
 
 /** How long a claim may stay pending before a retry may take it over. */
 export const PENDING_CLAIM_MS = 30_000;
@@ -47,8 +56,43 @@ export class Deduplicator extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(async () => migrate(ctx.storage, MIGRATIONS));
   }
 
-  async claim(deliveryId: string, payloadHash: string): Promise<Claim> {
+  /**
+   * Claims deliveries, all in one call (a Segment batch brings one per event); answers each in
+   * order. Keys are distinct within a call (src/ingest/deliver.ts folds repeats).
+   */
+  async claim(entries: ClaimRequest[]): Promise<Claim[]> {
     const now = Date.now();
+    const claims: Claim[] = [];
+    this.ctx.storage.transactionSync(() => {
+      for (const { key, payload_hash } of entries) claims.push(this.claimOne(key, payload_hash, now));
+    });
+    if (claims.some((c) => c.state === "new")) await this.schedulePurge();
+    return claims;
+  }
+
+  /** Marks claims done with the ids their messages got, remembered for the window. */
+  complete(entries: Completion[]): void {
+    this.ctx.storage.transactionSync(() => {
+      for (const { key, ids, payload_hash, window_seconds } of entries) {
+        this.sql.exec(
+          "INSERT OR REPLACE INTO deliveries (delivery_id, state, message_ids, payload_hash, expires_at) VALUES (?, 'done', ?, ?, ?)",
+          key,
+          JSON.stringify(ids),
+          payload_hash,
+          Date.now() + window_seconds * 1000,
+        );
+      }
+    });
+  }
+
+  /** Drops pending claims whose push failed, so the sender's retry goes through. */
+  release(keys: string[]): void {
+    this.ctx.storage.transactionSync(() => {
+      for (const key of keys) this.sql.exec("DELETE FROM deliveries WHERE delivery_id = ? AND state = 'pending'", key);
+    });
+  }
+
+  private claimOne(deliveryId: string, payloadHash: string, now: number): Claim {
     const row = this.sql
       .exec<{ state: string; message_ids: string | null; payload_hash: string | null; expires_at: number }>(
         "SELECT state, message_ids, payload_hash, expires_at FROM deliveries WHERE delivery_id = ?",
@@ -65,22 +109,7 @@ export class Deduplicator extends DurableObject<Env> {
       payloadHash,
       now + PENDING_CLAIM_MS,
     );
-    await this.schedulePurge();
     return { state: "new" };
-  }
-
-  complete(deliveryId: string, ids: string[], payloadHash: string, windowSeconds: number): void {
-    this.sql.exec(
-      "INSERT OR REPLACE INTO deliveries (delivery_id, state, message_ids, payload_hash, expires_at) VALUES (?, 'done', ?, ?, ?)",
-      deliveryId,
-      JSON.stringify(ids),
-      payloadHash,
-      Date.now() + windowSeconds * 1000,
-    );
-  }
-
-  release(deliveryId: string): void {
-    this.sql.exec("DELETE FROM deliveries WHERE delivery_id = ? AND state = 'pending'", deliveryId);
   }
 
   override async alarm(): Promise<void> {

@@ -9,31 +9,22 @@
  *  - the provider signs the body but not its id (GitHub, Shopify, Twilio, generic HMAC): the
  *    signed body itself, so a byte-identical replay is a duplicate whatever its headers say;
  *  - nobody is authenticated (auth none): the id per source, and only when the operator turned
- *    a window on (off by default).
+ *    a window on (off by default);
+ *  - per message (Segment's messageId, src/segment/): each message's id per caller (write key),
+ *    so a batch carries one delivery per event and a client's retry repeats only what it resent.
  * The key is a SHA-256 over the whole id (never truncated); the payload's hash is remembered
  * with it, so reusing an id with another payload is a conflict, not a silent duplicate.
  */
 import type { Delivery } from "../buffer/types";
 import { toHex } from "../encoding";
-import type { SourceConfig } from "./source-schema";
+import { providerOf } from "../providers";
+import { isWebhookSource, type SourceConfig } from "./source-schema";
 
 export type DeliveryBasis = "signed_id" | "caller_id" | "signed_body" | "anonymous_id";
 
-const BASIS: Record<SourceConfig["auth"]["kind"], DeliveryBasis> = {
-  stripe: "signed_id",
-  slack: "signed_id",
-  standard: "signed_id",
-  github: "signed_body",
-  shopify: "signed_body",
-  twilio: "signed_body",
-  hmac: "signed_body",
-  key: "caller_id",
-  basic: "caller_id",
-  none: "anonymous_id",
-};
-
+/** From the source's provider descriptor; write-key sources deduplicate per caller (the write key). */
 export function deliveryBasis(source: SourceConfig): DeliveryBasis {
-  return BASIS[source.auth.kind];
+  return isWebhookSource(source) ? providerOf(source.auth).delivery : "caller_id";
 }
 
 const encoder = new TextEncoder();
@@ -61,5 +52,41 @@ export async function deliveryOf(request: DeliveryRequest): Promise<Delivery | u
   else if (basis === "caller_id") material = `caller\u0000${request.caller ?? ""}\u0000${request.id}`;
   else material = `id\u0000${request.id}`;
   const key = await sha256(encoder.encode(`${request.sourceName}\u0000${material}`));
-  return { key, scope: request.sourceName, payload_hash: payloadHash, window_seconds: window };
+  return { key, scope: request.sourceName, shard_key: key, payload_hash: payloadHash, window_seconds: window };
+}
+
+export interface MessageDeliveriesRequest {
+  sourceName: string;
+  source: SourceConfig;
+  /** The authenticated caller (a write key's name). */
+  caller: string;
+  /**
+   * Each message's own id (Segment's messageId; null: not deduplicated), and what must be equal
+   * for a repeat to be a duplicate rather than a conflict.
+   */
+  messages: { id: string | null; payload: string }[];
+}
+
+/**
+ * Per-message deliveries: each message of a request identified by its own id, per caller. Their
+ * shard key is the caller, so a request's messages, and every repeat of each, meet one shard.
+ * Undefined for a message without an id, or when the source does not deduplicate.
+ */
+export async function messageDeliveriesOf(request: MessageDeliveriesRequest): Promise<(Delivery | undefined)[]> {
+  const window = request.source.idempotency_window_seconds;
+  if (window <= 0) return request.messages.map(() => undefined);
+  const caller = `${request.sourceName}\u0000caller\u0000${request.caller}`;
+  const shardKey = await sha256(encoder.encode(caller));
+  return Promise.all(
+    request.messages.map(async ({ id, payload }) => {
+      if (id === null) return undefined;
+      return {
+        key: await sha256(encoder.encode(`${caller}\u0000message\u0000${id}`)),
+        scope: request.sourceName,
+        shard_key: shardKey,
+        payload_hash: await sha256(encoder.encode(payload)),
+        window_seconds: window,
+      };
+    }),
+  );
 }

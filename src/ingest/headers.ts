@@ -4,7 +4,7 @@
  * provider's signature headers, whatever a source's allowlist says).
  */
 import { PROVIDERS, providerOf } from "../providers";
-import type { SourceConfig } from "./source-schema";
+import type { WebhookSource } from "./source-schema";
 
 /** Credentials, cookies and the gateway's own form fields, plus every provider's fixed signature headers. */
 const NEVER = new Set([
@@ -16,18 +16,23 @@ const NEVER = new Set([
   ...PROVIDERS.flatMap((p) => p.secretHeaders({} as never)).filter((h): h is string => typeof h === "string"),
 ]);
 
-const allowlists = new WeakMap<SourceConfig, string[]>();
+const allowlists = new WeakMap<WebhookSource, string[]>();
 
 /** The header names a source copies into envelope messages (computed once per source). */
-export function headerAllowlist(source: SourceConfig): string[] {
+export function headerAllowlist(source: WebhookSource): string[] {
   let list = allowlists.get(source);
   if (!list) {
     const provider = providerOf(source.auth);
     const secret = new Set(provider.secretHeaders(source.auth).map((h) => h.toLowerCase()));
-    list = [...new Set([...provider.headers, ...source.headers])].filter((h) => !NEVER.has(h) && !secret.has(h));
+    list = safeHeaders(provider.headers, source.headers).filter((h) => !secret.has(h));
     allowlists.set(source, list);
   }
   return list;
+}
+
+/** The names in these lists, once each, minus credentials and every provider's signature headers. */
+export function safeHeaders(...lists: readonly (readonly string[])[]): string[] {
+  return [...new Set(lists.flat())].filter((h) => !NEVER.has(h));
 }
 
 export function pickHeaders(headers: Headers, allowlist: readonly string[]): Record<string, string> {

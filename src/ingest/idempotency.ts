@@ -1,20 +1,35 @@
 /**
  * Deduplication for direct-mode queues (buffered queues deduplicate inside their buffer shard):
- * claim the delivery id before pushing, complete it with the message ids after the upstream
- * accepted them, release it when the push failed.
+ * claim the deliveries before pushing, complete each once the upstream accepted its messages,
+ * release the rest when a push failed. One Deduplicator call per step, however many deliveries
+ * a request carries (they share its source, and so one Deduplicator object).
  */
 import type { Delivery } from "../buffer/types";
 import type { Claim } from "./deduplicator";
 
-export type ClaimHandle = { state: "new"; complete(ids: string[]): Promise<void>; release(): Promise<void> } | Exclude<Claim, { state: "new" }>;
+export interface Claims {
+  /** One per delivery asked for, in order. */
+  claims: Claim[];
+  complete(done: { delivery: Delivery; ids: string[] }[]): Promise<void>;
+  release(deliveries: Delivery[]): Promise<void>;
+}
 
-export async function claimDelivery(env: Env, delivery: Delivery): Promise<ClaimHandle> {
-  const stub = env.DEDUPLICATOR.get(env.DEDUPLICATOR.idFromName(delivery.scope));
-  const claim = await stub.claim(delivery.key, delivery.payload_hash);
-  if (claim.state !== "new") return claim;
+export async function claimDeliveries(env: Env, deliveries: Delivery[]): Promise<Claims> {
+  const first = deliveries[0];
+  if (!first) return { claims: [], complete: async () => {}, release: async () => {} };
+  const stub = env.DEDUPLICATOR.get(env.DEDUPLICATOR.idFromName(first.scope));
+  const claims = await stub.claim(deliveries.map((d) => ({ key: d.key, payload_hash: d.payload_hash })));
   return {
-    state: "new",
-    complete: async (ids) => stub.complete(delivery.key, ids, delivery.payload_hash, delivery.window_seconds),
-    release: async () => stub.release(delivery.key),
+    claims,
+    complete: async (done) => {
+      if (done.length === 0) return;
+      await stub.complete(
+        done.map(({ delivery, ids }) => ({ key: delivery.key, ids, payload_hash: delivery.payload_hash, window_seconds: delivery.window_seconds })),
+      );
+    },
+    release: async (released) => {
+      if (released.length === 0) return;
+      await stub.release(released.map((d) => d.key));
+    },
   };
 }

@@ -10,7 +10,7 @@ import { cors } from "hono/cors";
 import type { AppEnv } from "../env";
 import { GatewayError, ok } from "../http/errors";
 import { notFound } from "../http/on-error";
-import { type Failure, type FieldIssue, fail, type Result, success } from "../lib/result";
+import { type Failure, type FieldIssue, fail, must, Refused, type Result, success } from "../lib/result";
 import { documented } from "../openapi/describe";
 import { providerOf } from "../providers";
 import type { HandshakeAnswer, Verified } from "../providers/provider";
@@ -26,10 +26,10 @@ import { checkSizes, normalize } from "./normalize";
 import { type Item, type Parsed, parseBody } from "./parse";
 import { checkRateLimit } from "./rate-limit";
 import { ingestError } from "./respond";
-import type { SourceConfig } from "./source-schema";
+import { isWebhookSource, type WebhookSource } from "./source-schema";
 import { signedUrl } from "./url";
 
-type IngestEnv = AppEnv & { Variables: { source: SourceConfig; sourceName: string } };
+type IngestEnv = AppEnv & { Variables: { source: WebhookSource; sourceName: string } };
 type IngestContext = Context<IngestEnv>;
 
 export interface IngestAnswer {
@@ -38,27 +38,15 @@ export interface IngestAnswer {
   duplicate?: true;
 }
 
-/** A step's failure, carried to the handler's one catch. */
-class Refused extends Error {
-  constructor(readonly failure: Failure) {
-    super(failure.reason);
-  }
-}
-
-/** Unwraps a Result or stops the pipeline with its failure. */
-function must<T>(result: Result<T>): T {
-  if (!result.ok) throw new Refused(result);
-  return result.value;
-}
-
-const corsBySource = new WeakMap<SourceConfig, ReturnType<typeof cors>>();
+const corsBySource = new WeakMap<WebhookSource, ReturnType<typeof cors>>();
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 export const ingestRoutes = new Hono<IngestEnv>().use("/:source", async function source(c, next) {
   const name = c.req.param("source");
   const config = c.var.config;
   const found = Object.hasOwn(config.sources, name) ? config.sources[name] : undefined;
-  if (!found) throw ingestError({ reason: "unknown_source" });
+  // Write-key sources speak Segment's protocol, at /v1/* (src/segment/route.ts), not here.
+  if (!found || !isWebhookSource(found)) throw ingestError({ reason: "unknown_source" });
   c.set("source", found);
   c.set("sourceName", name);
   c.set("log", { ...c.var.log, source: name, queue: found.queue });
@@ -99,7 +87,7 @@ ingestRoutes.post("/:source", documented({ hide: true }), async (c) => {
   }
 });
 
-async function ingest(c: IngestContext, source: SourceConfig): Promise<IngestAnswer | Response> {
+async function ingest(c: IngestContext, source: WebhookSource): Promise<IngestAnswer | Response> {
   const provider = providerOf(source.auth);
   const ip = c.req.header("cf-connecting-ip");
   if (source.rate_limit?.by === "ip") must(await checkRateLimit(c.env, source.rate_limit.binding, `ip:${ip ?? "unknown"}`));
@@ -135,22 +123,23 @@ async function ingest(c: IngestContext, source: SourceConfig): Promise<IngestAns
   const { messages, deliveryId } = envelopes(c, source, items, parsed, media!.type);
   must(checkSizes(messages.map((m) => m.message)));
   const delivery = await deliveryOf({ sourceName: c.var.sourceName, source, caller: verified.caller, id: deliveryId, body });
-  const delivered = await deliver(c.var.config, c.env, source.queue, messages, delivery);
+  const delivered = await deliver(c.var.config, c.env, source.queue, [{ messages, ...(delivery && { delivery }) }]);
   if (!delivered.ok && delivered.reason === "upstream_unavailable") c.set("errorDetail", delivered.detail);
-  const { duplicateOf } = must(delivered);
-  if (duplicateOf) return { ids: duplicateOf, duplicate: true };
+  const [outcome] = must(delivered);
+  if (outcome?.state === "conflict") must(fail({ reason: "idempotency_conflict" }));
+  if (outcome?.state === "duplicate") return { ids: outcome.ids, duplicate: true };
   const ids = messages.map((m) => m.id);
   return parsed.batch ? { ids, items: ids.map((id, index) => ({ index, id })) } : { ids };
 }
 
 /** The provider's answer to a request that is a challenge, not a delivery (answered from the request line). */
-async function challenge(c: IngestContext, source: SourceConfig): Promise<HandshakeAnswer | undefined> {
+async function challenge(c: IngestContext, source: WebhookSource): Promise<HandshakeAnswer | undefined> {
   const provider = providerOf(source.auth);
   if (!provider.challenge) return undefined;
   return provider.challenge(source.auth, { method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, nowSeconds: nowSeconds() });
 }
 
-function verify(c: IngestContext, source: SourceConfig, body: Uint8Array): Promise<Result<Verified>> {
+function verify(c: IngestContext, source: WebhookSource, body: Uint8Array): Promise<Result<Verified>> {
   const auth = source.auth;
   const publicBase = "public_base_url" in auth ? auth.public_base_url : undefined;
   return providerOf(auth).verify(
@@ -161,7 +150,7 @@ function verify(c: IngestContext, source: SourceConfig, body: Uint8Array): Promi
 }
 
 /** Honeypot (filled: nothing is enqueued, the answer looks like success), Turnstile, and the gateway's own fields removed. */
-async function formChecks(c: IngestContext, source: SourceConfig, items: Item[], ip: string | undefined): Promise<Item[]> {
+async function formChecks(c: IngestContext, source: WebhookSource, items: Item[], ip: string | undefined): Promise<Item[]> {
   const form = source.form!;
   if (items.some((item) => honeypotFilled(item, form.honeypot))) {
     c.set("log", { ...c.var.log, honeypot: true });
@@ -175,7 +164,7 @@ async function formChecks(c: IngestContext, source: SourceConfig, items: Item[],
 }
 
 /** Schema sources forward the text they validated: it must mean the same to every JSON parser. */
-function validate(schema: NonNullable<SourceConfig["schema"]>, items: Item[], batch: boolean): Result<void> {
+function validate(schema: NonNullable<WebhookSource["schema"]>, items: Item[], batch: boolean): Result<void> {
   for (const [index, item] of items.entries()) {
     const path = item.kind === "json" ? duplicateKeyPath(item.json) : undefined;
     if (path) return fail({ reason: "duplicate_json_key", path: batch ? [index, ...path] : path });
@@ -192,7 +181,7 @@ function validate(schema: NonNullable<SourceConfig["schema"]>, items: Item[], ba
 }
 
 /** One message per item, each named by the provider (event, delivery id) and carrying the allowlisted headers. */
-function envelopes(c: IngestContext, source: SourceConfig, items: Item[], parsed: Parsed, mediaTypeName: string) {
+function envelopes(c: IngestContext, source: WebhookSource, items: Item[], parsed: Parsed, mediaTypeName: string) {
   const provider = providerOf(source.auth);
   const headers = c.req.raw.headers;
   const requestKey = headers.get("idempotency-key");
@@ -240,7 +229,7 @@ function handshakeResponse(c: IngestContext, answer: HandshakeAnswer): Response 
   return c.req.method === "HEAD" ? c.body(null, answer.status, headers) : c.body(answer.body, answer.status, headers);
 }
 
-function customAnswer(c: IngestContext, response: NonNullable<SourceConfig["response"]>, ids: string[]): Response {
+function customAnswer(c: IngestContext, response: NonNullable<WebhookSource["response"]>, ids: string[]): Response {
   const body = response.body.replaceAll("{{ids}}", JSON.stringify(ids)).replaceAll("{{id}}", ids[0] ?? "");
   return c.body(body, response.status as 200, { "content-type": response.content_type });
 }

@@ -6,6 +6,7 @@
  * Worker's secrets when the configuration loads.
  */
 import { z } from "zod";
+import { WriteKeyAuth } from "../auth/write-keys";
 import { SourceAuth } from "../providers";
 import { DelaySeconds } from "../queues/schemas";
 
@@ -46,7 +47,11 @@ export type FormOptions = z.infer<typeof FormOptions>;
 export const SourceConfig = z
   .object({
     queue: z.string(),
-    auth: SourceAuth,
+    /** A provider's scheme (src/providers/), or `write_key`: a Segment-compatible source served at /v1/* (src/segment/). */
+    auth: z.discriminatedUnion("kind", [WriteKeyAuth, SourceAuth as unknown as z.ZodDiscriminatedUnion<[z.ZodObject]>]) as unknown as z.ZodType<
+      SourceAuth | WriteKeyAuth,
+      unknown
+    >,
     accept: z.array(BodyKind).min(1),
     /** JSON arrays (and NDJSON) are batches: one message per element. */
     batch: z.boolean().default(false),
@@ -72,8 +77,12 @@ export const SourceConfig = z
       .optional(),
     content_encodings: z.array(ContentEncoding).default([]),
     cors: z.object({ origins: z.array(z.string().min(1)).min(1) }).optional(),
-    /** A Workers rate-limiting binding, keyed by the app key's name or the client IP; null turns it off. */
-    rate_limit: z.object({ binding: z.string(), by: z.enum(["key", "ip"]).default("ip") }).nullish(),
+    /**
+     * A Workers rate-limiting binding, keyed by the app key's name or the client IP; null turns it
+     * off. Write-key sources are limited per client: by IP, and with `user_binding` also per
+     * end user (`user:<write key name>:<anonymousId or userId>`), never per key.
+     */
+    rate_limit: z.object({ binding: z.string(), by: z.enum(["key", "ip"]).default("ip"), user_binding: z.string().optional() }).nullish(),
     form: FormOptions.optional(),
     /**
      * The answer to an accepted delivery, for senders that expect a specific one (default: 202
@@ -94,3 +103,11 @@ export const SourceConfig = z
   }));
 export type SourceConfig = z.infer<typeof SourceConfig>;
 export type SourceConfigInput = z.input<typeof SourceConfig>;
+
+/** A source served at /ingest/:source, authenticated by its provider's scheme. */
+export type WebhookSource = SourceConfig & { auth: SourceAuth };
+/** A source served at /v1/* (Segment's tracking API), authenticated by the write keys that name it. */
+export type WriteKeySource = SourceConfig & { auth: WriteKeyAuth };
+
+export const isWebhookSource = (source: SourceConfig): source is WebhookSource => source.auth.kind !== "write_key";
+export const isWriteKeySource = (source: SourceConfig): source is WriteKeySource => source.auth.kind === "write_key";

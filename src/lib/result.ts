@@ -58,3 +58,16 @@ export const success = <T>(value: T): Result<T> => ({ ok: true, value });
 export const fail = <T = never>(failure: Failure): Result<T> => ({ ok: false, ...failure });
 /** Authentication failed, for this reason (logged, never sent). */
 export const unauthorized = <T = never>(why: VerifyFailure): Result<T> => ({ ok: false, reason: "unauthorized", why });
+
+/** A step's failure, carried from `must` to the HTTP edge's one catch. */
+export class Refused extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.reason);
+  }
+}
+
+/** Unwraps a Result or stops the pipeline with its failure (the route's catch answers it). */
+export function must<T>(result: Result<T>): T {
+  if (!result.ok) throw new Refused(result);
+  return result.value;
+}
