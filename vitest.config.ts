@@ -12,6 +12,7 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { buildSync } from "esbuild";
 import { defineConfig } from "vitest/config";
 import * as T from "./test/support/constants.ts";
+import { TEST_LIMITS, TRACKING_QUEUES, TRACKING_SOURCES, WRITE_KEYS } from "./test/support/write-keys.ts";
 
 const devVars = parseEnv(readFileSync(".dev.vars.example", "utf8")) as Record<string, string>;
 const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
@@ -21,6 +22,14 @@ const keys = [
   ...Object.entries(T.KEYS)
     .filter(([, k]) => "scopes" in k)
     .map(([name, k]) => ({ name, sha256: sha256(k.key), queues: (k as { queues: unknown }).queues, scopes: (k as { scopes: unknown }).scopes })),
+];
+
+/** Write keys: the development one plus the tracking tests' (test/support/write-keys.ts), hashed. */
+const writeKeys = [
+  ...JSON.parse(devVars.WRITE_KEYS ?? "[]"),
+  ...Object.entries(WRITE_KEYS)
+    .filter(([name]) => name !== "dev")
+    .map(([name, k]) => ({ name, sha256: sha256(k.key), source: k.source })),
 ];
 
 /**
@@ -43,10 +52,12 @@ const testQueues = {
   "small-buffer": { buffer: { shards: 1, max_wait_ms: 60_000, max_pending_messages: 5 } },
   // The resilience suite's queue: REST upstream with faults, 4 shards, modest backpressure cap.
   resilient: { upstream: "cloudflare", cloudflare_id: T.RESILIENT_QUEUE_ID, buffer: { shards: 4, max_wait_ms: 200, max_pending_messages: 3_000 } },
+  ...TRACKING_QUEUES,
 };
 
 /** Sources only the tests have, beside the example ones from src/config/sources.ts. */
 const testSources = {
+  ...TRACKING_SOURCES,
   rotating: { queue: "webhooks", auth: { kind: "github", secret: "ROTATING_SECRETS" }, accept: ["json"] },
   remote: { queue: "remote", auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" }, accept: ["json"] },
   raw: { queue: "events", auth: { kind: "none" }, accept: ["json", "text", "form"], format: "raw", delay_seconds: 1 },
@@ -59,6 +70,13 @@ const testSources = {
   "small-buffer": { queue: "small-buffer", auth: { kind: "none" }, accept: ["json"] },
   resilient: { queue: "resilient", auth: { kind: "key" }, accept: ["json"], batch: true },
   tiny: { queue: "webhooks", auth: { kind: "none" }, accept: ["json", "text"], max_body_bytes: 2000, cors: { origins: ["https://site.example"] } },
+  // A sender that expects a specific answer (custom synchronous response).
+  answered: {
+    queue: "webhooks",
+    auth: { kind: "none" },
+    accept: ["json"],
+    response: { status: 200, content_type: "application/xml", body: '<ok id="{{id}}"/>' },
+  },
 };
 
 const peerScript = "node_modules/.cache/tributary/cloudflare-api.js";
@@ -81,6 +99,7 @@ export default defineConfig({
         bindings: {
           ...devVars,
           GATEWAY_KEYS: JSON.stringify(keys),
+          WRITE_KEYS: JSON.stringify(writeKeys),
           QUEUES_ACCOUNT_ID: T.ACCOUNT_ID,
           QUEUES_API_BASE_URL: T.QUEUES_API_BASE_URL,
           QUEUES_API_TOKEN: T.QUEUES_API_TOKEN,
@@ -92,7 +111,11 @@ export default defineConfig({
           TURNSTILE_SECRET_KEY: T.TURNSTILE_TEST_SECRET,
         },
         queueProducers: { BOUND_PRODUCER: { queueName: "bound-queue" } },
-        ratelimits: { TEST_RATE_LIMIT: { namespace_id: "9001", simple: { limit: 2, period: 60 } } },
+        ratelimits: {
+          TEST_RATE_LIMIT: { namespace_id: "9001", simple: { limit: 2, period: 60 } },
+          TEST_TRACK_IP_LIMIT: { namespace_id: "9002", simple: { limit: TEST_LIMITS.ip, period: 60 } },
+          TEST_TRACK_USER_LIMIT: { namespace_id: "9003", simple: { limit: TEST_LIMITS.user, period: 60 } },
+        },
         outboundService: "cloudflare-api",
         workers: [
           {
@@ -119,7 +142,9 @@ export default defineConfig({
                 "buffered-remote-store": { mode: "direct", cloudflare_id: T.BUFFERED_REMOTE_QUEUE_ID },
                 "resilient-store": { mode: "direct", cloudflare_id: T.RESILIENT_QUEUE_ID },
               },
-              GATEWAY_KEYS: JSON.stringify([{ name: "gateway", sha256: sha256(T.QUEUES_API_TOKEN), queues: "*", scopes: ["push", "pull", "ack"] }]),
+              GATEWAY_KEYS: JSON.stringify([
+                { name: "gateway", sha256: sha256(T.QUEUES_API_TOKEN), queues: "*", scopes: ["push", "pull", "ack", "peek", "purge"] },
+              ]),
             },
           },
         ],

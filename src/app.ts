@@ -13,7 +13,12 @@ import { htmlPage } from "./ingest/forms";
 import { ingestRoutes } from "./ingest/route";
 import { documented } from "./openapi/describe";
 import { openApiDocument } from "./openapi/document";
+import { backlogRoutes } from "./queues/backlog";
+import { peekRoutes } from "./queues/peek";
+import { QUEUE_PATH } from "./queues/route-support";
 import { QUEUE_ROUTE, queueRoutes } from "./queues/routes";
+import { trackingRoutes } from "./segment/route";
+import { ENDPOINTS } from "./segment/schemas";
 
 /** The reference is on in development and switchable in production (DOCS_ENABLED, validated with the configuration). */
 const docsEnabled: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -21,8 +26,11 @@ const docsEnabled: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
-function methodNotAllowed(): never {
-  throw new GatewayError(405, ErrorCode.METHOD_NOT_ALLOWED, "Method not allowed: use POST", { headers: { Allow: "POST" } });
+/** The 405 for a known path, naming the methods it takes. */
+function methodNotAllowed(allow: string) {
+  return function methodNotAllowed(): never {
+    throw new GatewayError(405, ErrorCode.METHOD_NOT_ALLOWED, `Method not allowed: use ${allow}`, { headers: { Allow: allow } });
+  };
 }
 
 export const app: Hono<AppEnv> = new Hono<AppEnv>()
@@ -36,7 +44,11 @@ export const app: Hono<AppEnv> = new Hono<AppEnv>()
     c.json(ok({ status: "ok", environment: c.var.config.environment })),
   )
   .route(QUEUE_ROUTE, queueRoutes)
+  .route(QUEUE_ROUTE, peekRoutes)
+  .route(QUEUE_PATH, backlogRoutes)
   .route("/ingest", ingestRoutes)
+  // Segment's tracking API, at the root where Segment's clients post (src/segment/).
+  .route("/v1", trackingRoutes)
   .route("/admin", adminRoutes)
   // The example contact form's thank-you page (its success_url is "/thanks").
   .get("/thanks", documented({ tags: ["Ingest"], summary: "The example form's thank-you page", responses: { 200: { description: "HTML" } } }), (c) =>
@@ -54,8 +66,12 @@ export const app: Hono<AppEnv> = new Hono<AppEnv>()
     docsEnabled,
     Scalar({ url: "/openapi.json", pageTitle: "Tributary API" }),
   )
-  .all(QUEUE_ROUTE, methodNotAllowed)
-  .all(`${QUEUE_ROUTE}/:action{batch|pull|ack}`, methodNotAllowed);
+  .all(`/v1/:call{(?:${Object.keys(ENDPOINTS).join("|")})}`, methodNotAllowed("POST"))
+  .all(QUEUE_ROUTE, methodNotAllowed("POST"))
+  // The group anchors the alternation: Hono's trie router would let "batchy" or "xack" match otherwise.
+  .all(`${QUEUE_ROUTE}/:action{(?:batch|pull|ack|peek|purge)}`, methodNotAllowed("POST"))
+  .all(`${QUEUE_PATH}/metrics`, methodNotAllowed("GET"))
+  .all(`${QUEUE_PATH}/purge`, methodNotAllowed("GET, POST"));
 
 app.notFound(notFound);
 app.onError(onError);

@@ -23,3 +23,15 @@ export function fromBase64(text: string): Uint8Array | undefined {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
   return new Uint8Array(Buffer.from(text, "base64"));
 }
+
+/** URL-safe base64 of UTF-8 text, unpadded (tokens clients hold on to and send back). */
+export function toBase64Url(text: string): string {
+  return Buffer.from(text, "utf8").toString("base64url");
+}
+
+/** Strict: undefined unless `text` is exactly what toBase64Url gives for some text. */
+export function fromBase64Url(text: string): string | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
+  const decoded = Buffer.from(text, "base64url").toString("utf8");
+  return toBase64Url(decoded) === text ? decoded : undefined;
+}

@@ -1,11 +1,12 @@
 /**
  * The binding upstream: pushes go through a queue producer binding (here Miniflare's queue,
- * consumed by the Cloudflare stand-in as Cloudflare would store it); pull and ack for the queue
- * go through the REST API.
+ * consumed by the Cloudflare stand-in as Cloudflare would store it); everything else for the
+ * queue (pull, ack, peek, purge, metrics, purge-all) goes through the REST API.
  */
 import { describe, expect, it } from "vitest";
 import { parseExact } from "../src/queues/exact-json";
-import { ack, decode, pull, push, pushBatch, sleep } from "./support/api";
+import { ack, decode, metrics, peek, pull, purge, purgeQueue, purgeStatus, push, pushBatch, sleep } from "./support/api";
+import { apiCalls, injectFaults } from "./support/peer";
 
 async function pullUntil(queue: string, count: number) {
   const seen = [];
@@ -26,6 +27,36 @@ describe("binding upstream", () => {
     expect(messages.map(decode).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
       [{ n: 2 }, "three", "via binding"].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     );
+  });
+});
+
+describe("binding upstream: the queue beyond push goes through REST", () => {
+  it("peek shows what the binding delivered, purge by ref and purge-all delete it, metrics follow", async () => {
+    await pushBatch("bound", { messages: ["keep", "drop", "also"].map((body) => ({ body, content_type: "text" })) });
+    let peeked = (await peek("bound", { batch_size: 10 })).messages;
+    for (let i = 0; i < 100 && peeked.length < 3; i++) {
+      await sleep(50); // the producer binding delivers asynchronously
+      peeked = (await peek("bound", { batch_size: 10 })).messages;
+    }
+    expect(peeked.map(decode).sort()).toEqual(["also", "drop", "keep"]);
+    expect(peeked.map((m) => m.attempts)).toEqual([0, 0, 0]);
+
+    await injectFaults(); // a fresh call log
+    const drop = peeked.find((m) => decode(m) === "drop")!;
+    expect(await purge("bound", [drop.ref])).toEqual({ warnings: {} });
+    expect(await metrics("bound")).toMatchObject({ backlog_count: 2, backlog_bytes: 208 });
+    await purgeQueue("bound");
+    expect(await purgeStatus("bound")).toMatchObject({ completed: "true" });
+    expect(await metrics("bound")).toMatchObject({ backlog_count: 0 });
+    expect((await pull("bound", { batch_size: 10 })).messages).toEqual([]);
+    expect((await apiCalls()).map((c) => c.path.split("/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")[1])).toEqual([
+      "/messages/purge",
+      "/metrics",
+      "/purge",
+      "/purge",
+      "/metrics",
+      "/messages/pull",
+    ]);
   });
 });
 

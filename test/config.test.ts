@@ -10,7 +10,11 @@ import { ConfigError, loadConfig, parseConfig } from "../src/config/load";
 import { queuePath } from "./support/api";
 import { DEV_SECRET, STANDARD_DEV_SECRET } from "./support/constants";
 
-const withVars = (vars: Partial<Record<keyof Env, unknown>>) => ({ ...env, ...vars }) as Env;
+/** The development write key alone (.dev.vars.example): its source, `segment`, is in the code. */
+const DEV_WRITE_KEYS = JSON.stringify((JSON.parse(env.WRITE_KEYS) as { source: string }[]).filter((k) => k.source === "segment"));
+
+/** Replacing SOURCES drops the test-only sources, and with them the test-only write keys that name them. */
+const withVars = (vars: Partial<Record<keyof Env, unknown>>) => ({ ...env, ...("SOURCES" in vars && { WRITE_KEYS: DEV_WRITE_KEYS }), ...vars }) as Env;
 
 const loaded = (vars: Partial<Record<keyof Env, unknown>>) => parseConfig(gatewayConfig(withVars(vars)));
 
@@ -30,7 +34,7 @@ describe("configuration", () => {
     expect(config.queues.webhooks).toMatchObject({ upstream: "local", max_retries: 3, retention_seconds: 345_600, dead_letter_queue: "dead-letters" });
     expect(config.queues.events?.upstream).toBe("local");
     expect(config.queues.forms?.upstream).toBe("local");
-    expect(config.keys.find((k) => k.name === "local-dev")).toMatchObject({ queues: "*", scopes: ["push", "pull", "ack", "admin"] });
+    expect(config.keys.find((k) => k.name === "local-dev")).toMatchObject({ queues: "*", scopes: ["push", "pull", "ack", "peek", "purge", "admin"] });
   });
 
   it.each([

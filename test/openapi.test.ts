@@ -24,7 +24,10 @@ async function spec(): Promise<Spec> {
 
 /** Every (method, path) the Hono app routes, with /ingest/:source expanded to the configured sources. */
 function servedRoutes(): string[] {
-  const sources = Object.keys(loadConfig(env).sources);
+  // Write-key sources are served at /v1/* (their own routes), not under /ingest.
+  const sources = Object.entries(loadConfig(env).sources)
+    .filter(([, source]) => source.auth.kind !== "write_key")
+    .map(([name]) => name);
   const routes = new Set<string>();
   for (const { method, path } of app.routes) {
     if (method === "ALL") continue; // middleware and the 405 catch-alls

@@ -61,19 +61,21 @@ describe("batches: at most 100 messages and 256,000 bytes", () => {
   });
 });
 
-describe("delays: 0 to 43,200 seconds, whole numbers", () => {
-  it("accepts the edges", async () => {
-    expect((await call(queuePath("forms", ""), text(1, { delay_seconds: 43_200 }))).status).toBe(200);
+describe("delays: 0 to 86,400 seconds (24 h), whole numbers", () => {
+  it("accepts the edges, on messages, batches and retries", async () => {
+    expect((await call(queuePath("forms", ""), text(1, { delay_seconds: 86_400 }))).status).toBe(200);
     expect((await call(queuePath("forms", ""), text(1, { delay_seconds: 0 }))).status).toBe(200);
+    expect((await call(queuePath("forms", "batch"), { delay_seconds: 86_400, messages: [text(1)] })).status).toBe(200);
+    expect((await call(queuePath("forms", "ack"), { retries: [{ lease_id: "x", delay_seconds: 86_400 }] })).status).toBe(200);
   });
 
-  it.each([43_201, -1, 1.5, "10"])("refuses a message delay of %j with 10203", async (delay) => {
+  it.each([86_401, -1, 1.5, "10"])("refuses a message delay of %j with 10203", async (delay) => {
     await refused(queuePath("forms", ""), text(1, { delay_seconds: delay }), 400, 10203);
     await refused(queuePath("forms", "batch"), { messages: [text(1, { delay_seconds: delay })] }, 400, 10203);
   });
 
-  it("refuses a batch delay of 43,201 with 10202", async () => {
-    await refused(queuePath("forms", "batch"), { delay_seconds: 43_201, messages: [text(1)] }, 400, 10202);
+  it("refuses a batch delay of 86,401 with 10202", async () => {
+    await refused(queuePath("forms", "batch"), { delay_seconds: 86_401, messages: [text(1)] }, 400, 10202);
     expect(await backlog("forms")).toBe(0);
   });
 });
@@ -95,7 +97,23 @@ describe("pull and ack bounds", () => {
   });
 
   it("refuses a retry delay out of range and a lease id that is not a string", async () => {
-    await refused(queuePath("webhooks", "ack"), { retries: [{ lease_id: "x", delay_seconds: 43_201 }] }, 400, 10203);
+    await refused(queuePath("webhooks", "ack"), { retries: [{ lease_id: "x", delay_seconds: 86_401 }] }, 400, 10203);
     await refused(queuePath("webhooks", "ack"), { acks: [{ lease_id: 5 }] }, 400, 10207);
+  });
+});
+
+describe("peek and purge bounds", () => {
+  it("peek's batch_size is 1..100, as pull's", async () => {
+    expect((await call(queuePath("webhooks", "peek"), { batch_size: 100 })).status).toBe(200);
+    await refused(queuePath("webhooks", "peek"), { batch_size: 101 }, 400, 10207);
+    await refused(queuePath("webhooks", "peek"), { batch_size: 0 }, 400, 10207);
+  });
+
+  it("a purge takes at most 1,000 refs, of at most 1,024 characters", async () => {
+    const refs = (n: number, chars = 8) => ({ refs: Array.from({ length: n }, (_, i) => ({ ref: String(i).padStart(chars, "r") })) });
+    expect((await call(queuePath("webhooks", "purge"), refs(1000))).status).toBe(200);
+    expect((await call(queuePath("webhooks", "purge"), refs(1, 1024))).status).toBe(200);
+    await refused(queuePath("webhooks", "purge"), refs(1001), 400, 10207);
+    await refused(queuePath("webhooks", "purge"), refs(1, 1025), 400, 10207);
   });
 });

@@ -4,8 +4,25 @@
  * errors pass through with their status, and failures become 502/504 envelopes.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { ack, call, decode, drain, envelope, pull, push, pushBatch, queuePath } from "./support/api";
-import { ACCOUNT_ID, QUEUES_API_TOKEN, REMOTE_QUEUE_ID } from "./support/constants";
+import {
+  ack,
+  call,
+  decode,
+  drain,
+  envelope,
+  metrics,
+  peek,
+  pull,
+  purge,
+  purgeQueue,
+  purgeStatus,
+  push,
+  pushBatch,
+  queuePath,
+  queueResourcePath,
+  sleep,
+} from "./support/api";
+import { ACCOUNT_ID, BUFFERED_REMOTE_QUEUE_ID, QUEUES_API_TOKEN, REMOTE_QUEUE_ID } from "./support/constants";
 import { apiCalls, type Fault, injectFaults } from "./support/peer";
 
 beforeEach(async () => {
@@ -45,6 +62,67 @@ describe("happy path", () => {
     await ack("remote", { retries: [{ lease_id: first.lease_id }] });
     const second = (await pull("remote", {})).messages[0]!;
     expect({ id: second.id, attempts: second.attempts }).toEqual({ id: first.id, attempts: 2 });
+  });
+});
+
+describe("peek, purge, metrics and purge-all", () => {
+  const queue = `/client/v4/accounts/${ACCOUNT_ID}/queues/${REMOTE_QUEUE_ID}`;
+
+  it("reach their Cloudflare API paths and methods with the gateway's token, and answer as the API does", async () => {
+    const before = await metrics("remote"); // earlier tests may leave leased messages behind
+    await pushBatch("remote", { messages: ["a", "b", "c"].map((body) => ({ body, content_type: "text" })) });
+    await injectFaults(); // a fresh call log
+
+    const peeked = (await peek("remote", { batch_size: 10 })).messages;
+    expect(peeked.map((m) => [decode(m), m.attempts])).toEqual([
+      ["a", 0],
+      ["b", 0],
+      ["c", 0],
+    ]);
+    expect(await purge("remote", [peeked[1]!.ref, "not-a-ref"])).toEqual({ warnings: { "not-a-ref": expect.any(String) } });
+    expect(await metrics("remote")).toMatchObject({ backlog_count: before.backlog_count + 2, backlog_bytes: before.backlog_bytes + 202 });
+    expect(await purgeQueue("remote")).toMatchObject({ queue_id: REMOTE_QUEUE_ID, queue_name: "remote-store" });
+    expect(await purgeStatus("remote")).toMatchObject({ completed: "true", started_at: expect.any(String) });
+    expect(await metrics("remote")).toEqual({ backlog_count: 0, backlog_bytes: 0, oldest_message_timestamp_ms: 0 });
+
+    const calls = await apiCalls();
+    expect(calls.map((c) => c.path)).toEqual([
+      `${queue}/messages/peek`,
+      `${queue}/messages/purge`,
+      `${queue}/metrics`,
+      `${queue}/purge`,
+      `${queue}/purge`,
+      `${queue}/metrics`,
+    ]);
+    expect(new Set(calls.map((c) => c.authorization))).toEqual(new Set([`Bearer ${QUEUES_API_TOKEN}`]));
+  });
+
+  it("peeking upstream leases nothing: a pull afterwards gets the message with attempts 1", async () => {
+    await push("remote", { body: "look, don't take", content_type: "text" });
+    const [peeked] = (await peek("remote")).messages;
+    const [pulled] = (await pull("remote")).messages;
+    expect([pulled!.id, pulled!.attempts]).toEqual([peeked!.id, 1]);
+  });
+
+  it("a buffered queue's purge drops the gateway's pending messages too: nothing arrives upstream afterwards", async () => {
+    // buffered-remote flushes after 200 ms; purging at once catches the messages in the buffer.
+    await pushBatch("buffered-remote", { messages: [{ body: 1 }, { body: 2 }] });
+    expect((await metrics("buffered-remote")).backlog_count).toBe(2);
+    await purgeQueue(BUFFERED_REMOTE_QUEUE_ID);
+    await sleep(400);
+    expect(await metrics("buffered-remote")).toMatchObject({ backlog_count: 0 });
+    expect(await drain("buffered-remote")).toEqual([]);
+  });
+
+  it("upstream failures are envelopes with the upstream's status", async () => {
+    await injectFaults([{ status: 429, retry_after: 2 }, { status: 500 }, { malformed: true }, { hang: true }]);
+    const peekRes = await call(queuePath("remote", "peek"), {});
+    expect([peekRes.status, peekRes.headers.get("retry-after")]).toEqual([429, "2"]);
+    expect((await call(queueResourcePath("remote", "metrics"), undefined, { method: "GET" })).status).toBe(500);
+    const statusRes = await call(queueResourcePath("remote", "purge"), undefined, { method: "GET" });
+    expect([statusRes.status, (await envelope(statusRes)).errors[0]?.code]).toEqual([502, 10502]);
+    const purgeRes = await call(queueResourcePath("remote", "purge"), { delete_messages_permanently: true });
+    expect([purgeRes.status, (await envelope(purgeRes)).errors[0]?.code]).toEqual([504, 10504]);
   });
 });
 

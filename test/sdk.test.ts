@@ -6,7 +6,7 @@ import { reset, SELF } from "cloudflare:test";
 import Cloudflare from "cloudflare";
 import { afterEach, describe, expect, it } from "vitest";
 import { decode, GATEWAY, sleep } from "./support/api";
-import { ACCOUNT_ID } from "./support/constants";
+import { ACCOUNT_ID, KEYS } from "./support/constants";
 
 afterEach(() => reset());
 
@@ -51,8 +51,46 @@ describe("cloudflare SDK against the gateway", () => {
     expect(again.messages?.map((m) => [m.id, m.attempts])).toEqual([[second!.id, 2]]);
   });
 
+  it("peek, purge by ref, getMetrics, and purge.start / purge.status", async () => {
+    const cf = client();
+    await cf.queues.messages.bulkPush("webhooks", {
+      ...account,
+      messages: [
+        { body: "keep", content_type: "text" },
+        { body: { drop: true }, content_type: "json" },
+      ],
+    });
+    expect(await cf.queues.getMetrics("webhooks", account)).toEqual({
+      backlog_count: 2,
+      backlog_bytes: 104 + 113,
+      oldest_message_timestamp_ms: expect.any(Number),
+    });
+
+    const peeked = await cf.queues.messages.peek("webhooks", { ...account, batch_size: 10 });
+    const messages = peeked.messages ?? [];
+    expect(messages.map((m) => [decode(m as Parameters<typeof decode>[0]), m.attempts])).toEqual([
+      ["keep", 0],
+      [{ drop: true }, 0],
+    ]);
+    const purged = await cf.queues.messages.purge("webhooks", { ...account, refs: [{ ref: messages[1]!.ref! }] });
+    expect(purged.warnings).toEqual({});
+    expect((await cf.queues.getMetrics("webhooks", account)).backlog_count).toBe(1);
+    const pulled = await cf.queues.messages.pull("webhooks", { ...account, batch_size: 10 });
+    expect(pulled.messages?.map((m) => [m.id, m.attempts])).toEqual([[messages[0]!.id, 1]]);
+
+    expect(await cf.queues.purge.status("webhooks", account)).toEqual({});
+    const queue = await cf.queues.purge.start("webhooks", { ...account, delete_messages_permanently: true });
+    expect(queue).toMatchObject({ queue_id: "webhooks", queue_name: "webhooks" });
+    const status = await cf.queues.purge.status("webhooks", account);
+    expect(status).toEqual({ completed: "true", started_at: expect.any(String) });
+    expect(await cf.queues.getMetrics("webhooks", account)).toEqual({ backlog_count: 0, backlog_bytes: 0, oldest_message_timestamp_ms: 0 });
+    await expect(cf.queues.purge.start("webhooks", account)).rejects.toBeInstanceOf(Cloudflare.BadRequestError); // no confirmation
+  });
+
   it("surfaces gateway errors as the SDK's typed errors", async () => {
     await expect(client("wrong-key").queues.messages.pull("webhooks", { ...account })).rejects.toBeInstanceOf(Cloudflare.AuthenticationError);
+    await expect(client(KEYS.pushOnly.key).queues.messages.peek("webhooks", { ...account })).rejects.toBeInstanceOf(Cloudflare.PermissionDeniedError);
+    await expect(client().queues.getMetrics("missing", account)).rejects.toBeInstanceOf(Cloudflare.NotFoundError);
     await expect(client().queues.messages.pull("missing", { ...account })).rejects.toBeInstanceOf(Cloudflare.NotFoundError);
     await expect(
       client().queues.messages.bulkPush("webhooks", { ...account, messages: Array.from({ length: 101 }, () => ({ body: 1, content_type: "json" as const })) }),

@@ -38,7 +38,10 @@ export async function findKey(keys: readonly KeyConfig[], presented: string): Pr
   return match;
 }
 
+/** Operators inspect and clean what they administer: `admin` implies these. */
+const IMPLIED_BY_ADMIN: ReadonlySet<Scope> = new Set(["peek", "purge"]);
+
 export function allows(key: ApiKey, scope: Scope, queue?: string): boolean {
-  if (!key.scopes.includes(scope)) return false;
+  if (!key.scopes.includes(scope) && !(IMPLIED_BY_ADMIN.has(scope) && key.scopes.includes("admin"))) return false;
   return queue === undefined || key.queues === "*" || key.queues.includes(queue);
 }

@@ -27,6 +27,7 @@ export function gatewayConfig(env: Env): GatewayConfigInput {
     api_timeout_ms: Number(env.QUEUES_API_TIMEOUT_MS),
     queues: merge(QUEUES, jsonVar(env.QUEUES, "QUEUES", {}), (_name, queue) => ({ upstream: env.QUEUE_UPSTREAM as QueueConfig["upstream"], ...queue })),
     keys: jsonVar(env.GATEWAY_KEYS, "GATEWAY_KEYS", []),
+    write_keys: jsonVar(env.WRITE_KEYS, "WRITE_KEYS", []),
     sources: merge(SOURCES, jsonVar(env.SOURCES, "SOURCES", {}), (_name, source) => withSecrets(source, vars)),
     turnstile_secret: env.TURNSTILE_SECRET_KEY || undefined,
     docs_enabled: env.DOCS_ENABLED,

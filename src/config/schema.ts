@@ -6,7 +6,13 @@
 import { z } from "zod";
 import { SourceConfig } from "../ingest/source-schema";
 
-export const Scope = z.enum(["push", "pull", "ack", "admin"]);
+/**
+ * What a key may do on its queues. Each scope is granted by listing it: `admin` (the operator
+ * routes) implies none of the others, so a deployment's existing keys gain nothing new when a
+ * scope is added. `peek` reads messages without leasing them (and metrics, as `pull` does);
+ * `purge` deletes them, by ref or the whole queue.
+ */
+export const Scope = z.enum(["push", "pull", "ack", "peek", "purge", "admin"]);
 export type Scope = z.infer<typeof Scope>;
 
 export const QueueName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "queue names are 1-63 lowercase letters, digits and dashes");
@@ -64,6 +70,20 @@ export const KeyConfig = z.object({
 });
 export type KeyConfig = z.infer<typeof KeyConfig>;
 
+/**
+ * A write key (src/auth/write-keys.ts): public, embedded in apps. It names the one source it
+ * pushes to, a `write_key` source: Segment's protocol has nothing else that names a source, so
+ * a key belongs to exactly one (a source may have several keys, one per app or for rotation).
+ */
+export const WriteKeyConfig = z.object({
+  /** Unique: deduplication (messageId per write key) and per-user rate limits are scoped by it. */
+  name: z.string().min(1),
+  /** Hex SHA-256 of the key, like gateway keys. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, "sha256 must be 64 lowercase hex digits"),
+  source: z.string(),
+});
+export type WriteKeyConfig = z.infer<typeof WriteKeyConfig>;
+
 export const GatewayConfig = z
   .object({
     environment: z.string(),
@@ -74,6 +94,7 @@ export const GatewayConfig = z
     api_timeout_ms: z.number().int().min(1).max(60_000).default(10_000),
     queues: z.record(QueueName, QueueConfig),
     keys: z.array(KeyConfig),
+    write_keys: z.array(WriteKeyConfig).default([]),
     sources: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "source names are lowercase letters, digits, - and _"), SourceConfig),
     /** Cloudflare Turnstile secret, for form sources with `turnstile: true`. */
     turnstile_secret: z.string().optional(),
@@ -120,6 +141,34 @@ export const GatewayConfig = z
       if (source.form?.turnstile && !config.turnstile_secret) {
         ctx.addIssue({ code: "custom", path: ["sources", name, "form", "turnstile"], message: "needs the TURNSTILE_SECRET_KEY secret" });
       }
+      const limit = source.rate_limit;
+      const at = (...field: string[]) => ["sources", name, ...field];
+      if (source.auth.kind === "write_key") {
+        if (limit && limit.by !== "ip") {
+          ctx.addIssue({ code: "custom", path: at("rate_limit", "by"), message: "write keys are public: a write_key source is limited per client (ip)" });
+        }
+        // Segment's protocol fixes the payload, the format and the answer of a write_key source.
+        for (const field of ["schema", "form", "response", "event_field"] as const) {
+          if (source[field] !== undefined)
+            ctx.addIssue({ code: "custom", path: at(field), message: "does not apply to a write_key source (Segment's protocol)" });
+        }
+        if (source.format !== "envelope") ctx.addIssue({ code: "custom", path: at("format"), message: "a write_key source sends envelopes" });
+      } else if (limit?.user_binding !== undefined) {
+        ctx.addIssue({ code: "custom", path: at("rate_limit", "user_binding"), message: "only write_key sources are limited per end user" });
+      }
+    }
+    const secretHashes = new Set(config.keys.map((k) => k.sha256));
+    const writeKeyNames = new Set<string>();
+    for (const [i, key] of config.write_keys.entries()) {
+      const source = Object.hasOwn(config.sources, key.source) ? config.sources[key.source] : undefined;
+      if (!source) ctx.addIssue({ code: "custom", path: ["write_keys", i, "source"], message: `no source named "${key.source}"` });
+      else if (source.auth.kind !== "write_key") {
+        ctx.addIssue({ code: "custom", path: ["write_keys", i, "source"], message: `source "${key.source}" is not a write_key source` });
+      }
+      // A key both public and secret would hand anyone holding the app the secret key's scopes.
+      if (secretHashes.has(key.sha256)) ctx.addIssue({ code: "custom", path: ["write_keys", i, "sha256"], message: "the same key is also a gateway key" });
+      if (writeKeyNames.has(key.name)) ctx.addIssue({ code: "custom", path: ["write_keys", i, "name"], message: "write key names must be unique" });
+      writeKeyNames.add(key.name);
     }
     for (const [i, key] of config.keys.entries()) {
       if (key.queues === "*") continue;

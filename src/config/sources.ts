@@ -1,7 +1,8 @@
 /**
  * The example ingest sources (used by `npm run dev` and documented in the README): one per
- * provider preset, plus a generic HMAC sender, an app and a contact form. Edit to add your own;
- * `[vars.SOURCES]` may override fields per deployment. Secrets are referenced by name.
+ * provider preset, plus a generic HMAC sender, an app, Segment's clients and a contact form.
+ * Edit to add your own; `[vars.SOURCES]` may override fields per deployment. Secrets are
+ * referenced by name.
  */
 import { z } from "zod";
 import type { SourceConfigInput } from "../ingest/source-schema";
@@ -51,8 +52,20 @@ export const SOURCES: Record<string, SourceConfigInput> = {
     schema: AppEvent,
     event_field: "event",
     cors: { origins: ["*"] },
-    rate_limit: { binding: "APP_RATE_LIMIT", by: "key" },
+    // Per client: an app's key is shared by all its installs, so a per-key budget would let one
+    // device spend everyone's.
+    rate_limit: { binding: "APP_RATE_LIMIT", by: "ip" },
     content_encodings: ["gzip", "deflate"],
+  },
+  // Segment's tracking API at /v1/* (src/segment/), for Segment's own client libraries; its
+  // write keys (WRITE_KEYS, public) name it. Rate limited per IP and per end user.
+  segment: {
+    queue: "events",
+    auth: { kind: "write_key" },
+    accept: ["json", "text"],
+    cors: { origins: ["*"] },
+    rate_limit: { binding: "TRACK_RATE_LIMIT", by: "ip", user_binding: "TRACK_USER_RATE_LIMIT" },
+    content_encodings: ["gzip"],
   },
   contact: {
     queue: "forms",

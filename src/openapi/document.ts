@@ -8,7 +8,7 @@ import { generateSpecs } from "hono-openapi";
 import { z } from "zod";
 import type { GatewayConfig } from "../config/schema";
 import type { AppEnv } from "../env";
-import type { SourceConfig } from "../ingest/source-schema";
+import { isWebhookSource, type WebhookSource } from "../ingest/source-schema";
 import { providerOf } from "../providers";
 import { ErrorEnvelope } from "./describe";
 
@@ -16,7 +16,7 @@ type Json = Record<string, unknown>;
 
 const INPUT = { io: "input", unrepresentable: "any" } as const;
 
-function mediaTypes(source: SourceConfig): Json {
+function mediaTypes(source: WebhookSource): Json {
   const payload: Json = source.schema ? (z.toJSONSchema(source.schema, INPUT) as Json) : {};
   const content: Json = {};
   for (const kind of source.accept) {
@@ -31,7 +31,7 @@ function mediaTypes(source: SourceConfig): Json {
 }
 
 /** The source's security requirement and, for header schemes, its named scheme (from the provider descriptor). */
-function security(name: string, source: SourceConfig): { requirement: Json[]; scheme?: [string, Json] } {
+function security(name: string, source: WebhookSource): { requirement: Json[]; scheme?: [string, Json] } {
   const provider = providerOf(source.auth);
   const described = provider.openapi.security(source.auth);
   if (!described) return { requirement: [] };
@@ -55,7 +55,7 @@ const Accepted = z.object({
   }),
 });
 
-function sourceOperation(name: string, source: SourceConfig): Json {
+function sourceOperation(name: string, source: WebhookSource): Json {
   const errors = [400, 401, 404, 409, 413, 415, 422, 429, 503].map((s) => [String(s), { description: "Refused (Cloudflare envelope)", content: errorContent }]);
   return {
     tags: ["Ingest"],
@@ -107,6 +107,8 @@ export async function openApiDocument(app: Hono<AppEnv>, c: Context<AppEnv>, con
     get: { tags: ["Operations"], summary: "This OpenAPI 3.1 document", responses: { "200": { description: "OpenAPI JSON" } } },
   };
   for (const [name, source] of Object.entries(config.sources)) {
+    // Write-key sources are served at /v1/* (documented by their routes), not under /ingest.
+    if (!isWebhookSource(source)) continue;
     spec.paths[`/ingest/${name}`] = { post: sourceOperation(name, source) };
     const { scheme } = security(name, source);
     if (scheme) spec.components.securitySchemes[scheme[0]] = scheme[1];

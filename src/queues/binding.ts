@@ -1,7 +1,8 @@
 /**
- * The binding upstream: pushes through a queue producer binding (`sendBatch`), pulls and acks
- * through the REST API (a binding cannot pull). Content types stay `json`/`text` (never `v8`,
- * which pull consumers cannot read).
+ * The binding upstream: pushes through a queue producer binding (`sendBatch`); everything else
+ * (pull, ack, peek, purge, metrics, purging the queue) goes through the REST API, since a
+ * producer binding can only send. Content types stay `json`/`text` (never `v8`, which pull
+ * consumers cannot read).
  */
 import type { GatewayConfig } from "../config/schema";
 import { parseExact } from "./exact-json";

@@ -8,11 +8,15 @@ export const MAX_MESSAGE_BYTES = 128_000;
 export const MESSAGE_OVERHEAD_BYTES = 100;
 export const MAX_BATCH_MESSAGES = 100;
 export const MAX_BATCH_BYTES = 256_000;
-export const MAX_DELAY_SECONDS = 43_200;
+/** Delays (push, batch and retry): Cloudflare raised the cap from 12 h to 24 h in 2026. */
+export const MAX_DELAY_SECONDS = 86_400;
 export const DEFAULT_PULL_BATCH_SIZE = 5;
 export const MAX_PULL_BATCH_SIZE = 100;
 export const DEFAULT_VISIBILITY_TIMEOUT_MS = 30_000;
 export const MAX_VISIBILITY_TIMEOUT_MS = 12 * 60 * 60 * 1000;
+/** Cloudflare documents no peek bounds of its own; peek reads like pull, so it takes pull's. */
+export const DEFAULT_PEEK_BATCH_SIZE = DEFAULT_PULL_BATCH_SIZE;
+export const MAX_PEEK_BATCH_SIZE = MAX_PULL_BATCH_SIZE;
 /** Cap on a compatible-route request body: a full batch plus generous JSON escaping. */
 export const MAX_API_REQUEST_BYTES = 1_048_576;
 

@@ -3,27 +3,36 @@
  * Cloudflare's pull-consumer semantics (../shared/docs/queues-api.md) so the whole pipeline runs
  * without a Cloudflare account, and persists across `wrangler dev` restarts.
  *
- * Tables
- *   messages   one row per message not yet acked, dead-lettered or expired.
- *     seq           insertion order (best-effort FIFO)
- *     id            32-hex message id
- *     body          text, or JSON text for content_type 'json' (returned base64 by pull)
- *     content_type  'text' | 'json'
- *     size          bytes counted against limits and backlog_bytes (body + overhead)
- *     timestamp_ms  when the message was first accepted (retention counts from here)
- *     visible_at    ms; a message is pullable when visible_at <= now. Delays and leases set it.
- *     attempts      deliveries so far (pull increments)
- *     lease_id      last lease handed out; kept after expiry so late acks still work
+ * Its tables and their migrations are in ./local-tables.ts.
+ *
+ * Peek and purge by ref are not deliveries: they lease nothing, leave attempts as they are and
+ * dead-letter nothing. Refs are ./refs.ts's.
  *
  * Policy (name, max_retries, retention, dead-letter target) comes with every call from the
  * gateway configuration, so the object never holds stale configuration.
  */
 import { DurableObject } from "cloudflare:workers";
-import { toBase64 } from "../encoding";
-import { type Migration, migrate } from "../storage/migrations";
+import { migrate } from "../storage/migrations";
 import { newLeaseId, newMessageId } from "./ids";
 import { messageBytes } from "./limits";
-import type { AckRequest, AckResult, Metrics, PulledMessage, PullRequest, PullResult, PushResult, QueueMessage } from "./schemas";
+import { asDelivered, MIGRATIONS, type Row, type StoredMessage } from "./local-tables";
+import type { PurgeStatus } from "./queue-schemas";
+import { decodeRef, encodeRef } from "./refs";
+import type {
+  AckRequest,
+  AckResult,
+  Metrics,
+  PeekedMessage,
+  PeekRequest,
+  PeekResult,
+  PulledMessage,
+  PullRequest,
+  PullResult,
+  PurgeRequest,
+  PurgeResult,
+  PushResult,
+  QueueMessage,
+} from "./schemas";
 
 export interface LocalQueuePolicy {
   name: string;
@@ -32,43 +41,8 @@ export interface LocalQueuePolicy {
   dead_letter?: LocalQueuePolicy;
 }
 
-/** A message moving between local queues (dead-lettering) keeps its id and timestamp. */
-type StoredMessage = {
-  id: string;
-  body: string;
-  content_type: string;
-  timestamp_ms: number;
-};
-
-type Row = StoredMessage & { seq: number; size: number; attempts: number; lease_id: string | null; visible_at: number };
-
 /** While a message is being handed to the dead-letter queue it is hidden for this long. */
 const DEAD_LETTER_HOLD_MS = 60_000;
-
-const MIGRATIONS: Migration[] = [
-  {
-    id: 1,
-    sql: `CREATE TABLE messages (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
-      id TEXT NOT NULL UNIQUE,
-      body TEXT NOT NULL,
-      content_type TEXT NOT NULL,
-      size INTEGER NOT NULL,
-      timestamp_ms INTEGER NOT NULL,
-      visible_at INTEGER NOT NULL,
-      attempts INTEGER NOT NULL DEFAULT 0,
-      lease_id TEXT
-    );
-    CREATE INDEX messages_visible ON messages (visible_at, seq);
-    CREATE INDEX messages_lease ON messages (lease_id);
-    CREATE INDEX messages_timestamp ON messages (timestamp_ms);`,
-  },
-  {
-    // Finding exhausted messages must not scan every visible one (pull ran in O(backlog)).
-    id: 2,
-    sql: "CREATE INDEX messages_exhausted ON messages (attempts, visible_at);",
-  },
-];
 
 export class LocalQueue extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -94,7 +68,7 @@ export class LocalQueue extends DurableObject<Env> {
         this.insert({ id: newMessageId(), body: m.body, content_type: m.content_type, timestamp_ms: now }, now + (m.delay_seconds ?? 0) * 1000);
       }
     });
-    return { metadata: { metrics: this.metrics() } };
+    return { metadata: { metrics: this.backlog() } };
   }
 
   /** Dead letters from another local queue: same ids and timestamps, visible at once. */
@@ -124,17 +98,10 @@ export class LocalQueue extends DurableObject<Env> {
           now + request.visibility_timeout_ms,
           row.seq,
         );
-        messages.push({
-          id: row.id,
-          attempts: row.attempts + 1,
-          body: row.content_type === "text" ? row.body : toBase64(row.body),
-          lease_id: lease,
-          metadata: { "CF-Content-Type": row.content_type },
-          timestamp_ms: row.timestamp_ms,
-        });
+        messages.push({ ...asDelivered(row), attempts: row.attempts + 1, lease_id: lease });
       }
     });
-    const metrics = this.metrics();
+    const metrics = this.backlog();
     return { message_backlog_count: metrics.backlog_count, messages, metadata: { metrics } };
   }
 
@@ -171,6 +138,60 @@ export class LocalQueue extends DurableObject<Env> {
     });
     if (exhausted.length) await this.deadLetter(policy, exhausted, now);
     return { ackCount, retryCount, warnings };
+  }
+
+  /**
+   * The messages the next pull would lease, read only: no lease, attempts as they are (0 before
+   * the first delivery). Messages that pull would dead-letter instead are left out.
+   */
+  peek(policy: LocalQueuePolicy, request: PeekRequest): PeekResult {
+    const now = Date.now();
+    this.expire(policy, now);
+    const rows = this.sql
+      .exec<Row>("SELECT * FROM messages WHERE visible_at <= ? AND attempts <= ? ORDER BY visible_at, seq LIMIT ?", now, policy.max_retries, request.batch_size)
+      .toArray();
+    const messages: PeekedMessage[] = rows.map((row) => ({ ...asDelivered(row), attempts: row.attempts, ref: encodeRef(policy.name, row.id) }));
+    return { messages };
+  }
+
+  /** Deletes peeked messages by ref, leased or not; refs that delete nothing are warnings, as in ack. */
+  purge(policy: LocalQueuePolicy, request: PurgeRequest): PurgeResult {
+    const warnings: Record<string, string> = {};
+    this.ctx.storage.transactionSync(() => {
+      for (const { ref } of request.refs) {
+        const id = decodeRef(policy.name, ref);
+        const row = id === undefined ? undefined : this.sql.exec<Pick<Row, "seq" | "size">>("SELECT seq, size FROM messages WHERE id = ?", id).toArray()[0];
+        if (row) this.remove(row);
+        else warnings[ref] = id === undefined ? "not a ref of this queue's peek" : "message not found: it was already purged, acked, dead-lettered or expired";
+      }
+    });
+    return { warnings };
+  }
+
+  metrics(policy: LocalQueuePolicy): Metrics {
+    this.expire(policy, Date.now());
+    return this.backlog();
+  }
+
+  /**
+   * Deletes every message and records the purge, in one transaction: it is done before the call
+   * returns, so the status reads completed at once (Cloudflare's purge runs in the background).
+   */
+  purgeAll(): PurgeStatus {
+    const startedAt = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("DELETE FROM messages");
+      this.sql.exec("INSERT OR REPLACE INTO last_purge (id, started_at, completed_at) VALUES (1, ?, ?)", startedAt, Date.now());
+    });
+    this.count = 0;
+    this.bytes = 0;
+    return this.purgeStatus();
+  }
+
+  /** The last purge; empty before the first. A recorded purge always completed (see purgeAll). */
+  purgeStatus(): PurgeStatus {
+    const last = this.sql.exec<{ started_at: number }>("SELECT started_at FROM last_purge").toArray()[0];
+    return last ? { completed: "true", started_at: new Date(last.started_at).toISOString() } : {};
   }
 
   private byLease(leaseId: string): Row | undefined {
@@ -238,7 +259,7 @@ export class LocalQueue extends DurableObject<Env> {
     });
   }
 
-  private metrics(): Metrics {
+  private backlog(): Metrics {
     const oldest = this.sql.exec<{ t: number | null }>("SELECT min(timestamp_ms) AS t FROM messages").one().t;
     return { backlog_count: this.count, backlog_bytes: this.bytes, oldest_message_timestamp_ms: oldest ?? 0 };
   }

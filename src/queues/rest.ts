@@ -6,19 +6,25 @@
 import type { z } from "zod";
 import type { GatewayConfig } from "../config/schema";
 import { ErrorCode, type ErrorDetail } from "../http/errors";
+import { PurgeStatus, QueueInfo } from "./queue-schemas";
 import type { ResolvedQueue } from "./resolve";
-import { AckResult, PullResult, PushResult, type QueueMessage } from "./schemas";
+import { AckResult, Metrics, PeekResult, PullResult, PurgeResult, PushResult, type QueueMessage } from "./schemas";
 import type { Upstream } from "./upstream";
 import { UpstreamError } from "./upstream-error";
 
 export function restUpstream(queue: ResolvedQueue, config: GatewayConfig, _env: Env): Upstream {
-  const base = `${config.api_base_url.replace(/\/+$/, "")}/accounts/${encodeURIComponent(config.account_id)}/queues/${queue.config.cloudflare_id}/messages`;
-  const call = <T extends z.ZodType>(path: string, body: string, schema: T) =>
+  const base = `${config.api_base_url.replace(/\/+$/, "")}/accounts/${encodeURIComponent(config.account_id)}/queues/${queue.config.cloudflare_id}`;
+  const call = <T extends z.ZodType>(path: string, body: string | undefined, schema: T) =>
     callApi(`${base}${path}`, body, schema, config.api_token ?? "", config.api_timeout_ms);
   return {
-    push: (messages) => call("/batch", batchBody(messages), PushResult),
-    pull: (request) => call("/pull", JSON.stringify(request), PullResult),
-    ack: (request) => call("/ack", JSON.stringify(request), AckResult),
+    push: (messages) => call("/messages/batch", batchBody(messages), PushResult),
+    pull: (request) => call("/messages/pull", JSON.stringify(request), PullResult),
+    ack: (request) => call("/messages/ack", JSON.stringify(request), AckResult),
+    peek: (request) => call("/messages/peek", JSON.stringify(request), PeekResult),
+    purge: (request) => call("/messages/purge", JSON.stringify(request), PurgeResult),
+    metrics: () => call("/metrics", undefined, Metrics),
+    purgeAll: () => call("/purge", JSON.stringify({ delete_messages_permanently: true }), QueueInfo),
+    purgeStatus: () => call("/purge", undefined, PurgeStatus),
   };
 }
 
@@ -32,12 +38,13 @@ export function batchBody(messages: readonly QueueMessage[]): string {
   return `{"messages":[${items.join(",")}]}`;
 }
 
-async function callApi<T extends z.ZodType>(url: string, body: string, schema: T, token: string, timeoutMs: number): Promise<z.infer<T>> {
+/** POSTs `body` as JSON, or GETs when there is none (metrics, purge status). */
+async function callApi<T extends z.ZodType>(url: string, body: string | undefined, schema: T, token: string, timeoutMs: number): Promise<z.infer<T>> {
   let response: Response;
   try {
     response = await fetch(url, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      method: body === undefined ? "GET" : "POST",
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { "content-type": "application/json" }) },
       body,
       signal: AbortSignal.timeout(timeoutMs),
     });

@@ -1,18 +1,21 @@
 /**
  * The Cloudflare Queues messages API, as zod schemas (the schemas are the types): request bodies
- * for push, batch, pull and ack, their results, and `QueueMessage`, the one message type that
- * flows from the routes (and ingest) to every upstream. A `json` QueueMessage carries its body as
- * JSON text, so the payload is never re-serialized on the way (big integers survive).
+ * for push, batch, pull, ack, peek and purge, their results, and `QueueMessage`, the one message
+ * type that flows from the routes (and ingest) to every upstream. A `json` QueueMessage carries
+ * its body as JSON text, so the payload is never re-serialized on the way (big integers survive).
+ * The queue-level resources (metrics, purging the whole queue) are in ./queue-schemas.ts.
  */
 import { z } from "zod";
 import { ErrorCode } from "../http/errors";
 import {
+  DEFAULT_PEEK_BATCH_SIZE,
   DEFAULT_PULL_BATCH_SIZE,
   DEFAULT_VISIBILITY_TIMEOUT_MS,
   MAX_BATCH_BYTES,
   MAX_BATCH_MESSAGES,
   MAX_DELAY_SECONDS,
   MAX_MESSAGE_BYTES,
+  MAX_PEEK_BATCH_SIZE,
   MAX_PULL_BATCH_SIZE,
   MAX_VISIBILITY_TIMEOUT_MS,
   messageBytes,
@@ -126,6 +129,19 @@ export const AckRequest = z.object({
 });
 export type AckRequest = z.infer<typeof AckRequest>;
 
+export const PeekRequest = z.object({
+  batch_size: z.number().int().min(1).max(MAX_PEEK_BATCH_SIZE).default(DEFAULT_PEEK_BATCH_SIZE),
+});
+export type PeekRequest = z.infer<typeof PeekRequest>;
+
+/** A bound on one purge call, as on one ack call. */
+export const MAX_REFS_PER_REQUEST = 1000;
+
+export const PurgeRequest = z.object({
+  refs: z.array(z.object({ ref: z.string().min(1).max(1024) })).max(MAX_REFS_PER_REQUEST),
+});
+export type PurgeRequest = z.infer<typeof PurgeRequest>;
+
 export const Metrics = z.object({
   backlog_count: z.number(),
   backlog_bytes: z.number(),
@@ -145,6 +161,21 @@ export const PulledMessage = z.object({
   timestamp_ms: z.number(),
 });
 export type PulledMessage = z.infer<typeof PulledMessage>;
+
+/** A peeked message: as pulled, but with a `ref` (for purge) where a pull has its lease. */
+export const PeekedMessage = PulledMessage.omit({ lease_id: true }).extend({ ref: z.string() });
+export type PeekedMessage = z.infer<typeof PeekedMessage>;
+
+export const PeekResult = z.object({ messages: z.array(PeekedMessage) });
+export type PeekResult = z.infer<typeof PeekResult>;
+
+export const PurgeResult = z.object({
+  // Cloudflare's type has per-message errors too; the local queue reports every problem as a warning.
+  errors: z.array(z.object({ message: z.string().optional() })).optional(),
+  /** ref -> why nothing was deleted for it (unknown, already gone, another queue's). */
+  warnings: z.record(z.string(), z.string()).optional(),
+});
+export type PurgeResult = z.infer<typeof PurgeResult>;
 
 export const PullResult = z.object({
   message_backlog_count: z.number(),

@@ -15,8 +15,13 @@ export interface Envelope<T = unknown> {
   result: T;
 }
 
-export function queuePath(queue: string, action: "" | "batch" | "pull" | "ack"): string {
+export function queuePath(queue: string, action: "" | "batch" | "pull" | "ack" | "peek" | "purge"): string {
   return `/client/v4/accounts/${ACCOUNT_ID}/queues/${queue}/messages${action ? `/${action}` : ""}`;
+}
+
+/** The queue as a whole: `…/queues/:queue/metrics` and `…/queues/:queue/purge` (purge-all, not purge by ref). */
+export function queueResourcePath(queue: string, resource: "metrics" | "purge"): string {
+  return `/client/v4/accounts/${ACCOUNT_ID}/queues/${queue}/${resource}`;
 }
 
 export interface CallOptions {
@@ -62,6 +67,21 @@ export interface PullResult {
   messages: Pulled[];
   metadata: { metrics: Metrics };
 }
+export interface Peeked {
+  id: string;
+  attempts: number;
+  body: string;
+  ref: string;
+  metadata: Record<string, string>;
+  timestamp_ms: number;
+}
+export interface PurgeResult {
+  warnings: Record<string, string>;
+}
+export interface PurgeStatus {
+  completed?: string;
+  started_at?: string;
+}
 export interface AckResult {
   ackCount: number;
   retryCount: number;
@@ -85,6 +105,23 @@ export const pull = (queue: string, request: unknown = {}, options?: CallOptions
 
 export const ack = (queue: string, request: unknown, options?: CallOptions) => expectOk<AckResult>(call(queuePath(queue, "ack"), request, options));
 
+export const peek = (queue: string, request: unknown = {}, options?: CallOptions) =>
+  expectOk<{ messages: Peeked[] }>(call(queuePath(queue, "peek"), request, options));
+
+/** Purge by ref. */
+export const purge = (queue: string, refs: string[], options?: CallOptions) =>
+  expectOk<PurgeResult>(call(queuePath(queue, "purge"), { refs: refs.map((ref) => ({ ref })) }, options));
+
+const get = (path: string, options?: CallOptions) => call(path, undefined, { method: "GET", contentType: null, ...options });
+
+export const metrics = (queue: string, options?: CallOptions) => expectOk<Metrics>(get(queueResourcePath(queue, "metrics"), options));
+
+/** Purge-all (`delete_messages_permanently: true`); answers the Queue object. */
+export const purgeQueue = (queue: string, options?: CallOptions) =>
+  expectOk<{ queue_id?: string; queue_name?: string }>(call(queueResourcePath(queue, "purge"), { delete_messages_permanently: true }, options));
+
+export const purgeStatus = (queue: string, options?: CallOptions) => expectOk<PurgeStatus>(get(queueResourcePath(queue, "purge"), options));
+
 /** Pulls and acks until the queue is empty; returns every message seen. */
 export async function drain(queue: string): Promise<Pulled[]> {
   const seen: Pulled[] = [];
@@ -97,7 +134,7 @@ export async function drain(queue: string): Promise<Pulled[]> {
 }
 
 /** A pulled body decoded as the producer sent it: text as is, json parsed from base64. */
-export function decode(message: Pulled): unknown {
+export function decode(message: Pick<Pulled, "body" | "metadata">): unknown {
   if (message.metadata["CF-Content-Type"] === "text") return message.body;
   return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(message.body), (c) => c.charCodeAt(0))));
 }

@@ -15,6 +15,8 @@ export const KEYS = {
   pushOnly: { key: "push-only-key", queues: "*", scopes: ["push"] },
   pullOnly: { key: "pull-only-key", queues: "*", scopes: ["pull", "ack"] },
   eventsOnly: { key: "events-only-key", queues: ["events"], scopes: ["push", "pull", "ack"] },
+  /** Inspects and purges one queue, consumes nothing: peek and purge are scopes of their own. */
+  inspectEvents: { key: "inspect-events-key", queues: ["events"], scopes: ["peek", "purge"] },
   /** Operators of one queue each: admin routes must keep them to it. */
   adminBufferedRemote: { key: "admin-buffered-remote-key", queues: ["buffered-remote"], scopes: ["admin"] },
   adminWebhooks: { key: "admin-webhooks-key", queues: ["webhooks"], scopes: ["admin"] },

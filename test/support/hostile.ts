@@ -134,12 +134,15 @@ const apiBody = fc.oneof(
       { requiredKeys: [] },
     )
     .map((v) => JSON.stringify(v)),
+  fc
+    .record({ refs: fc.array(fc.record({ ref: fc.oneof(fc.string(), fc.integer()) }, { requiredKeys: [] })) }, { requiredKeys: [] })
+    .map((v) => JSON.stringify(v)),
 );
 
 export const apiRequest = fc.record({
   path: fc
     .tuple(
-      fc.constantFrom("", "batch", "pull", "ack") as fc.Arbitrary<"" | "batch" | "pull" | "ack">,
+      fc.constantFrom("", "batch", "pull", "ack", "peek", "purge") as fc.Arbitrary<"" | "batch" | "pull" | "ack" | "peek" | "purge">,
       fc.constantFrom("webhooks", "events", "nope", "x".repeat(70), "%00"),
     )
     .map(([action, queue]) => queuePath(queue, action)),
