@@ -12,9 +12,15 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { buildSync } from "esbuild";
 import { defineConfig } from "vitest/config";
 import * as T from "./test/support/constants.ts";
+import { RULES_QUEUES, RULES_SOURCES } from "./test/support/rules.ts";
 import { TEST_LIMITS, TRACKING_QUEUES, TRACKING_SOURCES, WRITE_KEYS } from "./test/support/write-keys.ts";
 
 const devVars = parseEnv(readFileSync(".dev.vars.example", "utf8")) as Record<string, string>;
+
+// The plugin reads wrangler.toml through wrangler, which announces "Using secrets defined in
+// .dev.vars" once per test file; the bindings below set those values anyway. Its warnings and
+// errors still print; WRANGLER_LOG=log (or debug) in the shell brings the rest back.
+process.env.WRANGLER_LOG ??= "warn";
 const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
 
 const keys = [
@@ -52,12 +58,19 @@ const testQueues = {
   "small-buffer": { buffer: { shards: 1, max_wait_ms: 60_000, max_pending_messages: 5 } },
   // The resilience suite's queue: REST upstream with faults, 4 shards, modest backpressure cap.
   resilient: { upstream: "cloudflare", cloudflare_id: T.RESILIENT_QUEUE_ID, buffer: { shards: 4, max_wait_ms: 200, max_pending_messages: 3_000 } },
+  // Direct-first: pushed before answering, spilled into the buffer when the upstream refuses.
+  spilling: { mode: "direct_first", upstream: "cloudflare", cloudflare_id: T.SPILLING_QUEUE_ID, buffer: { shards: 2, max_wait_ms: 200 } },
+  // Direct-first through a producer binding (the production default); and one whose binding is missing.
+  "first-bound": { upstream: "binding", cloudflare_id: T.BOUND_QUEUE_ID, binding: "BOUND_PRODUCER" },
+  "first-unbound": { upstream: "binding", cloudflare_id: T.BOUND_QUEUE_ID, binding: "NO_SUCH_PRODUCER", buffer: { shards: 2, max_wait_ms: 60_000 } },
   ...TRACKING_QUEUES,
+  ...RULES_QUEUES,
 };
 
 /** Sources only the tests have, beside the example ones from src/config/sources.ts. */
 const testSources = {
   ...TRACKING_SOURCES,
+  ...RULES_SOURCES,
   rotating: { queue: "webhooks", auth: { kind: "github", secret: "ROTATING_SECRETS" }, accept: ["json"] },
   remote: { queue: "remote", auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" }, accept: ["json"] },
   raw: { queue: "events", auth: { kind: "none" }, accept: ["json", "text", "form"], format: "raw", delay_seconds: 1 },
@@ -69,6 +82,10 @@ const testSources = {
   "buffered-app": { queue: "buffered", auth: { kind: "key" }, accept: ["json"], batch: true },
   "small-buffer": { queue: "small-buffer", auth: { kind: "none" }, accept: ["json"] },
   resilient: { queue: "resilient", auth: { kind: "key" }, accept: ["json"], batch: true },
+  spilling: { queue: "spilling", auth: { kind: "key" }, accept: ["json"], batch: true },
+  "first-bound": { queue: "first-bound", auth: { kind: "key" }, accept: ["json"], batch: true, idempotency_window_seconds: 0 },
+  "first-bound-dedup": { queue: "first-bound", auth: { kind: "key" }, accept: ["json"], batch: true },
+  "first-unbound": { queue: "first-unbound", auth: { kind: "key" }, accept: ["json"], batch: true },
   tiny: { queue: "webhooks", auth: { kind: "none" }, accept: ["json", "text"], max_body_bytes: 2000, cors: { origins: ["https://site.example"] } },
   // A sender that expects a specific answer (custom synchronous response).
   answered: {
@@ -87,11 +104,18 @@ buildSync({
   platform: "neutral",
   target: "es2024",
   external: ["cloudflare:*", "node:*"],
+  // As wrangler.toml's Text rules: the console's browser files are imported as text.
+  loader: { ".browser.js": "text", ".browser.css": "text" },
   outfile: peerScript,
   logLevel: "warning",
 });
 
 export default defineConfig({
+  // Vite's only warnings in a test run are about dependencies' source maps: stripe (~220
+  // modules), standardwebhooks and discord-interactions ship maps without their sources, one line
+  // per module whenever the transform cache is cold (a fresh clone, CI). Errors still print, and
+  // so does everything a failing test logs.
+  logLevel: "error",
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
@@ -124,7 +148,7 @@ export default defineConfig({
             scriptPath: peerScript,
             compatibilityDate: "2026-11-01",
             compatibilityFlags: ["nodejs_compat"],
-            durableObjects: { LOCAL_QUEUE: { className: "LocalQueue", useSQLite: true }, DEDUPLICATOR: { className: "Deduplicator", useSQLite: true } },
+            durableObjects: { LOCAL_QUEUE: { className: "LocalQueue", useSQLite: true } },
             queueConsumers: { "bound-queue": { maxBatchTimeout: 0.05 } },
             bindings: {
               ...devVars,
@@ -141,6 +165,7 @@ export default defineConfig({
                 "bound-store": { mode: "direct", cloudflare_id: T.BOUND_QUEUE_ID },
                 "buffered-remote-store": { mode: "direct", cloudflare_id: T.BUFFERED_REMOTE_QUEUE_ID },
                 "resilient-store": { mode: "direct", cloudflare_id: T.RESILIENT_QUEUE_ID },
+                "spilling-store": { mode: "direct", cloudflare_id: T.SPILLING_QUEUE_ID },
               },
               GATEWAY_KEYS: JSON.stringify([
                 { name: "gateway", sha256: sha256(T.QUEUES_API_TOKEN), queues: "*", scopes: ["push", "pull", "ack", "peek", "purge"] },

@@ -68,16 +68,12 @@ async function writeDeadLetters(queue: string, shard: number, count: number, bod
     state.storage.transactionSync(() => {
       for (let i = 0; i < count; i++) {
         const entry = seededEntry(queue, shard, i, body(i));
-        const row = {
-          seq: i + 1,
-          id: entry.id,
-          body: entry.body,
-          content_type: entry.content_type,
-          delay_seconds: null,
-          bytes: entry.bytes,
+        const pending = {
+          seq: 0,
           enqueued_at: entry.enqueued_at,
+          stored: { id: entry.id, body: entry.body, content_type: entry.content_type, delay_seconds: null },
         };
-        tables.deadLetter(row, REFUSAL, FAILED_AT);
+        tables.deadLetter(pending, REFUSAL, FAILED_AT);
       }
     });
   });
@@ -120,7 +116,18 @@ describe("admin routes: who may reach which queue", () => {
         name: QUEUE,
         upstream: "cloudflare",
         mode: "buffered",
-        buffer: { shards: 1, pending_messages: 0, pending_bytes: 0, oldest_pending_ms: 0, flushes: 0, flushed_messages: 0, failed_flushes: 0, dead_letters: 3 },
+        // The cost counters (requests, rows written, commits) are the benchmark's concern.
+        buffer: expect.objectContaining({
+          shards: 1,
+          pending_messages: 0,
+          pending_bytes: 0,
+          oldest_pending_ms: 0,
+          flushes: 0,
+          flushed_messages: 0,
+          failed_flushes: 0,
+          dead_letters: 3,
+          backoff_until: 0,
+        }),
       }),
       remaining: (seeded: Entry[]) => seeded,
     },

@@ -261,7 +261,21 @@ describe("operator routes", () => {
       name: "buffered",
       upstream: "local",
       mode: "buffered",
-      buffer: { shards: 2, pending_messages: 0, pending_bytes: 0, oldest_pending_ms: 0, flushes: 0, flushed_messages: 0, failed_flushes: 0, dead_letters: 0 },
+      buffer: {
+        shards: 2,
+        pending_messages: 0,
+        pending_bytes: 0,
+        oldest_pending_ms: 0,
+        flushes: 0,
+        flushed_messages: 0,
+        failed_flushes: 0,
+        requests: 0,
+        rows_written: 0,
+        commits: 0,
+        committed_calls: 0,
+        dead_letters: 0,
+        backoff_until: 0,
+      },
     });
   });
 });

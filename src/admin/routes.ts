@@ -4,7 +4,7 @@
  * deleted). A key administers only the queues it lists, as it pushes only to those.
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { authorize } from "../auth/bearer";
 import { type ApiKey, allows } from "../auth/keys";
 import { shardStub } from "../buffer/accept";
@@ -64,7 +64,14 @@ const BufferState = z.object({
     flushes: z.number(),
     flushed_messages: z.number(),
     failed_flushes: z.number(),
+    /** Since each shard started: calls, rows written, commits and the calls they grouped (what the buffer costs). */
+    requests: z.number(),
+    rows_written: z.number(),
+    commits: z.number(),
+    committed_calls: z.number(),
     dead_letters: z.number(),
+    /** When the next flush attempt is due after failures (ms since epoch, the latest of the shards'); 0 when none backs off. */
+    backoff_until: z.number(),
   }),
 });
 const DeadLetterEntry = z.object({
@@ -120,7 +127,12 @@ function summarize(queue: ResolvedQueue, stats: ShardStats[]) {
       flushes: sum("flushes"),
       flushed_messages: sum("flushed_messages"),
       failed_flushes: sum("failed_flushes"),
+      requests: sum("requests"),
+      rows_written: sum("rows_written"),
+      commits: sum("commits"),
+      committed_calls: sum("committed_calls"),
       dead_letters: sum("dead_letters"),
+      backoff_until: Math.max(0, ...stats.map((s) => s.backoff_until)),
     },
   };
 }

@@ -5,6 +5,13 @@
  * exponential backoff and jitter (honouring Retry-After), and isolates messages the upstream
  * refuses permanently into dead letters by splitting the batch, so one poison message never
  * blocks the shard. Rows are deleted only after the upstream accepted them: at least once.
+ * The shard also remembers deliveries for every mode: buffered enqueues screen and record them
+ * in the same transaction as the messages; direct modes claim them before pushing (`claim`) and
+ * spill here only when the push failed (`enqueue` with `claimed`).
+ *
+ * Group commit: enqueues and claims arriving in the same turn join one open batch, applied in
+ * order in one transaction on the next macrotask (each RPC arrives in its own turn, so a
+ * microtask would never batch), and each caller gets its own answer once that commit is durable.
  * Storage (tables and statements) lives in ./tables.ts.
  */
 import { DurableObject } from "cloudflare:workers";
@@ -16,15 +23,27 @@ import type { QueueMessage } from "../queues/schemas";
 import { upstreamFor } from "../queues/upstream";
 import { UpstreamError } from "../queues/upstream-error";
 import { takeBatch } from "./batches";
-import { type PendingRow, ShardTables, toMessage } from "./tables";
-import type { DeadLetterPage, DeadLetterQuery, EnqueueResult, Parcel, Seen, ShardMetrics, ShardStats } from "./types";
+import { type PendingEntry, ShardTables, toMessage } from "./tables";
+import type { BufferedMessage, DeadLetterPage, DeadLetterQuery, EnqueueOptions, EnqueueResult, Parcel, Seen, ShardMetrics, ShardStats } from "./types";
 
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 5 * 60_000;
 /** With delivery ids to forget, the alarm comes back at least this often to purge them. */
 const PURGE_MIN_INTERVAL_MS = 1_000;
+/** Expired deliveries are found by a scan (no expiry index to write): at most this often. */
+const PURGE_INTERVAL_MS = 60_000;
 
 type FlushOutcome = { ok: true } | { ok: false; retryAfterSeconds?: number | undefined };
+
+/** One call waiting in the open batch: an enqueue (messages) or a claim (deliveries only). */
+interface Job {
+  kind: "enqueue" | "claim";
+  queue: string;
+  parcels: Parcel[];
+  claimed: boolean;
+  resolve(result: EnqueueResult): void;
+  reject(error: unknown): void;
+}
 
 export class BufferShard extends DurableObject<Env> {
   private readonly tables: ShardTables;
@@ -33,6 +52,13 @@ export class BufferShard extends DurableObject<Env> {
   private queue: string | undefined;
   private alarmAt: number | null = null;
   private backoffUntil = 0;
+  private open: Job[] = [];
+  /** When deliveries may next be purged, and when the earliest one expires (null: none remembered, as far as we know). */
+  private purgeDueAt = 0;
+  private nextExpiry: number | null = null;
+  private requests = 0;
+  private commits = 0;
+  private committedCalls = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -46,29 +72,92 @@ export class BufferShard extends DurableObject<Env> {
   }
 
   /**
-   * Stores the new parcels' messages durably (one transaction) or refuses them all under
-   * backpressure. A parcel whose delivery was seen within its window is not stored: `seen` says
-   * whether it is a duplicate (with the ids it produced then) or a conflict (another payload).
+   * Stores the new parcels' messages durably or refuses them all under backpressure. A parcel
+   * whose delivery was seen within its window is not stored: `seen` says whether it is a
+   * duplicate (with the ids it produced then) or a conflict (another payload). With `claimed`
+   * (a direct push that failed and spills here), the deliveries were claimed already.
    */
-  async enqueue(queue: string, parcels: Parcel[]): Promise<EnqueueResult> {
-    const policy = this.policy(queue);
+  enqueue(queue: string, parcels: Parcel[], options: EnqueueOptions = {}): Promise<EnqueueResult> {
+    return this.join("enqueue", queue, parcels, options.claimed === true);
+  }
+
+  /**
+   * Remembers deliveries before a direct push (one row per delivery, nothing else): each parcel
+   * is new (recorded now, with its message ids), a duplicate or a conflict. A concurrent copy
+   * of a delivery whose push is still running is answered as its duplicate; if that push fails
+   * everywhere, `forget` drops the claim and the sender, told to retry, delivers it.
+   */
+  claim(queue: string, parcels: Parcel[]): Promise<EnqueueResult> {
+    return this.join("claim", queue, parcels, false);
+  }
+
+  /** Drops claims whose messages reached neither the queue nor the buffer. */
+  forget(keys: string[]): void {
+    this.requests++;
+    this.transaction(() => this.tables.forgetDeliveries(keys));
+  }
+
+  private join(kind: Job["kind"], queue: string, parcels: Parcel[], claimed: boolean): Promise<EnqueueResult> {
+    this.requests++;
+    return new Promise((resolve, reject) => {
+      if (this.open.length === 0) setTimeout(() => void this.commit(), 0);
+      this.open.push({ kind, queue, parcels, claimed, resolve, reject });
+    });
+  }
+
+  /** Applies every waiting call in one transaction, then answers each with its own result. */
+  private async commit(): Promise<void> {
+    const jobs = this.open;
+    this.open = [];
     const now = Date.now();
-    const seen = this.screen(parcels, now);
-    const fresh = parcels.filter((_, i) => seen[i] === null);
-    const messages = fresh.flatMap((p) => p.messages);
-    // Nothing new (all repeats): answered even under backpressure; the shard still learns its queue.
-    if (messages.length === 0) {
-      if (this.queue !== queue) this.tables.setMeta("queue", queue);
-      this.queue = queue;
-      return { ok: true, metrics: this.metrics(now), seen };
+    const results: EnqueueResult[] = [];
+    const accepted: BufferedMessage[] = [];
+    const queue = jobs[jobs.length - 1]!.queue;
+    const policy = this.policy(queue);
+    try {
+      this.transaction(() => {
+        // Claims alone never flush: only an enqueue teaches the shard its queue (a row saved per claim-only shard).
+        if (this.queue !== queue && jobs.some((j) => j.kind === "enqueue")) this.tables.setMeta("queue", queue);
+        for (const job of jobs) results.push(this.apply(job, policy, now, accepted));
+        // One row per batch's worth of what this commit accepted: rows written per message fall as load rises.
+        for (let i = 0; i < accepted.length; ) {
+          const row = takeBatch(accepted.slice(i, i + policy.max_messages), policy.max_messages, policy.max_bytes);
+          this.tables.appendPending(row, now);
+          i += row.length;
+        }
+      });
+    } catch (err) {
+      for (const job of jobs) job.reject(err);
+      return;
     }
+    if (jobs.some((j) => j.kind === "enqueue")) this.queue = queue;
+    this.commits++;
+    this.committedCalls += jobs.length;
+    if (accepted.length) await this.schedule(policy, now);
+    else await this.schedulePurge(now);
+    const metrics = this.metrics(now);
+    jobs.forEach((job, i) => {
+      const result = results[i]!;
+      job.resolve(result.ok ? { ...result, metrics } : result);
+    });
+  }
+
+  /** One call's share of the commit: screen and record its deliveries, then take its messages or refuse them all. */
+  private apply(job: Job, policy: BufferConfig, now: number, accepted: BufferedMessage[]): EnqueueResult {
+    const seen = job.claimed ? job.parcels.map(() => null) : this.screen(job.parcels, now);
+    const fresh = job.parcels.filter((_, i) => seen[i] === null);
+    const messages = job.kind === "enqueue" ? fresh.flatMap((p) => p.messages) : [];
     const bytes = messages.reduce((n, m) => n + messageBytes(m.message.body), 0);
     const t = this.tables;
-    if (t.pendingMessages + messages.length > policy.max_pending_messages || t.pendingBytes + bytes > policy.max_pending_bytes) {
+    const queued = accepted.length;
+    const queuedBytes = accepted.reduce((n, m) => n + messageBytes(m.message.body), 0);
+    if (
+      messages.length > 0 &&
+      (t.pendingMessages + queued + messages.length > policy.max_pending_messages || t.pendingBytes + queuedBytes + bytes > policy.max_pending_bytes)
+    ) {
       return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((Math.max(this.backoffUntil, now + policy.max_wait_ms) - now) / 1000)) };
     }
-    this.transaction(() => {
-      if (this.queue !== queue) t.setMeta("queue", queue);
+    if (!job.claimed) {
       for (const parcel of fresh) {
         if (parcel.delivery)
           t.recordDelivery(
@@ -77,10 +166,8 @@ export class BufferShard extends DurableObject<Env> {
             now,
           );
       }
-      for (const message of messages) t.insertPending(message, now);
-    });
-    this.queue = queue;
-    await this.schedule(policy, now);
+    }
+    accepted.push(...messages);
     return { ok: true, metrics: this.metrics(now), seen };
   }
 
@@ -103,10 +190,19 @@ export class BufferShard extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.alarmAt = null;
-    const nextExpiry = this.tables.purgeDeliveries(Date.now());
+    const now = Date.now();
+    if (now >= this.purgeDueAt) {
+      this.nextExpiry = this.tables.purgeDeliveries(now);
+      this.purgeDueAt = now + PURGE_INTERVAL_MS;
+    }
     await this.runFlush(false);
-    // Keeps an alarm while delivery ids are remembered, so expired ones go even when idle.
-    if (nextExpiry !== null) await this.setAlarmAt(Math.max(nextExpiry, Date.now() + PURGE_MIN_INTERVAL_MS));
+    await this.schedulePurge(Date.now());
+  }
+
+  /** Keeps an alarm while deliveries are remembered, so expired ones go even when idle (a scan, at most every PURGE_INTERVAL_MS). */
+  private async schedulePurge(now: number): Promise<void> {
+    if (this.nextExpiry === null) this.nextExpiry = now;
+    await this.setAlarmAt(Math.max(this.nextExpiry, this.purgeDueAt, now + PURGE_MIN_INTERVAL_MS));
   }
 
   /** Flushes everything pending now, whatever its age (operator route). */
@@ -124,6 +220,10 @@ export class BufferShard extends DurableObject<Env> {
       failed_flushes: t.meta("failed_flushes"),
       dead_letters: t.countDeadLetters(),
       backoff_until: this.backoffUntil,
+      requests: this.requests,
+      rows_written: t.rowsWritten,
+      commits: this.commits,
+      committed_calls: this.committedCalls,
     };
   }
 
@@ -174,16 +274,16 @@ export class BufferShard extends DurableObject<Env> {
     const policy = this.policy(queue);
     for (;;) {
       const now = Date.now();
-      const rows = this.tables.firstPending(policy.max_messages);
-      const oldest = rows[0];
+      const entries = this.tables.firstPending(policy.max_messages, policy.max_bytes);
+      const oldest = entries[0];
       if (!oldest) return;
-      const full = rows.length >= policy.max_messages || this.tables.pendingBytes >= policy.max_bytes;
+      const full = this.tables.pendingMessages >= policy.max_messages || this.tables.pendingBytes >= policy.max_bytes;
       if (!force && !full && now - oldest.enqueued_at < policy.max_wait_ms) {
         await this.schedule(policy, now);
         return;
       }
       const batch = takeBatch(
-        rows.map((row) => ({ row, message: toMessage(row, now) })),
+        entries.map((entry) => ({ entry, message: toMessage(entry, now) })),
         policy.max_messages,
         policy.max_bytes,
       );
@@ -206,7 +306,7 @@ export class BufferShard extends DurableObject<Env> {
    * Pushes one batch. A permanent refusal splits it to find the message(s) at fault; a single
    * refused message becomes a dead letter. Transient failures leave everything pending.
    */
-  private async push(queue: string, batch: { row: PendingRow; message: QueueMessage }[]): Promise<FlushOutcome> {
+  private async push(queue: string, batch: { entry: PendingEntry; message: QueueMessage }[]): Promise<FlushOutcome> {
     const config = loadConfig(this.env);
     try {
       await upstreamFor(resolveQueue(config, queue), config, this.env).push(batch.map((b) => b.message));
@@ -216,7 +316,7 @@ export class BufferShard extends DurableObject<Env> {
         return { ok: false, retryAfterSeconds: err instanceof UpstreamError ? err.retryAfterSeconds : undefined };
       }
       if (batch.length === 1) {
-        this.transaction(() => this.tables.deadLetter(batch[0]!.row, err.message, Date.now()));
+        this.transaction(() => this.tables.deadLetter(batch[0]!.entry, err.message, Date.now()));
         return { ok: true };
       }
       const half = Math.ceil(batch.length / 2);
@@ -224,7 +324,7 @@ export class BufferShard extends DurableObject<Env> {
       return first.ok ? this.push(queue, batch.slice(half)) : first;
     }
     this.transaction(() => {
-      for (const { row } of batch) this.tables.removePending(row);
+      this.tables.removePending(batch.map((b) => b.entry));
       this.tables.bump("flushes", 1);
       this.tables.bump("flushed_messages", batch.length);
     });

@@ -54,6 +54,17 @@ export interface ShardStats extends ShardMetrics {
   dead_letters: number;
   /** When the next attempt is due after failures (ms since epoch; 0 when not backing off). */
   backoff_until: number;
+  /** Since the object started (in memory): what it costs, for the benchmark and operators. */
+  requests: number;
+  rows_written: number;
+  commits: number;
+  /** Enqueues and claims that shared those commits (group commit). */
+  committed_calls: number;
+}
+
+/** How an enqueue treats deliveries: screen and record them (buffered), or trust a claim made earlier (a spill). */
+export interface EnqueueOptions {
+  claimed?: boolean;
 }
 
 export interface DeadLetter {

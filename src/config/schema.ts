@@ -3,8 +3,9 @@
  * src/config/gateway.ts (code: queue names, sources) and from vars and secrets (per deployment:
  * upstream kinds, queue ids, key hashes, tokens). `loadConfig` validates the result once.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { SourceConfig } from "../ingest/source-schema";
+import { ruleIssues } from "../rules/check";
 
 /**
  * What a key may do on its queues. Each scope is granted by listing it: `admin` (the operator
@@ -40,25 +41,33 @@ export const BufferConfig = z.object({
 });
 export type BufferConfig = z.infer<typeof BufferConfig>;
 
-export const QueueConfig = z.object({
-  upstream: UpstreamKind.default("local"),
-  /** The queue's id on Cloudflare; required by the cloudflare and binding upstreams. */
-  cloudflare_id: CloudflareQueueId.optional(),
-  /** Name of the producer binding in wrangler.toml, for the binding upstream. */
-  binding: z.string().optional(),
-  /** Local queue only: where messages go after max_retries; dropped when unset. */
-  dead_letter_queue: QueueName.optional(),
-  max_retries: z.number().int().min(0).max(100).default(3),
-  retention_seconds: z
-    .number()
-    .int()
-    .min(60)
-    .max(14 * DAY_SECONDS)
-    .default(4 * DAY_SECONDS),
-  /** buffered: accepted messages are stored durably and pushed in full batches; direct: pushed before answering. */
-  mode: z.enum(["buffered", "direct"]).default("buffered"),
-  buffer: BufferConfig.default(BufferConfig.parse({})),
-});
+export const QueueConfig = z
+  .object({
+    upstream: UpstreamKind.default("local"),
+    /** The queue's id on Cloudflare; required by the cloudflare and binding upstreams. */
+    cloudflare_id: CloudflareQueueId.optional(),
+    /** Name of the producer binding in wrangler.toml, for the binding upstream. */
+    binding: z.string().optional(),
+    /** Local queue only: where messages go after max_retries; dropped when unset. */
+    dead_letter_queue: QueueName.optional(),
+    max_retries: z.number().int().min(0).max(100).default(3),
+    retention_seconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(14 * DAY_SECONDS)
+      .default(4 * DAY_SECONDS),
+    /**
+     * How accepted messages reach the queue (src/buffer/accept.ts): `buffered` (stored durably,
+     * pushed in full batches), `direct` (pushed before answering; 503 when the queue refuses) or
+     * `direct_first` (pushed before answering; spilled into the buffer when the queue refuses).
+     * Default: direct_first for binding upstreams (a producer binding spends no API budget), else
+     * buffered (REST pushes count against the account's API rate limit: full batches matter).
+     */
+    mode: z.enum(["buffered", "direct", "direct_first"]).optional(),
+    buffer: BufferConfig.default(BufferConfig.parse({})),
+  })
+  .transform((queue) => ({ ...queue, mode: queue.mode ?? (queue.upstream === "binding" ? "direct_first" : "buffered") }));
 export type QueueConfig = z.infer<typeof QueueConfig>;
 
 export const KeyConfig = z.object({
@@ -103,6 +112,11 @@ export const GatewayConfig = z
       .enum(["true", "false"], { error: 'DOCS_ENABLED must be "true" or "false"' })
       .transform((flag) => flag === "true")
       .default(false),
+    /** GET /console (the operator console). Strict like docs_enabled: a typo must not switch it on. Unset is off. */
+    console_enabled: z
+      .enum(["true", "false"], { error: 'CONSOLE_ENABLED must be "true" or "false"' })
+      .transform((flag) => flag === "true")
+      .default(false),
   })
   .superRefine((config, ctx) => {
     for (const [name, queue] of Object.entries(config.queues)) {
@@ -137,6 +151,9 @@ export const GatewayConfig = z
     for (const [name, source] of Object.entries(config.sources)) {
       if (!Object.hasOwn(config.queues, source.queue)) {
         ctx.addIssue({ code: "custom", path: ["sources", name, "queue"], message: `no queue named "${source.queue}"` });
+      }
+      for (const issue of ruleIssues(source, (queue) => Object.hasOwn(config.queues, queue))) {
+        ctx.addIssue({ code: "custom", path: ["sources", name, ...issue.path], message: issue.message });
       }
       if (source.form?.turnstile && !config.turnstile_secret) {
         ctx.addIssue({ code: "custom", path: ["sources", name, "form", "turnstile"], message: "needs the TURNSTILE_SECRET_KEY secret" });

@@ -1,22 +1,23 @@
 /**
  * The single place where ingest hands accepted messages over, deduplicating deliveries on the
- * way. A request hands over parcels (src/buffer/types.ts): a webhook or a keyed batch is one,
- * a Segment batch one per event. Buffered queues: one call to one buffer shard, which checks and
- * records every delivery in the same transaction that stores the new messages, so a request is
- * all or nothing (the shard is chosen by the deliveries' shard key, so repeats meet the shard
- * that remembers them). Direct queues: the Deduplicator claims every delivery in one call, the
- * new messages are pushed in upstream batches, each batch's claims are completed once it is
- * pushed, and the others released when a push fails, so the sender's retry delivers them once.
+ * way with one mechanism for every mode: the queue's buffer shard that the deliveries' shard key
+ * names remembers them. A request hands over parcels (src/buffer/types.ts): a webhook or a keyed
+ * batch is one, a Segment batch one per event.
+ *  - Buffered queues: one call to that shard, which screens and records every delivery in the
+ *    transaction that stores the new messages, so a request is all or nothing.
+ *  - Direct and direct-first queues: one claim on that shard (a row per delivery, nothing else),
+ *    then the new messages are pushed upstream in batches (direct-first spills what the queue did
+ *    not take into the buffer); claims whose messages reached neither are forgotten, so the
+ *    sender's retry delivers them once.
  * A key repeated within one request is handed over once; its copies share the first's outcome.
  */
-import { acceptMessages, DEFAULT_RETRY_AFTER_SECONDS } from "../buffer/accept";
-import type { Delivery, Parcel, Seen } from "../buffer/types";
+import { acceptMessages, DEFAULT_RETRY_AFTER_SECONDS, homeShard } from "../buffer/accept";
+import type { Delivery, EnqueueResult, Parcel, Seen } from "../buffer/types";
 import type { GatewayConfig } from "../config/schema";
 import { fail, type Result, success } from "../lib/result";
 import { MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, messageBytes } from "../queues/limits";
 import { type ResolvedQueue, resolveQueue } from "../queues/resolve";
 import { UpstreamError } from "../queues/upstream-error";
-import { claimDeliveries } from "./idempotency";
 
 /** What became of one parcel: stored now, or seen before (duplicate with its first ids, or conflict). */
 export type Outcome = { state: "new" } | Seen;
@@ -26,7 +27,7 @@ const NEW: Outcome = { state: "new" };
 export async function deliver(config: GatewayConfig, env: Env, queueName: string, parcels: Parcel[]): Promise<Result<Outcome[]>> {
   const { unique, slot } = foldRepeats(parcels);
   const queue = resolveQueue(config, queueName);
-  const outcomes = queue.config.mode === "direct" ? await deliverDirect(config, env, queue, unique) : await deliverBuffered(config, env, queue, unique);
+  const outcomes = queue.config.mode === "buffered" ? await deliverBuffered(config, env, queue, unique) : await deliverDirect(config, env, queue, unique);
   if (!outcomes.ok) return outcomes;
   return success(parcels.map((parcel, i) => outcomeOf(parcel, unique[slot[i]!]!, outcomes.value[slot[i]!]!)));
 }
@@ -40,26 +41,34 @@ async function deliverBuffered(config: GatewayConfig, env: Env, queue: ResolvedQ
 }
 
 async function deliverDirect(config: GatewayConfig, env: Env, queue: ResolvedQueue, parcels: Parcel[]): Promise<Result<Outcome[]>> {
-  const keyed = parcels.flatMap((p) => (p.delivery ? [p.delivery] : []));
-  const claimed = await claimDeliveries(env, keyed);
-  const claimOf = new Map(keyed.map((delivery, i) => [delivery, claimed.claims[i]!]));
-  const claims = parcels.map((p) => (p.delivery ? claimOf.get(p.delivery)! : NEW));
-  const pending = parcels.filter((_, i) => claims[i]!.state === "new");
-  const ours = (list: Parcel[]) => list.flatMap((p) => (p.delivery ? [p.delivery] : []));
-  if (claims.some((c) => c.state === "in_progress")) {
-    await claimed.release(ours(pending));
-    return fail({ reason: "delivery_in_progress" });
+  const keyed = parcels.filter((p) => p.delivery);
+  const home = keyed.length ? homeShard(env, queue, keyed).stub : undefined;
+  const claimOf = new Map<Parcel, Outcome>();
+  if (home) {
+    const claimed = await attempt(async (): Promise<EnqueueResult> => home.claim(queue.name, keyed));
+    if (!claimed.ok) return claimed;
+    const result = claimed.value;
+    // Claims carry no messages, so backpressure never refuses them.
+    if (!result.ok) return fail({ reason: "upstream_unavailable", retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS, detail: "claim refused" });
+    keyed.forEach((parcel, i) => claimOf.set(parcel, result.seen[i] ?? NEW));
   }
-  const groups = packForUpstream(pending);
+  const outcomes = parcels.map((p) => claimOf.get(p) ?? NEW);
+  const groups = packForUpstream(parcels.filter((_, i) => outcomes[i]!.state === "new"));
   for (const [n, group] of groups.entries()) {
     const pushed = await attempt(() => acceptMessages(config, env, queue, group));
-    if (!pushed.ok) {
-      await claimed.release(ours(groups.slice(n).flat()));
-      return pushed;
+    if (!pushed.ok || !pushed.value.ok) {
+      // Neither the queue nor the buffer has these: forget their claims so the retry goes through.
+      const lost = groups
+        .slice(n)
+        .flat()
+        .flatMap((p) => (p.delivery ? [p.delivery.key] : []));
+      if (home && lost.length) await home.forget(lost);
+      if (!pushed.ok) return pushed;
+      const refused = pushed.value as Extract<typeof pushed.value, { ok: false }>;
+      return fail({ reason: "upstream_unavailable", retryAfterSeconds: refused.retryAfterSeconds, detail: refused.detail });
     }
-    await claimed.complete(group.flatMap((p) => (p.delivery ? [{ delivery: p.delivery, ids: p.messages.map((m) => m.id) }] : [])));
   }
-  return success(claims.map((c) => (c.state === "duplicate" || c.state === "conflict" ? c : NEW)));
+  return success(outcomes);
 }
 
 /** Runs one hand-over; whatever went wrong, the sender is told to retry (nothing of this attempt was kept). */

@@ -7,7 +7,6 @@ import type { Failure } from "../lib/result";
 
 export const INGEST_CODE = {
   VALIDATION_FAILED: 10422,
-  DELIVERY_IN_PROGRESS: 10409,
   IDEMPOTENCY_CONFLICT: 10410,
   RATE_LIMITED: 10429,
   UPSTREAM_UNAVAILABLE: 10503,
@@ -75,8 +74,6 @@ export function ingestError(failure: Failure): GatewayError {
       return new GatewayError(403, INGEST_CODE.HUMAN_CHECK_FAILED, "Human verification failed");
     case "rate_limited":
       return new GatewayError(429, INGEST_CODE.RATE_LIMITED, "Too many requests", { headers: { "Retry-After": String(failure.retryAfterSeconds) } });
-    case "delivery_in_progress":
-      return new GatewayError(409, INGEST_CODE.DELIVERY_IN_PROGRESS, "This delivery is being processed; retry shortly", { headers: { "Retry-After": "1" } });
     case "idempotency_conflict":
       return new GatewayError(422, INGEST_CODE.IDEMPOTENCY_CONFLICT, "This delivery id was already used with a different payload");
     case "upstream_unavailable":

@@ -48,7 +48,6 @@ export type Failure =
   | { reason: "unauthorized"; why: VerifyFailure }
   | { reason: "turnstile_failed" }
   | { reason: "rate_limited"; retryAfterSeconds: number }
-  | { reason: "delivery_in_progress" }
   | { reason: "idempotency_conflict" }
   | { reason: "upstream_unavailable"; retryAfterSeconds: number; detail: string };
 

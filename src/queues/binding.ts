@@ -21,12 +21,15 @@ export function bindingUpstream(queue: ResolvedQueue, config: GatewayConfig, env
         throw UpstreamError.unavailable(`queue binding "${queue.config.binding}" is missing from wrangler.toml`);
       }
       try {
-        await producer.sendBatch(
-          messages.map((m) => ({
-            body: m.content_type === "json" ? parseExact(m.body) : m.body,
-            contentType: m.content_type,
-            ...(m.delay_seconds !== undefined && { delaySeconds: m.delay_seconds }),
-          })),
+        await withTimeout(
+          producer.sendBatch(
+            messages.map((m) => ({
+              body: m.content_type === "json" ? parseExact(m.body) : m.body,
+              contentType: m.content_type,
+              ...(m.delay_seconds !== undefined && { delaySeconds: m.delay_seconds }),
+            })),
+          ),
+          config.api_timeout_ms,
         );
       } catch (err) {
         const message = err instanceof Error ? err.message : "unknown";
@@ -39,4 +42,17 @@ export function bindingUpstream(queue: ResolvedQueue, config: GatewayConfig, env
       return { metadata: { metrics: { backlog_count: 0, backlog_bytes: 0, oldest_message_timestamp_ms: 0 } } };
     },
   };
+}
+
+/** A send that hangs counts as failed after the configured timeout (it may still land: at least once). */
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`send timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -15,7 +15,6 @@ import type { Failure, FieldIssue } from "../lib/result";
 
 const STATUS_FOR_SEGMENT: Partial<Record<Failure["reason"], 400 | 503>> = {
   validation_failed: 400,
-  delivery_in_progress: 503,
 };
 
 export function trackingError(failure: Failure): GatewayError {

@@ -57,7 +57,7 @@ const pushEvent = (fields: Record<string, unknown> = { object_kind: "push" }) =>
 
 const post = (body: string, headers = gitlabHeaders(body)) => send("gitlab", { body, headers });
 /** The gitlab source with other secrets or another auth (config is read from the bindings). */
-const postWith = (vars: Record<string, string>, body: string, headers: Record<string, string>) =>
+const postWith = (vars: Record<string, unknown>, body: string, headers: Record<string, string>) =>
   app.request(`${GATEWAY}/ingest/gitlab`, { method: "POST", body, headers }, { ...env, ...vars } as Env);
 // The test configuration's other sources stay (its write keys name some of them).
 const only = (auth: Record<string, string>) => ({ SOURCES: { ...(env.SOURCES as object), gitlab: { auth: { kind: "gitlab", ...auth } } } });

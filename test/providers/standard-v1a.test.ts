@@ -54,7 +54,7 @@ const event = (type = "contact.created") => JSON.stringify({ type, timestamp: ne
 const post = (body: string, signed: Signed = {}, extra: Record<string, string> = {}) =>
   send("standard", { body, headers: { ...standardHeaders(body, signed), cookie: "a=b", ...extra } });
 /** The same gateway with other bindings (config is read from them). */
-const postWith = (vars: Record<string, string>, body: string, signed: Signed = {}) =>
+const postWith = (vars: Record<string, unknown>, body: string, signed: Signed = {}) =>
   app.request(`${GATEWAY}/ingest/standard`, { method: "POST", body, headers: standardHeaders(body, signed) }, { ...env, ...vars } as Env);
 // The test configuration's other sources stay (its write keys name some of them).
 const PUBLIC_KEY_ONLY = { SOURCES: { ...(env.SOURCES as object), standard: { auth: { kind: "standard", public_key: "STANDARD_WEBHOOK_PUBLIC_KEY" } } } };
