@@ -2,18 +2,35 @@
 // sampling the runtime's memory, and driving load with autocannon.
 import { spawn } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import autocannon from "autocannon";
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * A TCP port on 127.0.0.1 that the OS says is free now: bind port 0, read it, close. For servers
+ * that cannot be handed a listening socket (workerd under wrangler), so that runs never collide on
+ * a fixed port with each other or with whatever else the machine runs.
+ */
+export async function freePort() {
+  const server = createServer();
+  await new Promise((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
  * Starts a Worker (bench/serve.mjs: wrangler's bundle in workerd); every row uses the same harness.
  * `state`: a directory to persist Durable Objects in, to restart a Worker on the same state.
  * `stop()` shuts it down; `kill()` kills its processes at once, as a crash would.
+ * `tracing: false` turns wrangler's local tracing off (X_LOCAL_OBSERVABILITY), which production
+ * does not have and which costs ~1 ms per request, more with every SQL statement.
  */
-export async function startWorker({ config, port, vars = {}, state }) {
+export async function startWorker({ config, port, vars = {}, state, tracing = true }) {
   const args = ["bench/serve.mjs", config, String(port), JSON.stringify(vars), ...(state ? [state] : [])];
-  const child = spawn("node", args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const env = tracing ? process.env : { ...process.env, X_LOCAL_OBSERVABILITY: "false" };
+  const child = spawn("node", args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env });
   let output = "";
   const collect = (d) => {
     output = (output + d).slice(-4000);

@@ -1,10 +1,24 @@
 // `npm run bench` (or `npm run bench:smoke`): starts each Worker in workerd under `wrangler dev`
-// with the same flags, drives it with autocannon on this machine, and prints a table plus a JSON
-// file in bench/results/. See README, "Performance".
+// with the same flags (wrangler's local tracing off, as production has none: the ceiling too),
+// drives it with autocannon on this machine, and prints a table plus a JSON file in
+// bench/results/: speed as a ratio to a ceiling measured in the same run, and cost per row as
+// Durable Object calls, rows written and upstream calls per 1,000 messages, priced per million
+// messages. A full run also measures the buffered row under default `wrangler dev` (tracing on)
+// for comparison. See README, "Performance".
 import { createHmac } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { load, median, sleep, startWorker, withRss } from "./lib.mjs";
+import { freePort, load, median, sleep, startWorker, withRss } from "./lib.mjs";
+
+/**
+ * Cloudflare's published prices (USD, paid plans, beyond the included amounts), as of 2026-11:
+ * Workers requests, Durable Object requests and SQLite rows written, Queues operations (one per
+ * 64 KB written, read or deleted, per message: a consumed message is a write, a read and a delete).
+ */
+const PRICES = { as_of: "2026-11", workers_request: 0.3e-6, do_request: 0.15e-6, do_row_written: 1.0e-6, queue_operation: 0.4e-6 };
+const QUEUE_OPERATIONS_PER_MESSAGE = 3;
+/** Cloudflare queue ids the benchmark's gateway believes in (the REST one is served by a second gateway). */
+const IDS = { first: "a".repeat(32), spill: "b".repeat(32), rest: "c".repeat(32) };
 
 const SMOKE = process.argv.includes("--smoke");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (SMOKE ? 3 : 10));
@@ -16,17 +30,25 @@ const AUTH = { authorization: `Bearer ${KEY}` };
 
 // Written as text: the id is beyond 2^53, as in real GitHub and Shopify payloads.
 const payload = `{"action":"opened","issue":{"id":12345678901234567890,"title":"Benchmark issue","body":"${"x".repeat(200)}"},"repository":{"full_name":"acme/widgets"}}`;
-const signature = `sha256=${createHmac("sha256", "local-dev-secret").update(payload).digest("hex")}`;
 const events = JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ event: "screen_view", user_id: i, properties: { screen: "home", n: i } })));
 let delivery = 0;
 
+/**
+ * A GitHub delivery, each one different: deliveries are recognised by their signed body, so the
+ * body (and its signature) changes per request, as real deliveries do.
+ */
 function githubRequest(path) {
   return {
     method: "POST",
     path,
-    headers: { "content-type": "application/json", "x-github-event": "issues", "x-hub-signature-256": signature },
+    headers: { "content-type": "application/json", "x-github-event": "issues" },
     body: payload,
-    setupRequest: (req) => ({ ...req, headers: { ...req.headers, "x-github-delivery": `bench-${process.pid}-${++delivery}` } }),
+    setupRequest: (req) => {
+      const n = ++delivery;
+      const body = payload.replace('"opened"', `"opened-${process.pid}-${n}"`);
+      const signed = `sha256=${createHmac("sha256", "local-dev-secret").update(body).digest("hex")}`;
+      return { ...req, body, headers: { ...req.headers, "x-github-delivery": `bench-${process.pid}-${n}`, "x-hub-signature-256": signed } };
+    },
   };
 }
 
@@ -39,26 +61,51 @@ async function admin(gateway, path, method = "GET") {
   return (await res.json()).result;
 }
 
+/** USD per million messages: the Worker requests, Durable Object calls and rows, and the queue's own operations. */
+function costPerMillion({ requests, messages, doRequests, rowsWritten }) {
+  const perMessage =
+    (requests / messages) * PRICES.workers_request +
+    (doRequests / messages) * PRICES.do_request +
+    (rowsWritten / messages) * PRICES.do_row_written +
+    QUEUE_OPERATIONS_PER_MESSAGE * PRICES.queue_operation;
+  return perMessage * 1e6;
+}
+
+/** The buffer shards' cost counters of a queue (calls, rows written, commits), summed. */
+function shardCosts(gateway, queue) {
+  return { read: () => bufferCounters(gateway, queue) };
+}
+
 async function bufferCounters(gateway, queue) {
   const state = (await admin(gateway, "/queues")).find((q) => q.name === queue);
   return state.buffer;
 }
 
-/** One measured run: requests, messages, latency, push calls and peak runtime memory. */
-async function measure(worker, { requests, messagesPerRequest = 1, pushes, seconds = SECONDS, overallRate }) {
+/** One measured run: requests, messages, latency, push calls, cost counters and peak runtime memory. */
+async function measure(worker, { requests, messagesPerRequest = 1, pushes, costs, seconds = SECONDS, overallRate }) {
   const before = pushes ? await pushes.before() : undefined;
+  const costBefore = costs ? await costs.read() : undefined;
   const { result, samples } = await withRss(worker.pid, () => load({ url: worker.base, duration: seconds, requests, ...(overallRate && { overallRate }) }));
   const ok = result["2xx"];
   const messages = ok * messagesPerRequest;
-  const pushCalls = pushes ? await pushes.after(before, messages) : messages;
+  const pushCalls = pushes ? await pushes.after(before, messages) : messages / messagesPerRequest;
+  const costAfter = costs ? await costs.read() : undefined;
+  const per1000 = (n) => (messages ? (n / messages) * 1000 : 0);
+  const doRequests = costs ? costAfter.requests - costBefore.requests : 0;
+  const rowsWritten = costs ? costAfter.rows_written - costBefore.rows_written : 0;
+  const calls = costs ? { commits: costAfter.commits - costBefore.commits, calls: costAfter.committed_calls - costBefore.committed_calls } : undefined;
   return {
+    do_requests_per_1000: per1000(doRequests),
+    rows_written_per_1000: per1000(rowsWritten),
+    upstream_calls_per_1000: per1000(pushCalls),
+    calls_per_commit: calls?.commits ? calls.calls / calls.commits : null,
+    cost_per_million_usd: messages ? costPerMillion({ requests: ok, messages, doRequests, rowsWritten }) : null,
     rps: ok / seconds,
     mps: messages / seconds,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
-    pushes_per_1000: messages ? (pushCalls / messages) * 1000 : 0,
     messages_per_push: pushCalls ? messages / pushCalls : 0,
     peak_rss_mib: Math.max(0, ...samples.map((s) => s.kib)) / 1024,
   };
@@ -112,8 +159,12 @@ async function consumeRun(gateway, seconds) {
     p99: at(0.99),
     non2xx: 0,
     errors: 0,
-    pushes_per_1000: null,
     messages_per_push: null,
+    do_requests_per_1000: null,
+    rows_written_per_1000: null,
+    upstream_calls_per_1000: null,
+    calls_per_commit: null,
+    cost_per_million_usd: null,
   };
 }
 
@@ -152,23 +203,51 @@ function summarize(runs) {
 
 const fmt = (v, digits = 0) => (v === null || v === undefined ? "—" : Number(v).toFixed(digits));
 
+/** The gateway as production runs it: pushes through a producer binding (direct-first), a REST upstream for the buffered row. */
+function gatewayVars(peerBase) {
+  return {
+    QUEUES_API_BASE_URL: `${peerBase}/client/v4`,
+    QUEUES_API_TOKEN: KEY,
+    QUEUES_ACCOUNT_ID: "bench",
+    LOG_SUCCESS_SAMPLE_RATE: process.env.BENCH_LOG_SAMPLE_RATE ?? "0.1",
+    QUEUES: JSON.stringify({
+      "webhooks-first": { upstream: "binding", binding: "WEBHOOKS_QUEUE", cloudflare_id: IDS.first },
+      // A binding that does not exist: every push fails and spills into the buffer.
+      "webhooks-spill": {
+        upstream: "binding",
+        binding: "NO_SUCH_QUEUE",
+        cloudflare_id: IDS.spill,
+        buffer: { max_pending_messages: 2_000_000, max_pending_bytes: 2_000_000_000 },
+      },
+      "webhooks-rest": { upstream: "cloudflare", cloudflare_id: IDS.rest },
+      "bench-consume": { mode: "direct" },
+    }),
+    SOURCES: JSON.stringify({
+      "github-first": { queue: "webhooks-first", auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" }, accept: ["json"] },
+      "github-spill": { queue: "webhooks-spill", auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" }, accept: ["json"] },
+      "github-rest": { queue: "webhooks-rest", auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" }, accept: ["json"] },
+      app: { rate_limit: null },
+    }),
+  };
+}
+
 async function main() {
   mkdirSync("bench/results", { recursive: true });
-  const ceiling = await startWorker({ config: "bench/workers/ceiling/wrangler.toml", port: 8901 });
-  const perRequest = await startWorker({ config: "bench/workers/per-request/wrangler.toml", port: 8902 });
-  const gateway = await startWorker({
-    config: "wrangler.toml",
-    port: 8903,
-    vars: {
-      QUEUES: JSON.stringify({ "webhooks-direct": { mode: "direct" }, "bench-consume": { mode: "direct" } }),
-      SOURCES: JSON.stringify({
-        "github-direct": { queue: "webhooks-direct", auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" }, accept: ["json"] },
-        app: { rate_limit: null },
-      }),
-    },
+  const start = async (config, vars = {}, tracing = false) => startWorker({ config, port: await freePort(), vars, tracing });
+  const ceiling = await start("bench/workers/ceiling/wrangler.toml");
+  const perRequest = await start("bench/workers/per-request/wrangler.toml");
+  // Cloudflare's REST API for the buffered row: a second gateway serving its own local queue.
+  const peer = await start("wrangler.toml", {
+    LOG_SUCCESS_SAMPLE_RATE: "0",
+    QUEUES: JSON.stringify({ "rest-store": { mode: "direct", cloudflare_id: IDS.rest } }),
   });
+  const gateway = await start("wrangler.toml", gatewayVars(peer.base));
+  const workers = [ceiling, perRequest, peer, gateway];
   const rows = [];
   try {
+    const github =
+      (path, queue, extra = {}) =>
+      () => ({ requests: [githubRequest(path)], costs: shardCosts(gateway, queue), ...extra });
     const plan = [
       {
         name: "ceiling (minimal Hono route)",
@@ -182,19 +261,21 @@ async function main() {
           requests: [{ method: "POST", path: "/", headers: { authorization: "Bearer bench-token", "content-type": "application/json" }, body: payload }],
         }),
       },
+      { name: "github, direct-first via binding (healthy)", worker: gateway, opts: github("/ingest/github-first", "webhooks-first") },
+      { name: "github, direct-first, binding failing (spill)", worker: gateway, opts: github("/ingest/github-spill", "webhooks-spill") },
       {
-        name: "ingest github, buffered",
+        name: "github, buffered REST",
         worker: gateway,
-        opts: () => ({ requests: [githubRequest("/ingest/github")], pushes: bufferPushes(gateway, "webhooks") }),
+        opts: github("/ingest/github-rest", "webhooks-rest", { pushes: bufferPushes(gateway, "webhooks-rest") }),
       },
-      { name: "ingest github, direct", worker: gateway, opts: () => ({ requests: [githubRequest("/ingest/github-direct")] }) },
       {
-        name: "app batch, 50 events/request",
+        name: "app batch, 50 events/request (buffered)",
         worker: gateway,
         opts: () => ({
           requests: [{ method: "POST", path: "/ingest/app", headers: { ...AUTH, "content-type": "application/json" }, body: events }],
           messagesPerRequest: 50,
           pushes: bufferPushes(gateway, "events"),
+          costs: shardCosts(gateway, "events"),
         }),
       },
       { name: "consume: pull 100 + ack 100", worker: gateway, consume: true },
@@ -216,13 +297,25 @@ async function main() {
     }
 
     const ceilingRps = rows[0].median.rps;
-    const buffered = rows[2].median;
-    const half = Math.max(1, Math.round(buffered.rps / 2));
+    const directFirst = rows[2].median;
+    const buffered = rows[4].median;
+    const half = Math.max(1, Math.round(directFirst.rps / 2));
     const halfLoad = {
       rate_rps: half,
       ceiling: await measure(ceiling, { requests: [{ method: "POST", path: "/", body: payload }], overallRate: half }),
-      buffered: await measure(gateway, { requests: [githubRequest("/ingest/github")], overallRate: half, pushes: bufferPushes(gateway, "webhooks") }),
+      direct_first: await measure(gateway, { requests: [githubRequest("/ingest/github-first")], overallRate: half }),
     };
+
+    // The same buffered row under default `wrangler dev` (local tracing on), beside its own ceiling.
+    let defaultDev = null;
+    if (!SMOKE) {
+      const devCeiling = await start("bench/workers/ceiling/wrangler.toml", {}, true);
+      const devGateway = await start("wrangler.toml", gatewayVars(peer.base), true);
+      workers.push(devCeiling, devGateway);
+      const c = await measure(devCeiling, { requests: [{ method: "POST", path: "/", body: payload }] });
+      const b = await measure(devGateway, { requests: [githubRequest("/ingest/github-rest")] });
+      defaultDev = { ceiling_rps: c.rps, buffered_rps: b.rps, ratio: b.rps / c.rps };
+    }
 
     let memory = null;
     if (MEMORY_SECONDS > 0) {
@@ -255,35 +348,58 @@ async function main() {
     const report = {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_gib: +(totalmem() / 2 ** 30).toFixed(1), node: process.version },
-      settings: { seconds: SECONDS, runs: RUNS, connections: 32, smoke: SMOKE },
+      settings: { seconds: SECONDS, runs: RUNS, connections: 32, smoke: SMOKE, local_tracing: false, prices: PRICES },
       rows: rows.map((r) => ({ name: r.name, ...r.median, ratio_to_ceiling: r.median.rps / ceilingRps, runs: r.runs })),
       half_load: halfLoad,
+      default_dev: defaultDev,
       memory,
       targets: {
+        direct_first_rps_ratio: directFirst.rps / ceilingRps,
         buffered_rps_ratio: buffered.rps / ceilingRps,
         buffered_messages_per_push: buffered.messages_per_push,
-        half_load_p99_gap_ms: halfLoad.buffered.p99 - halfLoad.ceiling.p99,
+        buffered_rows_per_message: buffered.rows_written_per_1000 / 1000,
+        direct_first_rows_per_delivery: directFirst.rows_written_per_1000 / 1000,
+        half_load_p99_gap_ms: halfLoad.direct_first.p99 - halfLoad.ceiling.p99,
         memory_growth_mib: memory ? memory.last_10s_mib - memory.first_10s_mib : null,
       },
     };
 
-    const header = ["row", "req/s", "msg/s", "p50 ms", "p99 ms", "push/1k msg", "msg/push", "peak RSS MiB", "× ceiling"];
-    const lines = report.rows.map((r) => [
+    const header = [
+      "row",
+      "req/s",
+      "msg/s",
+      "p50 ms",
+      "p99 ms",
+      "× ceiling",
+      "msg/push",
+      "upstream calls/1k",
+      "DO calls/1k",
+      "rows/1k",
+      "$/M msg",
+      "peak RSS MiB",
+    ];
+    const lines = report.rows.map((r, i) => [
       r.name,
       fmt(r.rps),
       fmt(r.mps),
       fmt(r.p50, 1),
       fmt(r.p99, 1),
-      fmt(r.pushes_per_1000, 1),
-      fmt(r.messages_per_push, 1),
-      fmt(r.peak_rss_mib),
       fmt(r.ratio_to_ceiling, 2),
+      fmt(r.messages_per_push, 1),
+      i === 0 ? "—" : fmt(r.upstream_calls_per_1000, 1),
+      fmt(r.do_requests_per_1000, 1),
+      fmt(r.rows_written_per_1000, 1),
+      i === 0 ? "—" : fmt(r.cost_per_million_usd, 3),
+      fmt(r.peak_rss_mib),
     ]);
     const table = [header, header.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
     console.log(table);
     console.log(
-      `\nhalf of buffered saturation (${half} req/s): ceiling p99 ${fmt(halfLoad.ceiling.p99, 1)} ms, buffered ingest p99 ${fmt(halfLoad.buffered.p99, 1)} ms`,
+      `\nhalf of direct-first saturation (${half} req/s): ceiling p99 ${fmt(halfLoad.ceiling.p99, 1)} ms, direct-first ingest p99 ${fmt(halfLoad.direct_first.p99, 1)} ms`,
     );
+    if (defaultDev)
+      console.log(`default wrangler dev (local tracing on): buffered REST ${fmt(defaultDev.buffered_rps)} req/s = ${fmt(defaultDev.ratio, 2)}× its ceiling`);
+    console.log(`prices (${PRICES.as_of}): Workers $0.30/M requests, DO $0.15/M requests, $1.00/M rows written, Queues $0.40/M operations (3 per message)`);
     if (memory)
       console.log(
         `memory over ${memory.seconds} s of buffered load after ${memory.warmup_seconds} s of warm-up: ${fmt(memory.first_10s_mib)} MiB at the start, ${fmt(memory.last_10s_mib)} MiB at the end, peak ${fmt(memory.peak_mib)} MiB`,
@@ -295,7 +411,8 @@ async function main() {
 
     if (SMOKE) {
       const problems = [];
-      if (!(rows[2].median.rps > 0)) problems.push("buffered ingest accepted nothing");
+      if (!(directFirst.rps > 0)) problems.push("direct-first ingest accepted nothing");
+      if (!(buffered.rps > 0)) problems.push("buffered ingest accepted nothing");
       if (!(buffered.messages_per_push >= 20)) problems.push(`batches did not fill (${fmt(buffered.messages_per_push, 1)} messages per push)`);
       if (rows.some((r) => r.median.non2xx > 0 && r.name !== "ceiling (minimal Hono route)")) problems.push("non-2xx answers under load");
       if (problems.length) {
@@ -304,7 +421,7 @@ async function main() {
       }
     }
   } finally {
-    for (const w of [ceiling, perRequest, gateway]) w.stop();
+    for (const w of workers) w.stop();
   }
 }
 

@@ -12,6 +12,8 @@ import { jsonVar, secretList } from "./vars";
 /** The queues and their local-queue policy; `[vars.QUEUES]` may override any field or add queues. */
 const QUEUES: Record<string, Partial<QueueConfig>> = {
   webhooks: { dead_letter_queue: "dead-letters" },
+  // GitHub's pushes, by the example `github` source's rules (src/config/sources.ts).
+  builds: { dead_letter_queue: "dead-letters" },
   events: { dead_letter_queue: "dead-letters" },
   forms: { dead_letter_queue: "dead-letters" },
   "dead-letters": {},
@@ -31,6 +33,8 @@ export function gatewayConfig(env: Env): GatewayConfigInput {
     sources: merge(SOURCES, jsonVar(env.SOURCES, "SOURCES", {}), (_name, source) => withSecrets(source, vars)),
     turnstile_secret: env.TURNSTILE_SECRET_KEY || undefined,
     docs_enabled: env.DOCS_ENABLED,
+    console_enabled: env.CONSOLE_ENABLED,
+    log_success_sample_rate: env.LOG_SUCCESS_SAMPLE_RATE || undefined,
   } as GatewayConfigInput;
 }
 

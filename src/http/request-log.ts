@@ -1,7 +1,8 @@
 /**
  * Request id and the one structured log line per request. The line holds method, path, status,
  * duration and the fields routes add (queue, key name, message count) — never headers, bodies,
- * keys or signatures.
+ * keys or signatures. Successful requests log at the configured sample rate (the line is the
+ * largest per-request cost after the durable write); every refusal and error logs.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
@@ -17,6 +18,8 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
     c.set("log", {});
     await next();
     c.header(REQUEST_ID_HEADER, requestId);
+    const rate = c.var.config?.log_success_sample_rate ?? 1;
+    if (c.res.status < 400 && rate < 1 && Math.random() >= rate) return;
     const line = {
       level: c.res.status >= 500 ? "error" : "info",
       request_id: requestId,
