@@ -58,6 +58,13 @@ const testQueues = {
   "small-buffer": { buffer: { shards: 1, max_wait_ms: 60_000, max_pending_messages: 5 } },
   // The resilience suite's queue: REST upstream with faults, 4 shards, modest backpressure cap.
   resilient: { upstream: "cloudflare", cloudflare_id: T.RESILIENT_QUEUE_ID, buffer: { shards: 4, max_wait_ms: 200, max_pending_messages: 3_000 } },
+  // The resilience suite's direct-first queue: a producer binding that fails 30% of sends and goes down.
+  "resilient-first": {
+    upstream: "binding",
+    cloudflare_id: T.FAULTY_QUEUE_ID,
+    binding: "FAULTY_PRODUCER",
+    buffer: { shards: 4, max_wait_ms: 200, max_pending_messages: 3_000 },
+  },
   // Direct-first: pushed before answering, spilled into the buffer when the upstream refuses.
   spilling: { mode: "direct_first", upstream: "cloudflare", cloudflare_id: T.SPILLING_QUEUE_ID, buffer: { shards: 2, max_wait_ms: 200 } },
   // Direct-first through a producer binding (the production default); and one whose binding is missing.
@@ -82,6 +89,7 @@ const testSources = {
   "buffered-app": { queue: "buffered", auth: { kind: "key" }, accept: ["json"], batch: true },
   "small-buffer": { queue: "small-buffer", auth: { kind: "none" }, accept: ["json"] },
   resilient: { queue: "resilient", auth: { kind: "key" }, accept: ["json"], batch: true },
+  "resilient-first": { queue: "resilient-first", auth: { kind: "key" }, accept: ["json"], batch: true },
   spilling: { queue: "spilling", auth: { kind: "key" }, accept: ["json"], batch: true },
   "first-bound": { queue: "first-bound", auth: { kind: "key" }, accept: ["json"], batch: true, idempotency_window_seconds: 0 },
   "first-bound-dedup": { queue: "first-bound", auth: { kind: "key" }, accept: ["json"], batch: true },
@@ -129,12 +137,16 @@ export default defineConfig({
           QUEUES_API_TOKEN: T.QUEUES_API_TOKEN,
           QUEUES_API_TIMEOUT_MS: String(T.QUEUES_API_TIMEOUT_MS),
           QUEUES: testQueues,
-          SOURCES: testSources,
+          // Plain JSON: the rules' object literals only widen to optional fields in TypeScript's eyes.
+          SOURCES: JSON.parse(JSON.stringify(testSources)),
+          // `npm run test:resilience:long` sends 100,000 messages per scenario; CI's short mode 10,000.
+          RESILIENCE_MESSAGES: process.env.TRIBUTARY_RESILIENCE_MESSAGES ?? "10000",
           ROTATING_SECRETS: JSON.stringify(T.ROTATING_SECRETS),
           BASIC_CREDENTIALS: JSON.stringify(T.BASIC_CREDENTIALS),
           TURNSTILE_SECRET_KEY: T.TURNSTILE_TEST_SECRET,
         },
         queueProducers: { BOUND_PRODUCER: { queueName: "bound-queue" } },
+        serviceBindings: { FAULTY_PRODUCER: { name: "cloudflare-api", entrypoint: "FaultyProducer" } },
         ratelimits: {
           TEST_RATE_LIMIT: { namespace_id: "9001", simple: { limit: 2, period: 60 } },
           TEST_TRACK_IP_LIMIT: { namespace_id: "9002", simple: { limit: TEST_LIMITS.ip, period: 60 } },
@@ -153,12 +165,16 @@ export default defineConfig({
             bindings: {
               ...devVars,
               ENVIRONMENT: "stand-in",
+              // An auxiliary worker's console bypasses vitest's per-test capture (silent:
+              // "passed-only"): the stand-in logs no successful request, only refusals and errors.
+              LOG_SUCCESS_SAMPLE_RATE: "0",
               QUEUE_UPSTREAM: "local",
               QUEUES_ACCOUNT_ID: T.ACCOUNT_ID,
               QUEUES_API_BASE_URL: "https://api.cloudflare.com/client/v4",
               QUEUES_API_TIMEOUT_MS: "10000",
               QUEUES_API_TOKEN: "",
               BOUND_QUEUE_ID: T.BOUND_QUEUE_ID,
+              FAULTY_QUEUE_ID: T.FAULTY_QUEUE_ID,
               // Cloudflare's side: messages land at once.
               QUEUES: {
                 "remote-store": { mode: "direct", cloudflare_id: T.REMOTE_QUEUE_ID },
@@ -166,6 +182,7 @@ export default defineConfig({
                 "buffered-remote-store": { mode: "direct", cloudflare_id: T.BUFFERED_REMOTE_QUEUE_ID },
                 "resilient-store": { mode: "direct", cloudflare_id: T.RESILIENT_QUEUE_ID },
                 "spilling-store": { mode: "direct", cloudflare_id: T.SPILLING_QUEUE_ID },
+                "faulty-store": { mode: "direct", cloudflare_id: T.FAULTY_QUEUE_ID },
               },
               GATEWAY_KEYS: JSON.stringify([
                 { name: "gateway", sha256: sha256(T.QUEUES_API_TOKEN), queues: "*", scopes: ["push", "pull", "ack", "peek", "purge"] },
@@ -179,8 +196,14 @@ export default defineConfig({
   test: {
     // `npm run test:resilience` runs the long fault and load suite (test/resilience/) instead.
     include: process.env.TRIBUTARY_SUITE === "resilience" ? ["test/resilience/**/*.resilience.ts"] : ["test/**/*.test.ts"],
-    testTimeout: process.env.TRIBUTARY_SUITE === "resilience" ? 600_000 : 20_000,
-    // The Worker logs one JSON line per request; show them only for failing tests.
-    silent: "passed-only",
+    testTimeout: process.env.TRIBUTARY_SUITE === "resilience" ? 3_600_000 : 20_000,
+    // The Worker logs one JSON line per request; show them only for failing tests. The resilience
+    // suite prints its report (and nothing else it logs) whether it passes or not.
+    ...(process.env.TRIBUTARY_SUITE === "resilience"
+      ? { silent: false, onConsoleLog: (log: string) => log.startsWith("resilience report") }
+      : { silent: "passed-only" as const }),
+    // Passing tests slower than this are listed by name (ms). Vitest's 300 lists dozens on a busy
+    // 2-core machine, which is noise; over a second it is a real sleep or a load test.
+    slowTestThreshold: 1_000,
   },
 });

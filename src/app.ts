@@ -4,9 +4,12 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import { Hono, type MiddlewareHandler } from "hono";
 import { adminRoutes } from "./admin/routes";
+import { sourceRoutes } from "./admin/sources";
 import { loadConfig } from "./config/load";
+import { consoleRoutes } from "./console/routes";
 import type { AppEnv } from "./env";
 import { ErrorCode, GatewayError, ok } from "./http/errors";
+import { describeHome, homeRoute } from "./http/home";
 import { notFound, onError } from "./http/on-error";
 import { requestLog } from "./http/request-log";
 import { htmlPage } from "./ingest/forms";
@@ -17,6 +20,7 @@ import { backlogRoutes } from "./queues/backlog";
 import { peekRoutes } from "./queues/peek";
 import { QUEUE_PATH } from "./queues/route-support";
 import { QUEUE_ROUTE, queueRoutes } from "./queues/routes";
+import { refusalRoutes } from "./refusals/route";
 import { trackingRoutes } from "./segment/route";
 import { ENDPOINTS } from "./segment/schemas";
 
@@ -39,6 +43,8 @@ export const app: Hono<AppEnv> = new Hono<AppEnv>()
     c.set("config", loadConfig(c.env));
     await next();
   })
+  // What this server is and where to go next: a page for browsers, the envelope for API clients.
+  .get("/", describeHome, homeRoute)
   // Liveness for load balancers and uptime checks: no auth, nothing secret.
   .get("/healthz", documented({ tags: ["Operations"], summary: "Liveness", responses: { 200: { description: "The gateway is up" } } }), (c) =>
     c.json(ok({ status: "ok", environment: c.var.config.environment })),
@@ -50,6 +56,10 @@ export const app: Hono<AppEnv> = new Hono<AppEnv>()
   // Segment's tracking API, at the root where Segment's clients post (src/segment/).
   .route("/v1", trackingRoutes)
   .route("/admin", adminRoutes)
+  .route("/admin", refusalRoutes)
+  .route("/admin", sourceRoutes)
+  // The operator console (CONSOLE_ENABLED): a page that calls the routes above with an admin key.
+  .route("/console", consoleRoutes)
   // The example contact form's thank-you page (its success_url is "/thanks").
   .get("/thanks", documented({ tags: ["Ingest"], summary: "The example form's thank-you page", responses: { 200: { description: "HTML" } } }), (c) =>
     c.html(htmlPage("Thank you", "Your message was received.")),

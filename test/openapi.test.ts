@@ -31,6 +31,7 @@ function servedRoutes(): string[] {
   const routes = new Set<string>();
   for (const { method, path } of app.routes) {
     if (method === "ALL") continue; // middleware and the 405 catch-alls
+    if (/\.\w+$/.test(path)) continue; // files a page loads (/console/app.js): hono-openapi leaves them out
     const openapiPath = path.replace(/:(\w+)(\{[^}]*\})?/g, "{$1}");
     if (openapiPath === "/ingest/{source}") {
       if (method === "POST") for (const s of sources) routes.add(`post /ingest/${s}`);

@@ -6,7 +6,7 @@
  * (src/auth/keys.ts) stay secret, for servers. Configured like them, as SHA-256 hashes; the
  * presented key is hashed and compared against every hash in constant time.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { WriteKeyConfig } from "../config/schema";
 import { sha256Hex, timingSafeEqual } from "./keys";
 

@@ -112,6 +112,15 @@ export const GatewayConfig = z
       .enum(["true", "false"], { error: 'DOCS_ENABLED must be "true" or "false"' })
       .transform((flag) => flag === "true")
       .default(false),
+    /**
+     * Share of successful requests (status < 400) that log a line, 0 to 1: the line is the
+     * largest per-request cost after the durable write. Refusals and errors always log. Unset is 1.
+     */
+    log_success_sample_rate: z.coerce
+      .number({ error: "LOG_SUCCESS_SAMPLE_RATE must be a number from 0 to 1" })
+      .min(0, "LOG_SUCCESS_SAMPLE_RATE must be a number from 0 to 1")
+      .max(1, "LOG_SUCCESS_SAMPLE_RATE must be a number from 0 to 1")
+      .default(1),
     /** GET /console (the operator console). Strict like docs_enabled: a typo must not switch it on. Unset is off. */
     console_enabled: z
       .enum(["true", "false"], { error: 'CONSOLE_ENABLED must be "true" or "false"' })

@@ -1,12 +1,14 @@
 /**
  * The example ingest sources (used by `npm run dev` and documented in the README): one per
- * provider preset, plus a generic HMAC sender, an app, Segment's clients and a contact form.
+ * provider preset (GitHub's with example rules), plus a generic HMAC sender, an app, Segment's
+ * clients and a contact form.
  * Edit to add your own; `[vars.SOURCES]` may override fields per deployment. Secrets are
  * referenced by name.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { SourceConfigInput } from "../ingest/source-schema";
 import { PROVIDERS } from "../providers";
+import type { RuleInput } from "../rules/schema";
 
 /** Events sent by the example mobile/web app. */
 export const AppEvent = z.object({
@@ -26,8 +28,20 @@ const PRESETS: Record<string, SourceConfigInput> = Object.fromEntries(
   PROVIDERS.flatMap((p) => (p.example ? [[p.kind, { queue: "webhooks", auth: { ...p.example.auth, secrets: [] }, accept: [...p.example.accept] }]] : [])),
 );
 
+/**
+ * The example rules (src/rules/schema.ts): GitHub's pushes go to `builds`, issues and pull
+ * requests to `webhooks`, pings are dropped (answered 2xx, never enqueued), and every other event
+ * goes to the source's own queue, `webhooks`. `[vars.SOURCES]` may replace the list.
+ */
+const GITHUB_RULES: RuleInput[] = [
+  { name: "builds", match: { event: "push" }, route: "builds" },
+  { name: "triage", match: { event: ["issues", "pull_request"] }, route: "webhooks" },
+  { name: "pings", match: { event: "ping" }, drop: true },
+];
+
 export const SOURCES: Record<string, SourceConfigInput> = {
   ...PRESETS,
+  github: { ...PRESETS.github!, rules: GITHUB_RULES },
   hmac: {
     queue: "webhooks",
     auth: {

@@ -11,7 +11,7 @@
  *    sender's retry delivers them once.
  * A key repeated within one request is handed over once; its copies share the first's outcome.
  */
-import { acceptMessages, DEFAULT_RETRY_AFTER_SECONDS, homeShard } from "../buffer/accept";
+import { acceptMessages, DEFAULT_RETRY_AFTER_SECONDS, homeShard, shardStub } from "../buffer/accept";
 import type { Delivery, EnqueueResult, Parcel, Seen } from "../buffer/types";
 import type { GatewayConfig } from "../config/schema";
 import { fail, type Result, success } from "../lib/result";
@@ -23,6 +23,8 @@ import { UpstreamError } from "../queues/upstream-error";
 export type Outcome = { state: "new" } | Seen;
 
 const NEW: Outcome = { state: "new" };
+/** Tries to drop failed claims before giving up (a shard being reset refuses a call or two). */
+const FORGET_ATTEMPTS = 5;
 
 export async function deliver(config: GatewayConfig, env: Env, queueName: string, parcels: Parcel[]): Promise<Result<Outcome[]>> {
   const { unique, slot } = foldRepeats(parcels);
@@ -42,7 +44,8 @@ async function deliverBuffered(config: GatewayConfig, env: Env, queue: ResolvedQ
 
 async function deliverDirect(config: GatewayConfig, env: Env, queue: ResolvedQueue, parcels: Parcel[]): Promise<Result<Outcome[]>> {
   const keyed = parcels.filter((p) => p.delivery);
-  const home = keyed.length ? homeShard(env, queue, keyed).stub : undefined;
+  const shard = keyed.length ? homeShard(env, queue, keyed) : undefined;
+  const home = shard?.stub;
   const claimOf = new Map<Parcel, Outcome>();
   if (home) {
     const claimed = await attempt(async (): Promise<EnqueueResult> => home.claim(queue.name, keyed));
@@ -50,7 +53,7 @@ async function deliverDirect(config: GatewayConfig, env: Env, queue: ResolvedQue
     const result = claimed.value;
     // Claims carry no messages, so backpressure never refuses them.
     if (!result.ok) return fail({ reason: "upstream_unavailable", retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS, detail: "claim refused" });
-    keyed.forEach((parcel, i) => claimOf.set(parcel, result.seen[i] ?? NEW));
+    for (const [i, parcel] of keyed.entries()) claimOf.set(parcel, result.seen[i] ?? NEW);
   }
   const outcomes = parcels.map((p) => claimOf.get(p) ?? NEW);
   const groups = packForUpstream(parcels.filter((_, i) => outcomes[i]!.state === "new"));
@@ -62,13 +65,30 @@ async function deliverDirect(config: GatewayConfig, env: Env, queue: ResolvedQue
         .slice(n)
         .flat()
         .flatMap((p) => (p.delivery ? [p.delivery.key] : []));
-      if (home && lost.length) await home.forget(lost);
+      if (shard && lost.length) await forget(() => shardStub(env, queue.name, shard.index), lost);
       if (!pushed.ok) return pushed;
       const refused = pushed.value as Extract<typeof pushed.value, { ok: false }>;
       return fail({ reason: "upstream_unavailable", retryAfterSeconds: refused.retryAfterSeconds, detail: refused.detail });
     }
   }
   return success(outcomes);
+}
+
+/**
+ * Drops claims whose messages were not kept. It must not be skipped: a claim left behind would
+ * answer the sender's retry as a duplicate of messages that never arrived. A shard being reset
+ * refuses a call or two, so it is retried, each time on a fresh stub (a stub whose object was
+ * reset stays broken); the sender still gets 503 either way.
+ */
+async function forget(stub: () => ReturnType<typeof shardStub>, keys: string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await stub().forget(keys);
+      return;
+    } catch (err) {
+      if (attempt >= FORGET_ATTEMPTS) throw err;
+    }
+  }
 }
 
 /** Runs one hand-over; whatever went wrong, the sender is told to retry (nothing of this attempt was kept). */

@@ -26,8 +26,11 @@ export interface Normalized {
   message: QueueMessage;
 }
 
-export function normalize(format: "envelope" | "raw", item: Item, meta: EnvelopeMeta, delaySeconds: number | undefined): Normalized {
-  const id = newMessageId();
+/**
+ * `id` is a fresh gateway id unless given: a message routed to several queues carries the same id
+ * in each (consumers correlate the copies), and a retried fan-out reuses the id a queue kept.
+ */
+export function normalize(format: "envelope" | "raw", item: Item, meta: EnvelopeMeta, delaySeconds: number | undefined, id = newMessageId()): Normalized {
   const delay = delaySeconds === undefined ? {} : { delay_seconds: delaySeconds };
   if (format === "raw") {
     if (item.kind === "text") return { id, message: { body: item.data, content_type: "text", ...delay } };

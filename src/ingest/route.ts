@@ -1,9 +1,10 @@
 /**
  * `/ingest/:source`. A POST runs named steps over one Result type, reading the raw body once:
  * challenge → media type → header-only auth → read → verify → rate limit → parse → handshake →
- * form checks → schema → normalize → deliver. The first failure becomes an answer through
- * `ingestError`; handshakes are answered and never enqueued. GET and HEAD reach the provider's
- * challenge (Meta, Dropbox, X), if it has one. Browsers posting forms get 303 redirects.
+ * form checks → schema → normalize → route (the source's rules, src/rules/) → deliver. The first
+ * failure becomes an answer through `ingestError`; handshakes are answered and never enqueued.
+ * GET and HEAD reach the provider's challenge (Meta, Dropbox, X), if it has one. Browsers posting
+ * forms get 303 redirects.
  */
 import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
@@ -15,14 +16,18 @@ import { documented } from "../openapi/describe";
 import { providerOf } from "../providers";
 import type { HandshakeAnswer, Verified } from "../providers/provider";
 import { newMessageId } from "../queues/ids";
+import { noteRefusal } from "../refusals/record";
+import { countDecisions } from "../rules/counters";
+import { decide, type RuleInput } from "../rules/match";
 import { readBody } from "./body";
 import { deliver } from "./deliver";
 import { deliveryOf } from "./delivery";
+import { fanOut } from "./fan-out";
 import { fieldValue, honeypotFilled, htmlPage, redirectTarget, TURNSTILE_FIELD, verifyTurnstile, wantsHtml, withoutFields } from "./forms";
 import { headerAllowlist, pickHeaders } from "./headers";
 import { duplicateKeyPath } from "./json-duplicates";
 import { mediaType } from "./media";
-import { checkSizes, normalize } from "./normalize";
+import { checkSizes, type Normalized, normalize } from "./normalize";
 import { type Item, type Parsed, parseBody } from "./parse";
 import { checkRateLimit } from "./rate-limit";
 import { ingestError } from "./respond";
@@ -32,9 +37,17 @@ import { signedUrl } from "./url";
 type IngestEnv = AppEnv & { Variables: { source: WebhookSource; sourceName: string } };
 type IngestContext = Context<IngestEnv>;
 
+/**
+ * What an accepted request is told: the ids of the messages enqueued, the queues they went to,
+ * how many the rules dropped, and for batches where each item went. A repeat is told
+ * `duplicate: true` with the ids the queues kept.
+ */
 export interface IngestAnswer {
   ids: string[];
-  items?: { index: number; id: string }[];
+  queues?: string[];
+  dropped?: number;
+  /** Per batch item; with rules, also where each went (dropped items have no id). */
+  items?: ({ index: number; id: string; queues?: string[] } | { index: number; queues: []; dropped: true })[];
   duplicate?: true;
 }
 
@@ -117,19 +130,62 @@ async function ingest(c: IngestContext, source: WebhookSource): Promise<IngestAn
     }
   }
   const items = source.form ? await formChecks(c, source, parsed.items, ip) : parsed.items;
-  if (items.length === 0) return { ids: parsed.items.map(() => newMessageId()) }; // honeypot: looks like success
+  if (items.length === 0) return { ids: parsed.items.map(() => newMessageId()), queues: [source.queue] }; // honeypot: looks like success
   if (source.schema) must(validate(source.schema, items, parsed.batch));
 
-  const { messages, deliveryId } = envelopes(c, source, items, parsed, media!.type);
+  const built = envelopes(c, source, items, parsed, media!.type);
+  const { messages } = built;
   must(checkSizes(messages.map((m) => m.message)));
-  const delivery = await deliveryOf({ sourceName: c.var.sourceName, source, caller: verified.caller, id: deliveryId, body });
+  const delivery = await deliveryOf({ sourceName: c.var.sourceName, source, caller: verified.caller, id: built.deliveryId, body });
+  if (source.rules.length) return routeByRules(c, source, parsed.batch, built, delivery);
   const delivered = await deliver(c.var.config, c.env, source.queue, [{ messages, ...(delivery && { delivery }) }]);
   if (!delivered.ok && delivered.reason === "upstream_unavailable") c.set("errorDetail", delivered.detail);
   const [outcome] = must(delivered);
   if (outcome?.state === "conflict") must(fail({ reason: "idempotency_conflict" }));
   if (outcome?.state === "duplicate") return { ids: outcome.ids, duplicate: true };
   const ids = messages.map((m) => m.id);
-  return parsed.batch ? { ids, items: ids.map((id, index) => ({ index, id })) } : { ids };
+  const queues = [source.queue];
+  return parsed.batch ? { ids, queues, items: ids.map((id, index) => ({ index, id })) } : { ids, queues };
+}
+
+/**
+ * The source's rules decide each message's queues (src/rules/match.ts); the messages go to all of
+ * them as one delivery (./fan-out.ts). Dropped messages go nowhere and the answer still says 2xx.
+ * Accepted requests are counted (src/rules/counters.ts) after the answer, never repeats.
+ */
+async function routeByRules(
+  c: IngestContext,
+  source: WebhookSource,
+  batch: boolean,
+  built: Envelopes,
+  delivery: Awaited<ReturnType<typeof deliveryOf>>,
+): Promise<IngestAnswer> {
+  const decisions = built.inputs.map((input) => decide(source.rules, input, source.queue));
+  const targets = decisions.map((d) => d.queues);
+  const routed = await fanOut(c.var.config, c.env, { sourceQueue: source.queue, targets, messages: built.messages, withId: built.withId, delivery });
+  if (!routed.ok && routed.reason === "upstream_unavailable") c.set("errorDetail", routed.detail);
+  const result = must(routed);
+  if (result.state === "duplicate") return { ids: result.ids, duplicate: true };
+  countDecisions(c.env, c.var.sourceName, source.rules, decisions, background(c));
+  const dropped = decisions.filter((d) => d.dropped).length;
+  c.set("log", { ...c.var.log, queues: result.queues.join(","), ...(dropped > 0 && { dropped }) });
+  const answer: IngestAnswer = { ids: result.ids.filter((_, i) => !decisions[i]!.dropped), queues: result.queues, ...(dropped > 0 && { dropped }) };
+  if (!batch) return answer;
+  const itemsOf = decisions.map((d, index) =>
+    d.dropped ? { index, queues: [] as [], dropped: true as const } : { index, id: result.ids[index]!, queues: d.queues },
+  );
+  return { ...answer, items: itemsOf };
+}
+
+/** Work that may finish after the answer (waitUntil); without an execution context it just runs. */
+function background(c: IngestContext): (work: Promise<unknown>) => void {
+  return (work) => {
+    try {
+      c.executionCtx.waitUntil(work);
+    } catch {
+      // app.request() in tests has no execution context: the promise runs on its own.
+    }
+  };
 }
 
 /** The provider's answer to a request that is a challenge, not a delivery (answered from the request line). */
@@ -180,8 +236,17 @@ function validate(schema: NonNullable<WebhookSource["schema"]>, items: Item[], b
   return issues.length ? fail({ reason: "validation_failed", issues }) : success(undefined);
 }
 
+interface Envelopes {
+  messages: Normalized[];
+  deliveryId: string | null;
+  /** What the source's rules see of each message. */
+  inputs: RuleInput[];
+  /** Message i again, under another id. */
+  withId(index: number, id: string): Normalized;
+}
+
 /** One message per item, each named by the provider (event, delivery id) and carrying the allowlisted headers. */
-function envelopes(c: IngestContext, source: WebhookSource, items: Item[], parsed: Parsed, mediaTypeName: string) {
+function envelopes(c: IngestContext, source: WebhookSource, items: Item[], parsed: Parsed, mediaTypeName: string): Envelopes {
   const provider = providerOf(source.auth);
   const headers = c.req.raw.headers;
   const requestKey = headers.get("idempotency-key");
@@ -193,10 +258,10 @@ function envelopes(c: IngestContext, source: WebhookSource, items: Item[], parse
   const deliveryId = parsed.batch ? requestKey : (identities[0]?.delivery_id ?? null);
   const receivedAt = new Date().toISOString();
   const forwarded = pickHeaders(headers, headerAllowlist(source));
-  const messages = items.map((item, i) =>
+  const build = (i: number, id?: string) =>
     normalize(
       source.format,
-      item,
+      items[i]!,
       {
         event: identities[i]?.event ?? null,
         delivery_id: deliveryId,
@@ -206,9 +271,14 @@ function envelopes(c: IngestContext, source: WebhookSource, items: Item[], parse
         headers: forwarded,
       },
       source.delay_seconds,
-    ),
-  );
-  return { messages, deliveryId };
+      id,
+    );
+  return {
+    messages: items.map((_, i) => build(i)),
+    deliveryId,
+    inputs: items.map((item, i) => ({ event: identities[i]?.event ?? null, headers: forwarded, data: item.data })),
+    withId: build,
+  };
 }
 
 function eventField(data: unknown, name: string): string | null {
@@ -219,7 +289,7 @@ function eventField(data: unknown, name: string): string | null {
 
 function refusal(c: IngestContext, failure: Failure): GatewayError {
   c.set("log", { ...c.var.log, refused: failure.reason === "unauthorized" ? failure.why : failure.reason });
-  return ingestError(failure);
+  return noteRefusal(c, c.var.sourceName, ingestError(failure));
 }
 
 function handshakeResponse(c: IngestContext, answer: HandshakeAnswer): Response {

@@ -1,7 +1,8 @@
 /**
  * Ingest sources, as zod schemas (the schemas are the types). A source says which queue its
  * messages go to, how its producer authenticates (exactly one scheme), which body formats it
- * accepts, an optional payload schema, the message format, limits, and browser options.
+ * accepts, an optional payload schema, the message format, limits, browser options, and rules
+ * that filter, route and fan out its events (src/rules/).
  * Secrets are named, not written: `secret: "GITHUB_WEBHOOK_SECRET"` is resolved from the
  * Worker's secrets when the configuration loads.
  */
@@ -9,6 +10,7 @@ import { z } from "zod";
 import { WriteKeyAuth } from "../auth/write-keys";
 import { SourceAuth } from "../providers";
 import { DelaySeconds } from "../queues/schemas";
+import { Rules } from "../rules/schema";
 
 export const BodyKind = z.enum(["json", "text", "form", "multipart", "ndjson"]);
 
@@ -96,6 +98,12 @@ export const SourceConfig = z
         body: z.string().max(4096).default(""),
       })
       .optional(),
+    /**
+     * Filter, route and fan out events, in order (src/rules/schema.ts); none: every event goes to
+     * `queue`, which stays the default for events no rule routes. A deployment's override
+     * replaces the whole list.
+     */
+    rules: Rules.default([]),
   })
   .transform((source) => ({
     ...source,

@@ -4,7 +4,7 @@
  * schemas are rendered as their input side (before transforms); the envelope wraps results.
  */
 import { describeRoute, resolver } from "hono-openapi";
-import { z } from "zod";
+import * as z from "zod";
 
 const INPUT = { io: "input", unrepresentable: "any" } as const;
 

@@ -1,15 +1,16 @@
 /**
  * GET /openapi.json: the OpenAPI 3.1 document. The routes describe themselves (hono-openapi);
  * the ingest sources come from the configuration, each with its authentication scheme, media
- * types and payload schema (the source's own zod schema, rendered by zod).
+ * types, payload schema (the source's own zod schema, rendered by zod) and rules.
  */
 import type { Context, Hono } from "hono";
 import { generateSpecs } from "hono-openapi";
-import { z } from "zod";
+import * as z from "zod";
 import type { GatewayConfig } from "../config/schema";
 import type { AppEnv } from "../env";
 import { isWebhookSource, type WebhookSource } from "../ingest/source-schema";
 import { providerOf } from "../providers";
+import { describeRules } from "../rules/describe";
 import { ErrorEnvelope } from "./describe";
 
 type Json = Record<string, unknown>;
@@ -49,8 +50,20 @@ const Accepted = z.object({
   errors: z.array(z.never()),
   messages: z.array(z.string()),
   result: z.object({
+    /** The enqueued messages' ids (one id per message, the same in every queue it went to). */
     ids: z.array(z.string()),
-    items: z.array(z.object({ index: z.number(), id: z.string() })).optional(),
+    /** Where they went (a source's rules may fan out); absent on a repeat. */
+    queues: z.array(z.string()).optional(),
+    /** Messages the source's rules dropped (answered like success, never enqueued). */
+    dropped: z.number().int().optional(),
+    items: z
+      .array(
+        z.union([
+          z.object({ index: z.number(), id: z.string(), queues: z.array(z.string()).optional() }),
+          z.object({ index: z.number(), queues: z.array(z.string()).max(0), dropped: z.literal(true) }),
+        ]),
+      )
+      .optional(),
     duplicate: z.literal(true).optional(),
   }),
 });
@@ -60,11 +73,12 @@ function sourceOperation(name: string, source: WebhookSource): Json {
   return {
     tags: ["Ingest"],
     operationId: `ingest_${name.replace(/-/g, "_")}`,
-    summary: `Ingest into queue "${source.queue}"`,
+    summary: source.rules.length ? `Ingest, routed by rules (default queue "${source.queue}")` : `Ingest into queue "${source.queue}"`,
     description: [
       providerOf(source.auth).openapi.description,
       `Format: ${source.format}. Cap: ${source.max_body_bytes} bytes${source.content_encodings.length ? ` (${source.content_encodings.join("/")} accepted, inflated up to the cap)` : ""}.`,
       source.batch ? "JSON arrays and NDJSON are batches of up to 100 items, all or nothing." : "",
+      describeRules(source.rules, source.queue),
     ]
       .filter(Boolean)
       .join(" "),

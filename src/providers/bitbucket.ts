@@ -6,6 +6,7 @@
  * recognised by the signed body.
  */
 import { hmacPreset } from "./hmac-preset";
+import { uuid } from "./sample";
 
 export const bitbucket = hmacPreset({
   kind: "bitbucket",
@@ -14,6 +15,16 @@ export const bitbucket = hmacPreset({
   scheme: { header: "x-hub-signature", prefix: "sha256=" },
   identify: (headers) => ({ event: headers.get("x-event-key"), delivery_id: headers.get("x-request-uuid") }),
   example: { secret: "BITBUCKET_WEBHOOK_SECRET", accept: ["json"] },
+  sample: {
+    event: "repo:push",
+    body: () =>
+      JSON.stringify({
+        push: { changes: [{ new: { type: "branch", name: "main", target: { hash: uuid().replaceAll("-", "").slice(0, 12) } } }] },
+        repository: { full_name: "team/repo", uuid: `{${uuid()}}` },
+        actor: { display_name: "Ada Lovelace" },
+      }),
+    headers: (event) => ({ "x-event-key": event ?? "repo:push", "x-request-uuid": uuid(), "x-hook-uuid": uuid(), "x-attempt-number": "1" }),
+  },
   delivery: "signed_body",
   headers: ["x-event-key", "x-request-uuid", "x-hook-uuid", "x-attempt-number", "user-agent"],
   description:

@@ -8,6 +8,7 @@
  */
 import { hmacPreset } from "./hmac-preset";
 import { field } from "./provider";
+import { isoAt, uuid } from "./sample";
 
 /** Calendly's sample code: `const threeMinutes = 180000`. */
 const TOLERANCE_SECONDS = 180;
@@ -26,6 +27,21 @@ export const calendly = hmacPreset({
   },
   identify: (_headers, data) => ({ event: field(data, "event"), delivery_id: null }),
   example: { secret: "CALENDLY_WEBHOOK_SECRET", accept: ["json"] },
+  sample: {
+    event: "invitee.created",
+    body: (event, nowSeconds) =>
+      JSON.stringify({
+        event,
+        created_at: isoAt(nowSeconds),
+        created_by: "https://api.calendly.com/users/AAAAAAAAAAAAAAAA",
+        payload: {
+          uri: `https://api.calendly.com/scheduled_events/GBGBDCAADAEDCRZ2/invitees/${uuid()}`,
+          email: "test@example.com",
+          name: "John Doe",
+          status: "active",
+        },
+      }),
+  },
   delivery: "signed_body",
   headers: ["user-agent"],
   description:

@@ -6,9 +6,10 @@
  * (./standard): only the name, the docs and the development secret differ.
  * https://clerk.com/docs/reference/backend/verify-webhook
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineProvider } from "./provider";
-import { StandardAuth, standard } from "./standard";
+import { randomHex } from "./sample";
+import { StandardAuth, signStandard, standard } from "./standard";
 
 /** Standard Webhooks' options, checked by its own schema, under this kind. */
 export const ClerkAuth = z.object({ ...StandardAuth.shape, kind: z.literal("clerk") }).superRefine((auth, ctx) => {
@@ -33,6 +34,19 @@ export const clerk = defineProvider<ClerkAuth>({
   headers: standard.headers,
   secretHeaders: (auth) => standard.secretHeaders(asStandard(auth)),
   example: { auth: { kind: "clerk", secret: "CLERK_WEBHOOK_SECRET" }, accept: ["json"] },
+  sign: signStandard("svix"),
+  publicKeys: standard.publicKeys,
+  sample: {
+    event: "user.created",
+    body: (event, nowSeconds) =>
+      JSON.stringify({
+        data: { id: `user_${randomHex(12)}`, object: "user", first_name: "Example", email_addresses: [{ email_address: "example@example.org" }] },
+        instance_id: "ins_123",
+        object: "event",
+        timestamp: nowSeconds * 1000,
+        type: event,
+      }),
+  },
   openapi: {
     description:
       "Clerk (https://clerk.com/docs/reference/backend/verify-webhook), signed by Svix: `svix-id`, `svix-timestamp`, `svix-signature: v1,<base64 HMAC-SHA256 of {id}.{ts}.{body}>` keyed with the decoded `whsec_` secret, within 300 s either way; event from the signed body (`type`), delivery id the signed `svix-id`.",

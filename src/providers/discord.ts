@@ -13,13 +13,17 @@
  * within 3 s, so a source facing Discord sets `response` (`{status: 204}` for webhook events,
  * a deferred `{"type":5}` for commands).
  */
-import { z } from "zod";
-import { fromHex } from "../encoding";
+import * as z from "zod";
+import { fromHex, toHex } from "../encoding";
 import { success, unauthorized } from "../lib/result";
-import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, ed25519VerifyAny } from "../verify/ed25519";
+import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, ed25519Sign, ed25519VerifyAny } from "../verify/ed25519";
 import { concatBytes } from "../verify/hmac";
 import { checkTimestamp, TOLERANCE_SECONDS } from "../verify/timestamp";
-import { defineProvider, field, json, noContent, SecretName, SecretValues, Tolerance } from "./provider";
+import { credential, defineProvider, field, json, noContent, SecretName, SecretValues, Tolerance } from "./provider";
+import { isoAt, randomInt } from "./sample";
+
+/** Discord's ids are snowflakes: integers sent as strings. */
+const snowflake = () => String(randomInt());
 
 const SIGNATURE_HEADER = "x-signature-ed25519";
 const TIMESTAMP_HEADER = "x-signature-timestamp";
@@ -87,6 +91,32 @@ export const discord = defineProvider<DiscordAuth>({
   headers: [TIMESTAMP_HEADER, "user-agent"],
   secretHeaders: () => [SIGNATURE_HEADER],
   example: { auth: { kind: "discord", secret: "DISCORD_PUBLIC_KEY" }, accept: ["json"] },
+  async sign(_auth, credentials, request) {
+    const timestamp = String(request.nowSeconds);
+    const signature = await ed25519Sign(credential(credentials, "secret"), concatBytes(timestamp, request.body));
+    return { headers: { [SIGNATURE_HEADER]: toHex(signature), [TIMESTAMP_HEADER]: timestamp } };
+  },
+  publicKeys: ["secret"],
+  sample: {
+    // A webhook event (type 1), named by its `event.type`.
+    event: "APPLICATION_AUTHORIZED",
+    body: (event, nowSeconds) =>
+      JSON.stringify({
+        version: 1,
+        application_id: "1234560123453231555",
+        type: 1,
+        event: {
+          type: event,
+          timestamp: isoAt(nowSeconds),
+          data: { integration_type: 0, scopes: ["applications.commands"], user: { id: snowflake(), username: "wumpus" } },
+        },
+      }),
+  },
+  handshakeSample: {
+    name: "PING",
+    method: "POST",
+    body: () => JSON.stringify({ id: snowflake(), application_id: "1234560123453231555", type: INTERACTION_PING, token: "A_UNIQUE_TOKEN", version: 1 }),
+  },
   openapi: {
     description:
       "Discord (https://discord.com/developers/docs/interactions/overview#setting-up-an-endpoint): `X-Signature-Ed25519: <hex Ed25519 signature of {X-Signature-Timestamp}{body}>` with the application's public key, timestamp within 300 s either way (the gateway's choice: Discord documents none). Interaction PINGs are answered 200 `{\"type\":1}`, webhook-event PINGs 204, after verification, and not enqueued; interactions are named `interaction:<type>` with their `id`, webhook events by `event.type`.",

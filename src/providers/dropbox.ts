@@ -8,6 +8,7 @@
  */
 import { hmacPreset } from "./hmac-preset";
 import { defineProvider, text } from "./provider";
+import { randomHex } from "./sample";
 
 /** Dropbox's challenges are short random strings; anything longer is not Dropbox's and is not echoed. */
 export const MAX_CHALLENGE_CHARS = 256;
@@ -22,6 +23,11 @@ const preset = hmacPreset({
     delivery_id: null,
   }),
   example: { secret: "DROPBOX_APP_SECRET", accept: ["json"] },
+  sample: {
+    event: "list_folder",
+    body: () => JSON.stringify({ list_folder: { accounts: [`dbid:${randomHex(16)}`] }, delta: { users: [12345678] } }),
+  },
+  handshakeSample: { name: "challenge", method: "GET", query: (challenge) => ({ challenge }) },
   delivery: "signed_body",
   headers: ["user-agent"],
   description:

@@ -5,6 +5,7 @@
  * recognised by the signed body, and a replay with a fresh delivery id is still a duplicate.
  */
 import { hmacPreset } from "./hmac-preset";
+import { isoAt, randomInt, uuid } from "./sample";
 
 export const github = hmacPreset({
   kind: "github",
@@ -13,6 +14,22 @@ export const github = hmacPreset({
   scheme: { header: "x-hub-signature-256", prefix: "sha256=" },
   identify: (headers) => ({ event: headers.get("x-github-event"), delivery_id: headers.get("x-github-delivery") }),
   example: { secret: "GITHUB_WEBHOOK_SECRET", accept: ["json", "form"] },
+  sample: {
+    event: "issues",
+    body: (_event, nowSeconds) =>
+      JSON.stringify({
+        action: "opened",
+        issue: { id: randomInt(), number: 1347, title: "Found a bug", state: "open", created_at: isoAt(nowSeconds) },
+        repository: { id: 1296269, full_name: "octocat/Hello-World", private: false },
+        sender: { login: "octocat", id: 1, type: "User" },
+      }),
+    headers: (event) => ({
+      "x-github-event": event ?? "issues",
+      "x-github-delivery": uuid(),
+      "x-github-hook-id": "42",
+      "user-agent": "GitHub-Hookshot/044aadd",
+    }),
+  },
   delivery: "signed_body",
   headers: [
     "x-github-event",

@@ -13,12 +13,15 @@
  * the unsigned `X-Gitlab-Event-UUID`. With a secret token alone nothing is signed, so repeats are
  * recognised by the body in both modes.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { sha256Hex, timingSafeEqual } from "../auth/keys";
 import { success, unauthorized } from "../lib/result";
 import { schemeKeys } from "../verify/scheme";
 import { defineProvider, field, SecretName, SecretValues, Tolerance } from "./provider";
-import { standard } from "./standard";
+import { randomHex, uuid } from "./sample";
+import { signStandard, standard } from "./standard";
+
+const signWithToken = signStandard("webhook");
 
 const TOKEN_HEADER = "x-gitlab-token";
 const SIGNATURE_HEADER = "webhook-signature";
@@ -99,6 +102,35 @@ export const gitlab = defineProvider<GitlabAuth>({
   ],
   secretHeaders: () => [TOKEN_HEADER, SIGNATURE_HEADER],
   example: { auth: { kind: "gitlab", secret: "GITLAB_WEBHOOK_TOKEN", signing_token: "GITLAB_SIGNING_TOKEN" }, accept: ["json"] },
+  // Whatever credentials the sender has, as GitLab sends them: the token as is, the signing token as a signature.
+  async sign(auth, credentials, request) {
+    const { secret, signing_token } = credentials;
+    if (!secret && !signing_token) throw new TypeError("no credential for `secret` (the secret token) or `signing_token`");
+    const signed = signing_token ? await signWithToken(auth, { secret: signing_token }, request) : { headers: {} };
+    return { headers: { ...(secret && { [TOKEN_HEADER]: secret }), ...signed.headers } };
+  },
+  sample: {
+    event: "push",
+    body: (event) =>
+      JSON.stringify({
+        object_kind: event,
+        event_name: event,
+        before: "95790bf891e76fee5e1747ab589903a6a1f80f22",
+        after: randomHex(20),
+        ref: "refs/heads/main",
+        user_name: "John Smith",
+        project: { id: 15, name: "Diaspora", path_with_namespace: "mike/diaspora", default_branch: "main" },
+        commits: [],
+        total_commits_count: 0,
+      }),
+    // GitLab names the header after the hook: `merge_request` → `Merge Request Hook`.
+    headers: (event) => ({
+      "x-gitlab-event": `${(event ?? "push").replace(/(^|_)(.)/g, (_, sep: string, c: string) => (sep ? " " : "") + c.toUpperCase())} Hook`,
+      "x-gitlab-event-uuid": uuid(),
+      "x-gitlab-webhook-uuid": uuid(),
+      "x-gitlab-instance": "https://gitlab.example.com",
+    }),
+  },
   openapi: {
     description:
       "GitLab (https://docs.gitlab.com/user/project/integrations/webhooks/#signing-tokens): the secret token as `X-Gitlab-Token`, compared in constant time, and/or (GitLab 19.0+ signing token) Standard Webhooks `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of {id}.{ts}.{body}>` within 300 s either way; every configured credential is required. Event from `object_kind` (else `X-Gitlab-Event`); repeats are recognised by the body.",

@@ -2,21 +2,27 @@
  * Providers whose scheme is one value of the declarative HMAC scheme (src/verify/scheme.ts):
  * a preset is its scheme plus how the provider names events and deliveries. The auth options
  * are the secret (a list, for rotation) and, where the provider signs a timestamp, a tolerance.
+ * Its `sign` is the scheme's own (`signScheme`): nothing per preset to keep in step.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { success } from "../lib/result";
-import { SignatureScheme as SchemeSchema, type SignatureScheme, type SignatureSchemeInput, verifyScheme } from "../verify/scheme";
+import { SignatureScheme as SchemeSchema, type SignatureScheme, type SignatureSchemeInput, signScheme, verifyScheme } from "../verify/scheme";
 import {
+  credential,
   DEV_PUBLIC_BASE_URL,
   type DeliveryBasis,
   defineProvider,
   type HandshakeAnswer,
+  type HandshakeSample,
   type Identity,
   type Provider,
+  type Sample,
   SecretName,
   SecretValues,
   Tolerance,
 } from "./provider";
+
+const encoder = new TextEncoder();
 
 export interface HmacPreset<K extends string> {
   kind: K;
@@ -35,6 +41,8 @@ export interface HmacPreset<K extends string> {
   signsUrl?: boolean;
   /** The development source: the secret's name, and the bodies it accepts. */
   example: { secret: string; accept: readonly ("json" | "text" | "form")[] };
+  sample: Sample;
+  handshakeSample?: HandshakeSample;
 }
 
 export type PresetAuth<K extends string> = {
@@ -82,6 +90,12 @@ export function hmacPreset<K extends string>(preset: HmacPreset<K>): Provider<Pr
       return result.ok ? success({}) : result;
     },
     ...(preset.handshake && { handshake: (auth: PresetAuth<K>, data: unknown, headers: Headers) => preset.handshake!(auth.secrets, data, headers) }),
+    async sign(_auth, credentials, request) {
+      const input = { ...request, body: encoder.encode(request.body), headers: new Headers(request.headers) };
+      return { headers: await signScheme(scheme, credential(credentials, "secret"), input) };
+    },
+    sample: preset.sample,
+    ...(preset.handshakeSample && { handshakeSample: preset.handshakeSample }),
     identify: preset.identify,
     delivery: preset.delivery,
     headers: preset.headers,

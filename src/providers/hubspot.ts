@@ -11,13 +11,15 @@
  * The body is a JSON array of up to 100 events, each with its `subscriptionType` and `eventId`
  * (signed); nothing names the delivery as a whole, so repeats are recognised by the signed body.
  */
-import { z } from "zod";
+import * as z from "zod";
+import { toBase64 } from "../encoding";
 import { success, unauthorized } from "../lib/result";
-import { concatBytes, decodeSignature, hmacVerifyAny } from "../verify/hmac";
+import { concatBytes, decodeSignature, hmacSign, hmacVerifyAny } from "../verify/hmac";
 import { signatureList } from "../verify/signature-list";
 import { checkSeconds, TOLERANCE_SECONDS } from "../verify/timestamp";
 import { PublicBaseUrl } from "./hmac-preset";
-import { DEV_PUBLIC_BASE_URL, defineProvider, field, SecretName, SecretValues, Tolerance } from "./provider";
+import { credential, DEV_PUBLIC_BASE_URL, defineProvider, field, SecretName, SecretValues, Tolerance } from "./provider";
+import { randomInt } from "./sample";
 
 const SIGNATURE_HEADER = "x-hubspot-signature-v3";
 const TIMESTAMP_HEADER = "x-hubspot-request-timestamp";
@@ -89,6 +91,30 @@ export const hubspot = defineProvider<HubspotAuth>({
   // The v1/v2 signature HubSpot still sends beside v3.
   secretHeaders: () => [SIGNATURE_HEADER, "x-hubspot-signature"],
   example: { auth: { kind: "hubspot", secret: "HUBSPOT_CLIENT_SECRET", public_base_url: DEV_PUBLIC_BASE_URL }, accept: ["json"] },
+  async sign(_auth, credentials, request) {
+    const timestamp = String(request.nowSeconds * 1000);
+    const signed = concatBytes(request.method, hubspotUri(request.url), request.body, timestamp);
+    const signature = toBase64(await hmacSign("sha256", credential(credentials, "secret"), signed));
+    return { headers: { [SIGNATURE_HEADER]: signature, [TIMESTAMP_HEADER]: timestamp } };
+  },
+  sample: {
+    event: "contact.creation",
+    body: (event, nowSeconds) =>
+      JSON.stringify([
+        {
+          eventId: randomInt(),
+          subscriptionId: 2881778,
+          portalId: 62515,
+          appId: 1160452,
+          occurredAt: nowSeconds * 1000,
+          subscriptionType: event,
+          attemptNumber: 0,
+          objectId: 123,
+          changeFlag: "NEW",
+          changeSource: "CRM",
+        },
+      ]),
+  },
   openapi: {
     description:
       "HubSpot (https://developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/request-validation): `X-HubSpot-Signature-v3: <base64 HMAC-SHA256 of {method}{public URL}{body}{timestamp}>` with `X-HubSpot-Request-Timestamp` in milliseconds, within 300 s either way. The body is an array of events (`subscriptionType`, `eventId`); repeats are recognised by the signed body.",

@@ -3,7 +3,7 @@
  * a source to its provider, the header lists and the OpenAPI text all derive from this list.
  * Adding a provider is its file, its test and one line here.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { basic } from "./basic";
 import { bitbucket } from "./bitbucket";
 import { calendly } from "./calendly";
@@ -94,6 +94,11 @@ const BY_KIND = new Map<string, Provider>(PROVIDERS.map((p) => [p.kind, p as unk
 /** The descriptor of a source's auth kind (the kind was validated against this list). */
 export function providerOf<A extends SourceAuth>(auth: A): Provider<A> {
   return BY_KIND.get(auth.kind) as unknown as Provider<A>;
+}
+
+/** The descriptor of a kind, or undefined for a kind no provider has (`write_key`, a typo). */
+export function providerByKind(kind: string): Provider | undefined {
+  return BY_KIND.get(kind);
 }
 
 /** The `auth` options that name a Worker secret, and the field that receives its values. */

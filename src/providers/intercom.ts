@@ -8,6 +8,7 @@
  */
 import { hmacPreset } from "./hmac-preset";
 import { defineProvider, field, text } from "./provider";
+import { randomHex } from "./sample";
 
 const preset = hmacPreset({
   kind: "intercom",
@@ -16,6 +17,23 @@ const preset = hmacPreset({
   scheme: { header: "x-hub-signature", prefix: "sha1=", algorithm: "sha1" },
   identify: (_headers, data) => ({ event: field(data, "topic"), delivery_id: field(data, "id") }),
   example: { secret: "INTERCOM_CLIENT_SECRET", accept: ["json"] },
+  sample: {
+    event: "conversation.user.created",
+    body: (event, nowSeconds) =>
+      JSON.stringify({
+        type: "notification_event",
+        app_id: "abc123",
+        data: { type: "notification_event_data", item: { type: "conversation", id: String(nowSeconds) } },
+        id: `notif_${randomHex(16)}`,
+        topic: event,
+        delivery_status: "pending",
+        delivery_attempts: 1,
+        created_at: nowSeconds,
+        first_sent_at: nowSeconds,
+      }),
+  },
+  // Saving an endpoint, Intercom sends an unsigned HEAD.
+  handshakeSample: { name: "URL validation (HEAD)", method: "HEAD" },
   delivery: "signed_id",
   headers: ["user-agent"],
   description:

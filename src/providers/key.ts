@@ -3,7 +3,7 @@
  * and compared in constant time; the key needs the `push` scope on the source's queue. Header
  * only: the key is checked before the body is read. The caller is the key's name.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { allows, findKey } from "../auth/keys";
 import { success, unauthorized } from "../lib/result";
 import { defineProvider, noIdentity } from "./provider";

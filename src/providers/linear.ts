@@ -8,14 +8,16 @@
  * recognised by the signed body (which carries the timestamp).
  */
 import { type Result, success, unauthorized } from "../lib/result";
-import { SignatureScheme, verifyScheme } from "../verify/scheme";
+import { SignatureScheme, signScheme, verifyScheme } from "../verify/scheme";
 import { checkSeconds } from "../verify/timestamp";
-import { defineProvider, field, secretAuth } from "./provider";
+import { credential, defineProvider, field, secretAuth } from "./provider";
+import { isoAt, uuid, withJsonField } from "./sample";
 
 /** Linear's SDK refuses deliveries whose `webhookTimestamp` is further than this from now. */
 const TOLERANCE_SECONDS = 60;
 const SCHEME = SignatureScheme.parse({ header: "linear-signature" });
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+const encoder = new TextEncoder();
 
 export const LinearAuth = secretAuth("linear");
 
@@ -38,6 +40,31 @@ export const linear = defineProvider({
   headers: ["linear-delivery", "linear-event", "user-agent"],
   secretHeaders: () => ["linear-signature"],
   example: { auth: { kind: "linear", secret: "LINEAR_WEBHOOK_SECRET" }, accept: ["json"] },
+  // Linear stamps every delivery with its send time inside the body, then signs the body.
+  async sign(_auth, credentials, request) {
+    const body = withJsonField(request.body, "webhookTimestamp", String(request.nowSeconds * 1000));
+    const headers = await signScheme(SCHEME, credential(credentials, "secret"), {
+      ...request,
+      body: encoder.encode(body),
+      headers: new Headers(request.headers),
+    });
+    return { headers, body };
+  },
+  sample: {
+    event: "Issue",
+    body: (event, nowSeconds) =>
+      JSON.stringify({
+        action: "create",
+        type: event,
+        data: { id: uuid(), identifier: "ENG-123", title: "Rivers should flow", priority: 2 },
+        url: "https://linear.app/acme/issue/ENG-123",
+        createdAt: isoAt(nowSeconds),
+        organizationId: uuid(),
+        webhookId: uuid(),
+        webhookTimestamp: nowSeconds * 1000,
+      }),
+    headers: (event) => ({ "linear-delivery": uuid(), "linear-event": event ?? "Issue", "user-agent": "Linear-Webhook" }),
+  },
   openapi: {
     description: `Linear (https://linear.app/developers/webhooks): \`Linear-Signature: <hex HMAC-SHA256 of the body>\`; the body's \`webhookTimestamp\` (ms, signed) within ${TOLERANCE_SECONDS} s either way. Event from the body's \`type\`; the delivery id (\`Linear-Delivery\`) is unsigned: repeats are recognised by the signed body.`,
     security: () => ({ type: "apiKey", header: "linear-signature" }),

@@ -9,15 +9,17 @@
  * is a duplicate (same body) or a conflict (another body), never a second delivery. That holds
  * while the source's idempotency window (a day by default) outlasts the timestamp tolerance.
  */
-import { z } from "zod";
-import { fromHex } from "../encoding";
+import * as z from "zod";
+import { fromHex, toHex } from "../encoding";
 import { mediaType } from "../ingest/media";
 import { success, unauthorized } from "../lib/result";
-import { concatBytes, hmacVerifyAny } from "../verify/hmac";
+import { concatBytes, hmacSign, hmacVerifyAny } from "../verify/hmac";
 import { checkTimestamp, TOLERANCE_SECONDS } from "../verify/timestamp";
-import { defineProvider, field, SecretName, SecretValues, Tolerance } from "./provider";
+import { credential, defineProvider, field, SecretName, SecretValues, Tolerance } from "./provider";
+import { isForm, randomHex, withJsonField } from "./sample";
 
 /** Mailgun's tokens are 50 characters; anything far longer is not one. */
+const MAILGUN_TOKEN_CHARS = 50;
 const MAX_TOKEN_CHARS = 256;
 const SIGNATURE_BYTES = 32;
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -62,6 +64,30 @@ export const mailgun = defineProvider<MailgunAuth>({
   headers: ["user-agent"],
   secretHeaders: () => [],
   example: { auth: { kind: "mailgun", secret: "MAILGUN_SIGNING_KEY" }, accept: ["json", "form"] },
+  // The signature goes into the body: a `signature` object (JSON) or three fields (forms).
+  async sign(_auth, credentials, request) {
+    const timestamp = String(request.nowSeconds);
+    const token = randomHex(MAILGUN_TOKEN_CHARS / 2);
+    const signature = toHex(await hmacSign("sha256", credential(credentials, "secret"), concatBytes(timestamp, token)));
+    if (isForm(request.headers["content-type"])) {
+      const fields = new URLSearchParams({ timestamp, token, signature }).toString();
+      return { headers: {}, body: request.body ? `${request.body}&${fields}` : fields };
+    }
+    return { headers: {}, body: withJsonField(request.body, "signature", JSON.stringify({ timestamp, token, signature })) };
+  },
+  sample: {
+    event: "delivered",
+    body: (event, nowSeconds) =>
+      JSON.stringify({
+        "event-data": {
+          event,
+          id: randomHex(11),
+          timestamp: nowSeconds,
+          recipient: "alice@example.com",
+          message: { headers: { "message-id": `${randomHex(8)}@example.com`, subject: "Test delivered webhook" } },
+        },
+      }),
+  },
   openapi: {
     description: `Mailgun (https://documentation.mailgun.com/docs/mailgun/user-manual/webhooks/securing-webhooks): no header; the body's \`signature: {timestamp, token, signature}\` (JSON) or \`timestamp\`, \`token\`, \`signature\` fields (forms), \`signature\` being the hex HMAC-SHA256 of \`timestamp + token\`, within ${TOLERANCE_SECONDS} s either way (\`tolerance_seconds\`). The event data is not signed: the token is the delivery id, so a replayed token is a duplicate or a 422 conflict, never a second delivery.`,
     security: () => undefined,

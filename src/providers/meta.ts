@@ -12,13 +12,15 @@
  * Event and ids are inside the signed body only (`object`, `entry[].changes[].field`, message
  * ids deep in `entry`): no delivery id, so repeats are recognised by the signed body.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { timingSafeEqual } from "../auth/keys";
 import { success } from "../lib/result";
-import { SignatureScheme, verifyScheme } from "../verify/scheme";
-import { defineProvider, field, SecretName, SecretValues, text } from "./provider";
+import { SignatureScheme, signScheme, verifyScheme } from "../verify/scheme";
+import { credential, defineProvider, field, SecretName, SecretValues, text } from "./provider";
+import { randomHex } from "./sample";
 
 const SCHEME = SignatureScheme.parse({ header: "x-hub-signature-256", prefix: "sha256=" });
+const encoder = new TextEncoder();
 /** Meta's challenges are short integers; anything longer is not Meta's and is not echoed. */
 export const MAX_CHALLENGE_CHARS = 256;
 
@@ -75,6 +77,32 @@ export const meta = defineProvider<MetaAuth>({
   // The legacy SHA-1 signature Meta may still send beside the SHA-256 one.
   secretHeaders: () => [SCHEME.header, "x-hub-signature"],
   example: { auth: { kind: "meta", secret: "META_APP_SECRET", verify_token: "META_VERIFY_TOKEN" }, accept: ["json"] },
+  async sign(_auth, credentials, request) {
+    const input = { ...request, body: encoder.encode(request.body), headers: new Headers(request.headers) };
+    return { headers: await signScheme(SCHEME, credential(credentials, "secret"), input) };
+  },
+  sample: {
+    // `<object>.<field>`, as the gateway names Graph notifications.
+    event: "whatsapp_business_account.messages",
+    body: (event, nowSeconds) => {
+      const [object = "whatsapp_business_account", change = "messages"] = (event ?? "").split(".");
+      const message = {
+        from: "16315551181",
+        id: `wamid.${randomHex(16)}`,
+        timestamp: String(nowSeconds),
+        type: "text",
+        text: { body: "this is a text message" },
+      };
+      const value = { messaging_product: "whatsapp", metadata: { display_phone_number: "16505551111", phone_number_id: "123456123" }, messages: [message] };
+      return JSON.stringify({ object, entry: [{ id: "102290129340398", changes: [{ field: change, value }] }] });
+    },
+    headers: () => ({ "user-agent": "facebookexternalua" }),
+  },
+  handshakeSample: {
+    name: "hub.challenge",
+    method: "GET",
+    query: (challenge, credentials) => ({ "hub.mode": "subscribe", "hub.verify_token": credential(credentials, "verify_token"), "hub.challenge": challenge }),
+  },
   openapi: {
     description:
       "Meta (https://developers.facebook.com/docs/graph-api/webhooks/getting-started): `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>` with the app secret; no timestamp, repeats are recognised by the signed body. `GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…` is answered 200 text/plain with the challenge when the verify token matches.",

@@ -16,7 +16,8 @@
 import type { z } from "zod";
 import { timingSafeEqual } from "../auth/keys";
 import { type Result, success, unauthorized } from "../lib/result";
-import { defineProvider, field, secretAuth, text } from "./provider";
+import { credential, defineProvider, field, secretAuth, text } from "./provider";
+import { isoAt, jsonObject, uuid } from "./sample";
 
 /** Graph's tokens are ~100 characters; longer ones are not Graph's and are not echoed. */
 export const MAX_VALIDATION_TOKEN_CHARS = 1024;
@@ -91,6 +92,30 @@ export const msgraph = defineProvider<MsGraphAuth>({
   headers: ["user-agent"],
   secretHeaders: () => [],
   example: { auth: { kind: "msgraph", secret: "MSGRAPH_CLIENT_STATE" }, accept: ["json"] },
+  // The client state rides in every notification: Graph sends back what the subscription was given.
+  async sign(_auth, credentials, request) {
+    const clientState = credential(credentials, "secret");
+    const data = jsonObject(request.body);
+    if (!Array.isArray(data.value)) throw new TypeError('a Graph notification body is {"value":[…]}');
+    return { headers: {}, body: JSON.stringify({ ...data, value: data.value.map((item: unknown) => ({ ...(item as object), clientState })) }) };
+  },
+  sample: {
+    event: "created",
+    body: (event, nowSeconds) =>
+      JSON.stringify({
+        value: [
+          {
+            subscriptionId: uuid(),
+            subscriptionExpirationDateTime: isoAt(nowSeconds + 3600),
+            changeType: event,
+            resource: `Users/${uuid()}/Messages/${uuid()}`,
+            resourceData: { "@odata.type": "#Microsoft.Graph.Message", id: uuid() },
+            tenantId: uuid(),
+          },
+        ],
+      }),
+  },
+  handshakeSample: { name: "validationToken", method: "POST", contentType: "text/plain", query: (challenge) => ({ validationToken: challenge }) },
   openapi: {
     description:
       "Microsoft Graph (https://learn.microsoft.com/graph/change-notifications-delivery-webhooks): unsigned; every notification in `value` must carry a configured `clientState` (up to 100 per request), else 401; repeats are recognised by the body. The validation `POST ?validationToken=…` is answered 200 text/plain with the decoded token.",

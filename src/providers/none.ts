@@ -2,7 +2,7 @@
  * No authentication: public HTML forms. Protected by the form options (honeypot, Turnstile,
  * CORS) and rate limits; deduplication is off unless the operator sets a window.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { success } from "../lib/result";
 import { defineProvider, noIdentity } from "./provider";
 

@@ -8,6 +8,7 @@
  */
 import { hmacPreset } from "./hmac-preset";
 import { field } from "./provider";
+import { isoAt, randomHex } from "./sample";
 
 /** Paddle's documented replay window ("a five-second timestamp tolerance by default"). */
 const TOLERANCE_SECONDS = 5;
@@ -26,6 +27,17 @@ export const paddle = hmacPreset({
   },
   identify: (_headers, data) => ({ event: field(data, "event_type"), delivery_id: field(data, "event_id") }),
   example: { secret: "PADDLE_WEBHOOK_SECRET", accept: ["json"] },
+  sample: {
+    event: "transaction.completed",
+    body: (event, nowSeconds) =>
+      JSON.stringify({
+        event_id: `evt_${randomHex(13)}`,
+        event_type: event,
+        occurred_at: isoAt(nowSeconds),
+        notification_id: `ntf_${randomHex(13)}`,
+        data: { id: `txn_${randomHex(13)}`, status: "completed", currency_code: "USD", origin: "web" },
+      }),
+  },
   delivery: "signed_id",
   headers: ["user-agent"],
   description: `\`Paddle-Signature: ts=<unix>;h1=<hex HMAC-SHA256 of {ts}:{body}>\` (any \`h1\` may match), within ${TOLERANCE_SECONDS} s either way (\`tolerance_seconds\`); event type and id (\`event_type\`, \`event_id\`) from the signed body.`,

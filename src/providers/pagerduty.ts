@@ -8,6 +8,7 @@
  */
 import { hmacPreset } from "./hmac-preset";
 import { field } from "./provider";
+import { isoAt, uuid } from "./sample";
 
 export const pagerduty = hmacPreset({
   kind: "pagerduty",
@@ -16,6 +17,21 @@ export const pagerduty = hmacPreset({
   scheme: { header: "x-pagerduty-signature", separator: ",", entry: "v1=" },
   identify: (_headers, data) => ({ event: field(data, "event", "event_type"), delivery_id: field(data, "event", "id") }),
   example: { secret: "PAGERDUTY_WEBHOOK_SECRET", accept: ["json"] },
+  sample: {
+    event: "incident.triggered",
+    body: (event, nowSeconds) =>
+      JSON.stringify({
+        event: {
+          id: uuid(),
+          event_type: event,
+          resource_type: "incident",
+          occurred_at: isoAt(nowSeconds),
+          agent: null,
+          data: { id: "PGR0VU2", type: "incident", title: "A little bump in the road", status: "triggered", urgency: "high" },
+        },
+      }),
+    headers: () => ({ "x-webhook-id": uuid(), "x-webhook-subscription": "PY1OQGG" }),
+  },
   delivery: "signed_id",
   headers: ["x-webhook-id", "x-webhook-subscription", "user-agent"],
   description:

@@ -8,8 +8,10 @@
  * be refused as a conflict). A retry resends the same body, and the request is authenticated as
  * a whole, so repeats are recognised by the body.
  */
+import { toBase64 } from "../encoding";
 import { basic } from "./basic";
-import { defineProvider, field, secretAuth } from "./provider";
+import { credential, defineProvider, field, secretAuth } from "./provider";
+import { isoAt, randomInt, uuid } from "./sample";
 
 export const PostmarkAuth = secretAuth("postmark");
 
@@ -25,6 +27,22 @@ export const postmark = defineProvider({
   headers: ["user-agent"],
   secretHeaders: () => [],
   example: { auth: { kind: "postmark", secret: "POSTMARK_CREDENTIALS" }, accept: ["json"] },
+  // The `user:password` of the webhook URL, sent as HTTP Basic (UTF-8).
+  sign: async (_auth, credentials) => ({ headers: { authorization: `Basic ${toBase64(credential(credentials, "secret"))}` } }),
+  sample: {
+    event: "Delivery",
+    body: (event, nowSeconds) =>
+      JSON.stringify({
+        RecordType: event,
+        ServerID: 23,
+        MessageStream: "outbound",
+        MessageID: uuid(),
+        Recipient: "john@example.com",
+        Tag: "welcome-email",
+        DeliveredAt: isoAt(nowSeconds),
+        Details: `Test delivery webhook details ${randomInt()}`,
+      }),
+  },
   openapi: {
     description:
       "Postmark (https://postmarkapp.com/developer/webhooks/webhooks-overview): HTTP Basic credentials (`user:password`) in the webhook URL; Postmark signs nothing. Event from the body's `RecordType`; repeats are recognised by the body.",

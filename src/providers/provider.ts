@@ -3,8 +3,12 @@
  * (src/providers/<kind>.ts). The configuration schema, the verifier, handshakes, how the sender
  * names its events and deliveries, which headers may be forwarded and which never, and the
  * OpenAPI text are all read from here; nothing else in the gateway names a provider.
+ *
+ * The sending side lives here too: `sign` signs a request as the provider does, and `sample` /
+ * `handshakeSample` are small realistic requests. The Worker never calls them; the tests and the
+ * CLI (`tributary send`) do, so the verifier and its counterpart share one definition.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { KeyConfig } from "../config/schema";
 import type { Result } from "../lib/result";
 import type { VerifyInput } from "../verify/scheme";
@@ -47,6 +51,58 @@ export interface ChallengeRequest {
   nowSeconds: number;
 }
 
+/**
+ * What a sender holds, by the `auth` field naming it (`secret`, `signing_token`, `verify_token`,
+ * `public_key`): the shared secret, or the private key of a public one the gateway has.
+ */
+export type Credentials = Readonly<Record<string, string>>;
+
+/** A request about to be signed. */
+export interface SignRequest {
+  method: string;
+  /** The URL the provider signs: the source's public URL (`public_base_url` + path) where it has one. */
+  url: URL;
+  /** The request's headers before signing (lower-case names): content type, the provider's unsigned headers. */
+  headers: Readonly<Record<string, string>>;
+  body: string;
+  nowSeconds: number;
+}
+
+/** What signing adds to a request. */
+export interface SignedRequest {
+  /** Signatures, signed timestamps, credentials. */
+  headers: Record<string, string>;
+  /** The body to send instead, where the credential travels in it (Mailgun, Graph, Linear's signed timestamp). */
+  body?: string;
+  /** The URL to send to instead (its query), where signing adds to it (Twilio's `bodySHA256`). */
+  url?: URL;
+}
+
+/** A small, realistic delivery of the provider's, fresh (new ids) at every call. */
+export interface Sample {
+  /** The event it is, as the gateway names it (the envelope's `event`); null where the provider names none. */
+  event: string | null;
+  /** `application/json` unless said otherwise. */
+  contentType?: string;
+  /** The payload of `event` (`--event` may name another), as the provider sends it at `nowSeconds`. */
+  body(event: string | null, nowSeconds: number): string;
+  /** The provider's unsigned headers beside it: event names, delivery ids. */
+  headers?(event: string | null): Record<string, string>;
+}
+
+/** The provider's endpoint check (a challenge, a validation, a PING), as it sends it. */
+export interface HandshakeSample {
+  /** The provider's name for it, for people: `hub.challenge`, `url_verification`. */
+  name: string;
+  method: "GET" | "HEAD" | "POST";
+  /** Its query; `challenge` is a fresh random token. */
+  query?(challenge: string, credentials: Credentials): Record<string, string>;
+  /** Its body, signed with `sign` as deliveries are (Slack, Zoom, Twitch, Discord); none: unsigned. */
+  body?(challenge: string, nowSeconds: number): string;
+  contentType?: string;
+  headers?(): Record<string, string>;
+}
+
 export interface Provider<A extends { kind: string } = { kind: string }> {
   kind: A["kind"];
   title: string;
@@ -79,6 +135,16 @@ export interface Provider<A extends { kind: string } = { kind: string }> {
    * Generic kinds (hmac, key, basic, none) have none: their sources are configured.
    */
   example?: { auth: Record<string, unknown>; accept: readonly ("json" | "text" | "form" | "multipart" | "ndjson")[] };
+  /**
+   * Signs a request as the provider does, with the sender's credentials (`auth` is the source's,
+   * for schemes it configures). Throws a TypeError when a credential is missing or unusable.
+   * Not for the Worker: tests and the CLI.
+   */
+  sign?(auth: A, credentials: Credentials, request: SignRequest): Promise<SignedRequest>;
+  sample?: Sample;
+  handshakeSample?: HandshakeSample;
+  /** `auth` fields naming a public key: a sender signs with its private half, not with the value. */
+  publicKeys?: readonly string[];
   openapi: {
     /** One paragraph: the scheme, the tolerance, the handshake. */
     description: string;
@@ -107,6 +173,13 @@ export function field(data: unknown, ...path: string[]): string | null {
     value = (value as Record<string, unknown>)[key];
   }
   return typeof value === "string" || typeof value === "number" ? String(value) : null;
+}
+
+/** The credential `field` names, or a TypeError saying which is missing. */
+export function credential(credentials: Credentials, field: string): string {
+  const value = credentials[field];
+  if (!value) throw new TypeError(`no credential for \`${field}\``);
+  return value;
 }
 
 /** Where `npm run dev` listens: the public URL of the development sources that sign URLs. */

@@ -6,9 +6,10 @@
  * (./standard): only the name, the docs and the development secret differ.
  * https://resend.com/docs/webhooks/verify-webhooks-requests
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineProvider } from "./provider";
-import { StandardAuth, standard } from "./standard";
+import { isoAt, uuid } from "./sample";
+import { StandardAuth, signStandard, standard } from "./standard";
 
 /** Standard Webhooks' options, checked by its own schema, under this kind. */
 export const ResendAuth = z.object({ ...StandardAuth.shape, kind: z.literal("resend") }).superRefine((auth, ctx) => {
@@ -33,6 +34,17 @@ export const resend = defineProvider<ResendAuth>({
   headers: standard.headers,
   secretHeaders: (auth) => standard.secretHeaders(asStandard(auth)),
   example: { auth: { kind: "resend", secret: "RESEND_WEBHOOK_SECRET" }, accept: ["json"] },
+  sign: signStandard("svix"),
+  publicKeys: standard.publicKeys,
+  sample: {
+    event: "email.delivered",
+    body: (event, nowSeconds) =>
+      JSON.stringify({
+        type: event,
+        created_at: isoAt(nowSeconds),
+        data: { email_id: uuid(), from: "Acme <onboarding@resend.dev>", to: ["delivered@resend.dev"], subject: "Sending this example" },
+      }),
+  },
   openapi: {
     description:
       "Resend (https://resend.com/docs/webhooks/verify-webhooks-requests), signed by Svix: `svix-id`, `svix-timestamp`, `svix-signature: v1,<base64 HMAC-SHA256 of {id}.{ts}.{body}>` keyed with the decoded `whsec_` secret, within 300 s either way; event from the signed body (`type`), delivery id the signed `svix-id`.",

@@ -8,13 +8,14 @@
  * events with no id of its own: repeats are recognised by the signed body. Its event is the
  * events' common `event`, or null when they differ; its id is the `sg_event_id` of a single event.
  */
-import { z } from "zod";
-import { fromBase64 } from "../encoding";
+import * as z from "zod";
+import { fromBase64, toBase64 } from "../encoding";
 import { success, unauthorized } from "../lib/result";
-import { derToP1363, ecdsaP256VerifyAny, p256PublicKey } from "../verify/ecdsa";
+import { derToP1363, ecdsaP256Sign, ecdsaP256VerifyAny, p256PublicKey, p1363ToDer } from "../verify/ecdsa";
 import { concatBytes } from "../verify/hmac";
 import { checkTimestamp, TOLERANCE_SECONDS } from "../verify/timestamp";
-import { defineProvider, field, SecretName, SecretValues, Tolerance } from "./provider";
+import { credential, defineProvider, field, SecretName, SecretValues, Tolerance } from "./provider";
+import { randomHex } from "./sample";
 
 const SIGNATURE_HEADER = "x-twilio-email-event-webhook-signature";
 const TIMESTAMP_HEADER = "x-twilio-email-event-webhook-timestamp";
@@ -74,6 +75,28 @@ export const sendgrid = defineProvider<SendGridAuth>({
   headers: [TIMESTAMP_HEADER, "user-agent"],
   secretHeaders: () => [SIGNATURE_HEADER],
   example: { auth: { kind: "sendgrid", secret: "SENDGRID_PUBLIC_KEY" }, accept: ["json"] },
+  async sign(_auth, credentials, request) {
+    const timestamp = String(request.nowSeconds);
+    const signature = await ecdsaP256Sign(credential(credentials, "secret"), concatBytes(timestamp, request.body));
+    return { headers: { [SIGNATURE_HEADER]: toBase64(p1363ToDer(signature)), [TIMESTAMP_HEADER]: timestamp } };
+  },
+  publicKeys: ["secret"],
+  sample: {
+    event: "delivered",
+    body: (event, nowSeconds) =>
+      JSON.stringify([
+        {
+          email: "example@test.com",
+          timestamp: nowSeconds,
+          "smtp-id": `<${randomHex(8)}@ismtpd0001p1lon1.sendgrid.net>`,
+          event,
+          category: ["cat facts"],
+          sg_event_id: randomHex(16),
+          sg_message_id: `${randomHex(11)}.filter0001.16648.5515E0B88.0`,
+          response: "250 OK",
+        },
+      ]),
+  },
   openapi: {
     description:
       "SendGrid Event Webhook (https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features): `X-Twilio-Email-Event-Webhook-Signature: <base64 DER ECDSA P-256/SHA-256 signature of {X-Twilio-Email-Event-Webhook-Timestamp}{body}>`, checked with the verification key, timestamp within 300 s either way (the gateway's choice: SendGrid documents none). The JSON array of events is one message; repeats are recognised by the signed body.",

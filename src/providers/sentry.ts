@@ -10,6 +10,7 @@
  */
 import { hmacPreset } from "./hmac-preset";
 import { field } from "./provider";
+import { randomInt, uuid } from "./sample";
 
 export const sentry = hmacPreset({
   kind: "sentry",
@@ -22,6 +23,18 @@ export const sentry = hmacPreset({
     return { event: resource && action ? `${resource}.${action}` : (resource ?? action), delivery_id: headers.get("request-id") };
   },
   example: { secret: "SENTRY_CLIENT_SECRET", accept: ["json"] },
+  sample: {
+    // `<Sentry-Hook-Resource>.<action>`, as the gateway names it.
+    event: "issue.created",
+    body: (event) =>
+      JSON.stringify({
+        action: event?.split(".").slice(1).join(".") || "created",
+        installation: { uuid: uuid() },
+        data: { issue: { id: String(randomInt()), title: "Error: something broke", culprit: "app/main.js", level: "error", status: "unresolved" } },
+        actor: { type: "application", id: "sentry", name: "Sentry" },
+      }),
+    headers: (event) => ({ "sentry-hook-resource": event?.split(".")[0] ?? "issue", "request-id": uuid() }),
+  },
   delivery: "signed_body",
   headers: ["sentry-hook-resource", "sentry-hook-timestamp", "request-id", "user-agent"],
   // UI-component requests carry the same digest under this name.

@@ -7,6 +7,7 @@
 
 import { hmacPreset } from "./hmac-preset";
 import { field, json } from "./provider";
+import { randomHex } from "./sample";
 
 /** Slack interactive posts are forms whose `payload` field holds the JSON. */
 function slackPayload(data: unknown): unknown {
@@ -32,6 +33,24 @@ export const slack = hmacPreset({
     };
   },
   example: { secret: "SLACK_SIGNING_SECRET", accept: ["json", "form"] },
+  sample: {
+    event: "app_mention",
+    body: (event, nowSeconds) =>
+      JSON.stringify({
+        token: "XXYYZZ",
+        team_id: "T0001",
+        api_app_id: "A0001",
+        event: { type: event, user: "U0001", text: "<@U0LAN0Z89> is it everything a river should be?", ts: `${nowSeconds}.000200`, channel: "C0001" },
+        type: "event_callback",
+        event_id: `Ev${randomHex(5).toUpperCase()}`,
+        event_time: nowSeconds,
+      }),
+  },
+  handshakeSample: {
+    name: "url_verification",
+    method: "POST",
+    body: (challenge) => JSON.stringify({ token: "Jhj5dZrVaK7ZwHHjRyZWjbDl", challenge, type: "url_verification" }),
+  },
   delivery: "signed_id",
   headers: ["x-slack-retry-num", "x-slack-retry-reason", "x-slack-request-timestamp"],
   description:

@@ -7,6 +7,7 @@
  */
 import { hmacPreset } from "./hmac-preset";
 import { field } from "./provider";
+import { isoAt, uuid } from "./sample";
 
 export const square = hmacPreset({
   kind: "square",
@@ -16,6 +17,22 @@ export const square = hmacPreset({
   signsUrl: true,
   identify: (_headers, data) => ({ event: field(data, "type"), delivery_id: field(data, "event_id") }),
   example: { secret: "SQUARE_SIGNATURE_KEY", accept: ["json"] },
+  sample: {
+    event: "payment.created",
+    body: (event, nowSeconds) =>
+      JSON.stringify({
+        merchant_id: "6SSW7HV8K2ST5",
+        type: event,
+        event_id: uuid(),
+        created_at: isoAt(nowSeconds),
+        data: {
+          type: "payment",
+          id: "KkAkhdMsgzn59SM8A89WgKwekxLZY",
+          object: { payment: { amount_money: { amount: 100, currency: "USD" }, status: "APPROVED" } },
+        },
+      }),
+    headers: () => ({ "square-environment": "Sandbox" }),
+  },
   delivery: "signed_id",
   headers: ["square-environment", "square-retry-number", "square-retry-reason", "square-initial-delivery-timestamp", "user-agent"],
   secretHeaders: ["x-square-signature"],

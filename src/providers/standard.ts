@@ -9,15 +9,16 @@
  * it identifies the delivery.
  * https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
  */
-import { z } from "zod";
-import { fromBase64 } from "../encoding";
+import * as z from "zod";
+import { fromBase64, toBase64 } from "../encoding";
 import { success, unauthorized } from "../lib/result";
-import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, ed25519VerifyAny } from "../verify/ed25519";
-import { concatBytes, hmacVerifyAny } from "../verify/hmac";
+import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, ed25519Sign, ed25519VerifyAny } from "../verify/ed25519";
+import { concatBytes, hmacSign, hmacVerifyAny } from "../verify/hmac";
 import { schemeKeys } from "../verify/scheme";
 import { signatureList } from "../verify/signature-list";
 import { checkTimestamp, TOLERANCE_SECONDS } from "../verify/timestamp";
-import { defineProvider, field, SecretName, SecretValues, Tolerance } from "./provider";
+import { type Credentials, credential, defineProvider, field, SecretName, SecretValues, type SignedRequest, type SignRequest, Tolerance } from "./provider";
+import { isoAt, randomHex } from "./sample";
 
 const KEY_ENCODING = { secret_encoding: "base64", secret_prefix: "whsec_" } as const;
 const PUBLIC_KEY_PREFIX = "whpk_";
@@ -47,6 +48,32 @@ function entrySignature(entry: string): Uint8Array | undefined {
 }
 
 const NOT_SET = "the named secret is empty or not set (wrangler secret put / .dev.vars)";
+
+/**
+ * Signs as a Standard Webhooks sender under `prefix` (`svix` for Svix-delivered providers): a
+ * `v1` HMAC with the `secret` credential, or else a `v1a` Ed25519 signature with the private half
+ * of `public_key`. The request's own `<prefix>-id` is kept; one is made up when it has none.
+ */
+export function signStandard(prefix: "webhook" | "svix") {
+  return async (_auth: unknown, credentials: Credentials, request: SignRequest): Promise<SignedRequest> => {
+    const id = request.headers[`${prefix}-id`] ?? `msg_${randomHex(12)}`;
+    const timestamp = String(request.nowSeconds);
+    const signed = concatBytes(`${id}.${timestamp}.`, request.body);
+    let entry: string;
+    if (credentials.secret) {
+      const [key] = schemeKeys(KEY_ENCODING, [credentials.secret]);
+      if (!key) throw new TypeError("`secret` is not a Standard Webhooks secret (whsec_ and base64)");
+      entry = `v1,${toBase64(await hmacSign("sha256", key, signed))}`;
+    } else {
+      entry = `v1a,${toBase64(await ed25519Sign(credential(credentials, "public_key"), signed))}`;
+    }
+    return { headers: { [`${prefix}-id`]: id, [`${prefix}-timestamp`]: timestamp, [`${prefix}-signature`]: entry } };
+  };
+}
+
+/** A small event as Standard Webhooks senders shape theirs: `type`, `timestamp`, `data`. */
+export const standardEvent = (type: string | null, nowSeconds: number, data: Record<string, unknown>) =>
+  JSON.stringify({ type, timestamp: isoAt(nowSeconds), data });
 
 export const StandardAuth = z
   .object({
@@ -128,6 +155,12 @@ export const standard = defineProvider<StandardAuth>({
   headers: ["webhook-id", "webhook-timestamp", "svix-id", "svix-timestamp"],
   secretHeaders: () => ["webhook-signature", "svix-signature"],
   example: { auth: { kind: "standard", secret: "STANDARD_WEBHOOK_SECRET", public_key: "STANDARD_WEBHOOK_PUBLIC_KEY" }, accept: ["json"] },
+  sign: signStandard("webhook"),
+  publicKeys: ["public_key"],
+  sample: {
+    event: "invoice.paid",
+    body: (event, nowSeconds) => standardEvent(event, nowSeconds, { id: `in_${randomHex(8)}`, amount: 2000, currency: "usd" }),
+  },
   openapi: {
     description:
       "Standard Webhooks (or Svix): `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of {id}.{ts}.{body}>` with the whsec_ secret and/or `v1a,<base64 Ed25519 signature of the same>` with the whpk_ public key (space-separated, any may match), within 300 s either way.",

@@ -7,12 +7,13 @@
  * host sharing the token must fail). Like Twilio's SDK we accept it with and without the
  * default port. The idempotency token is an unsigned header: repeats are recognised by the body.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { timingSafeEqualBytes } from "../auth/keys";
-import { fromBase64, fromHex } from "../encoding";
+import { fromBase64, fromHex, toBase64, toHex } from "../encoding";
 import { success, unauthorized } from "../lib/result";
-import { concatBytes, hmacVerifyAny } from "../verify/hmac";
-import { DEV_PUBLIC_BASE_URL, defineProvider, SecretName, SecretValues } from "./provider";
+import { concatBytes, hmacSign, hmacVerifyAny } from "../verify/hmac";
+import { credential, DEV_PUBLIC_BASE_URL, defineProvider, SecretName, SecretValues } from "./provider";
+import { FORM_TYPE, isForm, randomHex, uuid } from "./sample";
 
 const decoder = new TextDecoder();
 
@@ -58,6 +59,31 @@ export const twilio = defineProvider<TwilioAuth>({
   headers: ["i-twilio-idempotency-token", "user-agent"],
   secretHeaders: () => ["x-twilio-signature"],
   example: { auth: { kind: "twilio", secret: "TWILIO_AUTH_TOKEN", public_base_url: DEV_PUBLIC_BASE_URL }, accept: ["form", "json"] },
+  async sign(_auth, credentials, request) {
+    const token = credential(credentials, "secret");
+    const signature = async (text: string) => toBase64(await hmacSign("sha1", token, concatBytes(text)));
+    if (isForm(request.headers["content-type"])) {
+      return { headers: { "x-twilio-signature": await signature(request.url.href + sortedParams(new URLSearchParams(request.body))) } };
+    }
+    const url = new URL(request.url);
+    url.searchParams.set("bodySHA256", toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", concatBytes(request.body)))));
+    return { headers: { "x-twilio-signature": await signature(url.href) }, url };
+  },
+  sample: {
+    // An incoming SMS (Twilio names no events).
+    event: null,
+    contentType: FORM_TYPE,
+    body: () =>
+      new URLSearchParams({
+        MessageSid: `SM${randomHex(16)}`,
+        AccountSid: `AC${randomHex(16)}`,
+        From: "+15550001111",
+        To: "+15550002222",
+        Body: "Hello from Twilio",
+        NumMedia: "0",
+      }).toString(),
+    headers: () => ({ "i-twilio-idempotency-token": uuid(), "user-agent": "TwilioProxy/1.1" }),
+  },
   openapi: {
     description:
       "Twilio (https://www.twilio.com/docs/usage/webhooks/webhooks-security): `X-Twilio-Signature: <base64 HMAC-SHA1 of the public URL + sorted form params>`; JSON posts sign the URL carrying `bodySHA256`.",

@@ -17,9 +17,33 @@
 import { unauthorized } from "../lib/result";
 import { hmacPreset } from "./hmac-preset";
 import { defineProvider, field, text } from "./provider";
+import { isoAt, uuid } from "./sample";
 
 const TOLERANCE_SECONDS = 600;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/** The headers Twitch sends beside a message of `type` (the timestamp and signature are signed ones). */
+function messageHeaders(type: string, subscriptionType: string): Record<string, string> {
+  return {
+    "twitch-eventsub-message-id": uuid(),
+    "twitch-eventsub-message-retry": "0",
+    "twitch-eventsub-message-type": type,
+    "twitch-eventsub-subscription-type": subscriptionType,
+    "twitch-eventsub-subscription-version": "2",
+  };
+}
+
+function subscription(type: string, nowSeconds: number) {
+  return {
+    id: uuid(),
+    type,
+    version: "2",
+    cost: 0,
+    condition: { broadcaster_user_id: "1337", moderator_user_id: "1337" },
+    transport: { method: "webhook", callback: "https://example.com/webhooks/callback" },
+    created_at: isoAt(nowSeconds),
+  };
+}
 
 function twitchEvent(data: unknown): string | null {
   const type = field(data, "subscription", "type");
@@ -41,6 +65,22 @@ const preset = hmacPreset({
   },
   identify: (headers, data) => ({ event: twitchEvent(data), delivery_id: headers.get("twitch-eventsub-message-id") }),
   example: { secret: "TWITCH_WEBHOOK_SECRET", accept: ["json"] },
+  sample: {
+    event: "channel.follow",
+    body: (event, nowSeconds) =>
+      JSON.stringify({
+        subscription: { ...subscription(event ?? "channel.follow", nowSeconds), status: "enabled" },
+        event: { user_id: "1234", user_login: "cool_user", broadcaster_user_id: "1337", broadcaster_user_login: "cooler_user", followed_at: isoAt(nowSeconds) },
+      }),
+    headers: (event) => messageHeaders("notification", event ?? "channel.follow"),
+  },
+  handshakeSample: {
+    name: "webhook_callback_verification",
+    method: "POST",
+    body: (challenge, nowSeconds) =>
+      JSON.stringify({ challenge, subscription: { ...subscription("channel.follow", nowSeconds), status: "webhook_callback_verification_pending" } }),
+    headers: () => messageHeaders("webhook_callback_verification", "channel.follow"),
+  },
   delivery: "signed_id",
   headers: [
     "twitch-eventsub-message-id",

@@ -18,6 +18,7 @@ import { toBase64 } from "../encoding";
 import { unauthorized } from "../lib/result";
 import { hmacPreset } from "./hmac-preset";
 import { defineProvider, json } from "./provider";
+import { randomInt } from "./sample";
 
 /** X's crc_tokens are base64 of a UUID (48 characters); longer ones are not X's. */
 export const MAX_CRC_TOKEN_CHARS = 256;
@@ -43,6 +44,22 @@ const preset = hmacPreset({
   scheme: { header: "x-twitter-webhooks-signature", prefix: "sha256=", encoding: "base64" },
   identify: (_headers, data) => ({ event: twitterEvent(data), delivery_id: null }),
   example: { secret: "TWITTER_CONSUMER_SECRET", accept: ["json"] },
+  sample: {
+    event: "tweet_create_events",
+    body: (event, nowSeconds) =>
+      JSON.stringify({
+        for_user_id: "2244994945",
+        [event ?? "tweet_create_events"]: [
+          {
+            id_str: String(randomInt()),
+            created_at: new Date(nowSeconds * 1000).toUTCString(),
+            text: "Hello, world",
+            user: { id_str: "6253282", screen_name: "XDevelopers" },
+          },
+        ],
+      }),
+  },
+  handshakeSample: { name: "CRC (crc_token)", method: "GET", query: (challenge) => ({ crc_token: challenge }) },
   delivery: "signed_body",
   headers: ["user-agent"],
   description:

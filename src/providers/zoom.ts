@@ -14,6 +14,7 @@
 import { toHex } from "../encoding";
 import { hmacPreset } from "./hmac-preset";
 import { field, json } from "./provider";
+import { randomHex, uuid } from "./sample";
 
 const encoder = new TextEncoder();
 
@@ -29,6 +30,24 @@ export const zoom = hmacPreset({
   scheme: { header: "x-zm-signature", prefix: "v0=", timestamp_header: "x-zm-request-timestamp", template: "v0:{timestamp}:{body}" },
   identify: (headers, data) => ({ event: field(data, "event"), delivery_id: headers.get("x-zm-trackingid") }),
   example: { secret: "ZOOM_SECRET_TOKEN", accept: ["json"] },
+  sample: {
+    event: "meeting.started",
+    body: (event, nowSeconds) =>
+      JSON.stringify({
+        event,
+        event_ts: nowSeconds * 1000,
+        payload: {
+          account_id: "AAAAAABBBB",
+          object: { id: "1234567890", uuid: `${randomHex(11)}==`, topic: "My Meeting", start_time: new Date(nowSeconds * 1000).toISOString() },
+        },
+      }),
+    headers: () => ({ "x-zm-trackingid": `v=2.0;clid=aw1;rid=${uuid()}` }),
+  },
+  handshakeSample: {
+    name: "endpoint.url_validation",
+    method: "POST",
+    body: (challenge, nowSeconds) => JSON.stringify({ payload: { plainToken: challenge }, event_ts: nowSeconds * 1000, event: "endpoint.url_validation" }),
+  },
   delivery: "signed_body",
   headers: ["x-zm-trackingid", "x-zm-request-timestamp", "user-agent"],
   // Apps created before the secret token sent the legacy verification token here.

@@ -24,6 +24,7 @@ import { checkRateLimit, checkUserLimits } from "../ingest/rate-limit";
 import { type ContentEncoding, isWriteKeySource, type WriteKeySource } from "../ingest/source-schema";
 import { fail, must, Refused, type Result, success, unauthorized } from "../lib/result";
 import { documented, jsonBody, responses } from "../openapi/describe";
+import { noteRefusal } from "../refusals/record";
 import { eventFingerprint, trackingMessage } from "./normalize";
 import { checkEvent, MAX_BATCH_REQUEST_BYTES, MAX_EVENT_BYTES, parseRequest, type TrackingRequest, type ValidEvent } from "./parse";
 import { conflictingEvent, invalidEvent, nothingAccepted, trackingError } from "./respond";
@@ -50,7 +51,7 @@ for (const [path, endpoint] of Object.entries(ENDPOINTS)) {
     } catch (err) {
       if (err instanceof Refused) {
         c.set("log", { ...c.var.log, refused: err.failure.reason === "unauthorized" ? err.failure.why : err.failure.reason });
-        throw trackingError(err.failure);
+        throw noteRefusal(c, c.var.log.source, trackingError(err.failure));
       }
       throw err;
     }

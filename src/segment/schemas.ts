@@ -4,7 +4,7 @@
  * are loose objects: every field the schema does not name is the client's, and travels as sent.
  * Lenient where Segment's own clients are: analytics.js sends `userId: null` for anonymous users.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const CallType = z.enum(["track", "identify", "page", "screen", "group", "alias"]);
 export type CallType = z.infer<typeof CallType>;

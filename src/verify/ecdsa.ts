@@ -5,7 +5,7 @@
  * are converted here, strictly: anything but canonical DER of the right size is no signature.
  * Imported keys are cached per isolate.
  */
-import { fromBase64, toHex } from "../encoding";
+import { fromBase64, fromHex, toBase64, toHex } from "../encoding";
 
 /** Size of P-256's r and s (and of its coordinates). */
 const P256_SCALAR_BYTES = 32;
@@ -49,6 +49,83 @@ export function derToP1363(der: Uint8Array): Uint8Array | undefined {
     offset = end;
   }
   return offset === der.byteLength ? out : undefined;
+}
+
+/** A P1363 `r‖s` signature as canonical DER, as senders send it (the inverse of derToP1363). */
+export function p1363ToDer(signature: Uint8Array): Uint8Array {
+  const integer = (half: Uint8Array) => {
+    let start = 0;
+    while (start < half.byteLength - 1 && half[start] === 0) start++;
+    const magnitude = half.subarray(start);
+    // A set high bit would read as negative: DER prefixes a zero byte.
+    const bytes = (magnitude[0] ?? 0) & 0x80 ? [0, ...magnitude] : [...magnitude];
+    return [0x02, bytes.length, ...bytes];
+  };
+  const body = [...integer(signature.subarray(0, P256_SCALAR_BYTES)), ...integer(signature.subarray(P256_SCALAR_BYTES))];
+  return Uint8Array.from([0x30, body.length, ...body]);
+}
+
+/** P-256's field prime and base point (SEC 2 §2.4.2; the curve's `a` is -3). */
+const P = 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n;
+const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const G: Point = [0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n, 0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n];
+type Point = readonly [bigint, bigint] | null;
+
+const mod = (a: bigint) => ((a % P) + P) % P;
+
+function inverse(a: bigint): bigint {
+  let [r0, r1, s0, s1] = [mod(a), P, 1n, 0n];
+  while (r1 !== 0n) {
+    const q = r0 / r1;
+    [r0, r1, s0, s1] = [r1, r0 - q * r1, s1, s0 - q * s1];
+  }
+  return mod(s0);
+}
+
+function add(p: Point, q: Point): Point {
+  if (!p || !q) return p ?? q;
+  const [x1, y1] = p;
+  const [x2, y2] = q;
+  if (x1 === x2 && mod(y1 + y2) === 0n) return null;
+  const slope = x1 === x2 ? mod((3n * x1 * x1 - 3n) * inverse(2n * y1)) : mod((y2 - y1) * inverse(x2 - x1));
+  const x3 = mod(slope * slope - x1 - x2);
+  return [x3, mod(slope * (x1 - x3) - y1)];
+}
+
+/**
+ * The public point of a private scalar, by double-and-add. WebCrypto in workerd imports a P-256
+ * private key only with its public point (JWK x, y; PKCS #8 with the point), and senders hold the
+ * scalar. Variable-time: for signing test requests with development keys, never for a secret
+ * anyone could time.
+ */
+function publicPoint(scalar: bigint): readonly [bigint, bigint] {
+  let result: Point = null;
+  let addend: Point = G;
+  for (let k = scalar; k > 0n; k >>= 1n) {
+    if (k & 1n) result = add(result, addend);
+    addend = add(addend, addend);
+  }
+  if (!result) throw new TypeError("not a P-256 private key");
+  return result;
+}
+
+/** A 32-byte JWK field (d, x, y): big-endian, base64url without padding. */
+function jwkField(value: bigint): string {
+  const bytes = fromHex(value.toString(16).padStart(2 * P256_SCALAR_BYTES, "0"))!;
+  return toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/**
+ * The `r‖s` signature of `data` with a private scalar (64 hex characters), as a sender makes it:
+ * the signing side of the providers' descriptors (tests and the CLI), never verification.
+ */
+export async function ecdsaP256Sign(scalarHex: string, data: Uint8Array): Promise<Uint8Array> {
+  const scalar = /^[0-9a-f]{64}$/i.test(scalarHex) ? BigInt(`0x${scalarHex}`) : 0n;
+  if (scalar <= 0n || scalar >= N) throw new TypeError("a P-256 private key is its scalar: 64 hex characters, below the curve's order");
+  const [x, y] = publicPoint(scalar);
+  const jwk = { kty: "EC", crv: "P-256", d: jwkField(scalar), x: jwkField(x), y: jwkField(y) };
+  const key = await crypto.subtle.importKey("jwk", jwk, { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, key, data));
 }
 
 const keyCache = new Map<string, Promise<CryptoKey | undefined>>();

@@ -3,10 +3,14 @@
  * publish the public one (Discord, Standard Webhooks `v1a`). The gateway holds no secret: a
  * leaked configuration lets nobody forge a request. Imported keys are cached per isolate.
  */
-import { toHex } from "../encoding";
+import { fromHex, toHex } from "../encoding";
 
 export const ED25519_PUBLIC_KEY_BYTES = 32;
 export const ED25519_SIGNATURE_BYTES = 64;
+/** An Ed25519 private key is its 32-byte seed (RFC 8032). */
+export const ED25519_SEED_BYTES = 32;
+/** PKCS #8 DER of an Ed25519 private key, up to its seed (RFC 8410): how WebCrypto takes a seed. */
+const PKCS8_ED25519_PREFIX = "302e020100300506032b657004220420";
 
 const keyCache = new Map<string, Promise<CryptoKey | undefined>>();
 const MAX_CACHED_KEYS = 256;
@@ -32,6 +36,17 @@ async function verifyOne(publicKey: Uint8Array, data: Uint8Array, signature: Uin
   } catch {
     return false;
   }
+}
+
+/**
+ * The signature of `data` with a private seed (64 hex characters), as a sender makes it: the
+ * signing side of the providers' descriptors (tests and the CLI), never verification.
+ */
+export async function ed25519Sign(seedHex: string, data: Uint8Array): Promise<Uint8Array> {
+  const seed = fromHex(seedHex);
+  if (seed?.byteLength !== ED25519_SEED_BYTES) throw new TypeError("an Ed25519 private key is its seed: 64 hex characters");
+  const key = await crypto.subtle.importKey("pkcs8", fromHex(PKCS8_ED25519_PREFIX + seedHex)!, { name: "Ed25519" }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("Ed25519", key, data));
 }
 
 /** True when any public key (rotation) verifies any of the signatures; no early exit. */

@@ -1,11 +1,12 @@
 /**
  * HMAC with WebCrypto. Signatures are checked with `crypto.subtle.verify`, which compares in
- * constant time; imported keys are cached per isolate (importing is the expensive part).
+ * constant time; imported keys are cached per isolate (importing is the expensive part). The
+ * signing side (`hmacSign`) serves the providers' `sign`: tests and the CLI, never verification.
  */
 export type HmacAlgorithm = "sha1" | "sha256" | "sha512";
 export type SignatureEncoding = "hex" | "base64";
 
-import { fromBase64, fromHex, toHex } from "../encoding";
+import { fromBase64, fromHex, toBase64, toHex } from "../encoding";
 
 const HASH: Record<HmacAlgorithm, string> = { sha1: "SHA-1", sha256: "SHA-256", sha512: "SHA-512" };
 const encoder = new TextEncoder();
@@ -28,6 +29,11 @@ function importKey(secret: SecretBytes, algorithm: HmacAlgorithm): Promise<Crypt
 
 export async function hmacVerify(algorithm: HmacAlgorithm, secret: SecretBytes, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
   return crypto.subtle.verify("HMAC", await importKey(secret, algorithm), signature, data);
+}
+
+/** The HMAC of `data` with `secret`, as a sender computes it. */
+export async function hmacSign(algorithm: HmacAlgorithm, secret: SecretBytes, data: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.sign("HMAC", await importKey(secret, algorithm), data));
 }
 
 /** True when any secret (rotation) verifies any of the signatures. */
@@ -60,4 +66,8 @@ export function concatBytes(...parts: (string | Uint8Array)[]): Uint8Array {
 
 export function decodeSignature(text: string, encoding: SignatureEncoding): Uint8Array | undefined {
   return encoding === "hex" ? fromHex(text) : fromBase64(text);
+}
+
+export function encodeSignature(signature: Uint8Array, encoding: SignatureEncoding): string {
+  return encoding === "hex" ? toHex(signature) : toBase64(signature);
 }

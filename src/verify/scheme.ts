@@ -6,11 +6,15 @@
  *
  * Template placeholders: `{body}` (the raw bytes, exactly once), `{timestamp}` (as sent),
  * `{method}`, `{url}` (the public URL the sender signed) and `{header:name}`.
+ *
+ * Both sides are here: `verifyScheme` (the gateway) and `signScheme` (tests and the CLI, signing
+ * as the provider does). They compose the signed bytes with the one function, `signedBytes`, so
+ * what is signed and what is verified cannot drift apart.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { fromBase64 } from "../encoding";
 import { type Result, success, unauthorized } from "../lib/result";
-import { concatBytes, decodeSignature, type HmacAlgorithm, hmacVerifyAny, type SecretBytes } from "./hmac";
+import { concatBytes, decodeSignature, encodeSignature, type HmacAlgorithm, hmacSign, hmacVerifyAny, type SecretBytes } from "./hmac";
 import { signatureList } from "./signature-list";
 import { checkSeconds, checkTimestamp, TOLERANCE_SECONDS } from "./timestamp";
 
@@ -93,6 +97,12 @@ export async function verifyScheme(scheme: SignatureScheme, secrets: Secrets, in
   }
   const keys = schemeKeys(scheme, secrets).filter((k): k is SecretBytes => k !== undefined);
   if (!keys.length) return unauthorized("no_secret_configured");
+  const signed = signedBytes(scheme, timestamp, input);
+  return (await hmacVerifyAny(scheme.algorithm, keys, signed, signatures.value)) ? success(undefined) : unauthorized("signature_mismatch");
+}
+
+/** The bytes a scheme's HMAC covers: its template, filled around the raw body. Signer and verifier both call this. */
+export function signedBytes(scheme: SignatureScheme, timestamp: string | null, input: Pick<VerifyInput, "body" | "headers" | "method" | "url">): Uint8Array {
   const [before = "", after = ""] = scheme.template.split("{body}", 2);
   // One pass: a value filled in (a URL's query, a header) is never read again as a placeholder.
   const fill = (part: string) =>
@@ -102,8 +112,43 @@ export async function verifyScheme(scheme: SignatureScheme, secrets: Secrets, in
       if (name === "url") return input.url.href;
       return input.headers.get(name.slice("header:".length)) ?? "";
     });
-  const signed = concatBytes(fill(before), input.body, fill(after));
-  return (await hmacVerifyAny(scheme.algorithm, keys, signed, signatures.value)) ? success(undefined) : unauthorized("signature_mismatch");
+  return concatBytes(fill(before), input.body, fill(after));
+}
+
+/** What a sender signs: the request as it will be sent, and the clock it stamps it with. */
+export type SignInput = Pick<VerifyInput, "body" | "headers" | "method" | "url" | "nowSeconds">;
+
+/**
+ * Signs a request as a sender using `scheme` does: the headers to add (the signature header, and
+ * the timestamp header where the scheme has one), with the newest secret. Throws a TypeError for
+ * a secret the scheme cannot use or a scheme no sender could satisfy.
+ */
+export async function signScheme(scheme: SignatureScheme, secret: string, input: SignInput): Promise<Record<string, string>> {
+  const [key] = schemeKeys(scheme, [secret]);
+  if (key === undefined) throw new TypeError(`not a ${scheme.secret_encoding} secret${scheme.secret_prefix ? ` (${scheme.secret_prefix}…)` : ""}`);
+  if (scheme.timestamp_entry && !scheme.separator) throw new TypeError("the scheme's timestamp entry needs a separator");
+  const sendsTime = Boolean(scheme.timestamp_header || scheme.timestamp_entry);
+  if (!sendsTime && scheme.template.includes("{timestamp}")) throw new TypeError("the scheme signs a timestamp it does not send");
+  const timestamp = sendsTime ? formatTimestamp(scheme.timestamp_format, input.nowSeconds) : null;
+  const headers = new Headers(input.headers);
+  if (scheme.timestamp_header && timestamp !== null) headers.set(scheme.timestamp_header, timestamp);
+  const signature = encodeSignature(await hmacSign(scheme.algorithm, key, signedBytes(scheme, timestamp, { ...input, headers })), scheme.encoding);
+  const entries = [scheme.timestamp_entry && `${scheme.timestamp_entry}${timestamp}`, `${scheme.entry}${signature}`].filter(Boolean);
+  return {
+    [scheme.header]: scheme.prefix + entries.join(scheme.separator ?? ""),
+    ...(scheme.timestamp_header && timestamp !== null && { [scheme.timestamp_header]: timestamp }),
+  };
+}
+
+function formatTimestamp(format: SignatureScheme["timestamp_format"], nowSeconds: number): string {
+  switch (format) {
+    case "unix":
+      return String(nowSeconds);
+    case "unix_ms":
+      return String(nowSeconds * 1000);
+    case "iso8601":
+      return new Date(nowSeconds * 1000).toISOString();
+  }
 }
 
 function checkSchemeTimestamp(scheme: SignatureScheme, raw: string | null, nowSeconds: number): Result<void> {

@@ -4,14 +4,13 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, before, test } from "node:test";
 import Cloudflare from "cloudflare";
-import { sleep, startWorker } from "../../bench/lib.mjs";
+import { freePort, sleep, startWorker } from "../../bench/lib.mjs";
 
-const PORT = 8960;
 let gateway;
 let client;
 
 before(async () => {
-  gateway = await startWorker({ config: "wrangler.toml", port: PORT, vars: { QUEUES: JSON.stringify({ webhooks: { mode: "direct" } }) } });
+  gateway = await startWorker({ config: "wrangler.toml", port: await freePort(), vars: { QUEUES: JSON.stringify({ webhooks: { mode: "direct" } }) } });
   client = new Cloudflare({ apiToken: "local-dev-key", baseURL: `${gateway.base}/client/v4`, maxRetries: 0 });
 });
 

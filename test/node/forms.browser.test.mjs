@@ -8,7 +8,7 @@ import { createServer } from "node:http";
 import { after, before, test } from "node:test";
 import Cloudflare from "cloudflare";
 import { chromium } from "playwright-core";
-import { startWorker } from "../../bench/lib.mjs";
+import { freePort, startWorker } from "../../bench/lib.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const FLAGS = [
@@ -20,11 +20,9 @@ const FLAGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
-const GATEWAY_PORT = 8970;
-const SITE_PORT = 8971;
-
 let gateway;
 let site;
+let siteBase;
 let browser;
 let client;
 
@@ -50,12 +48,15 @@ function page(gatewayBase) {
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`);
-  gateway = await startWorker({ config: "wrangler.toml", port: GATEWAY_PORT, vars: { QUEUES: JSON.stringify({ forms: { mode: "direct" } }) } });
+  gateway = await startWorker({ config: "wrangler.toml", port: await freePort(), vars: { QUEUES: JSON.stringify({ forms: { mode: "direct" } }) } });
   client = new Cloudflare({ apiToken: "local-dev-key", baseURL: `${gateway.base}/client/v4`, maxRetries: 0 });
   site = createServer((_req, res) => {
     res.writeHead(200, { "content-type": "text/html" });
     res.end(page(gateway.base));
-  }).listen(SITE_PORT, "127.0.0.1");
+  });
+  // Port 0: the OS picks a free one, read back once listening.
+  await new Promise((resolve) => site.listen(0, "127.0.0.1", resolve));
+  siteBase = `http://127.0.0.1:${site.address().port}`;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 });
 
@@ -77,19 +78,19 @@ async function drainForms() {
 
 test("a classic form post lands on the thank-you page and reaches the forms queue", async () => {
   const tab = await browser.newPage();
-  await tab.goto(`http://127.0.0.1:${SITE_PORT}/`);
+  await tab.goto(`${siteBase}/`);
   await Promise.all([tab.waitForURL(`${gateway.base}/thanks`), tab.click("#send")]);
   assert.match(await tab.textContent("h1"), /Thank you/);
   const [message, ...rest] = await drainForms();
   assert.equal(rest.length, 0);
   assert.deepEqual(message.data, { name: "Ada", email: "ada@example.com", message: "Hello from a form" });
-  assert.equal(message.headers.origin, `http://127.0.0.1:${SITE_PORT}`);
+  assert.equal(message.headers.origin, siteBase);
   await tab.close();
 });
 
 test("fetch() from the other origin passes CORS and gets JSON", async () => {
   const tab = await browser.newPage();
-  await tab.goto(`http://127.0.0.1:${SITE_PORT}/`);
+  await tab.goto(`${siteBase}/`);
   const answer = await tab.evaluate(() => globalThis.sendWithFetch());
   assert.equal(answer.status, 202);
   assert.equal(answer.body.success, true);
@@ -102,7 +103,7 @@ test("fetch() from the other origin passes CORS and gets JSON", async () => {
 
 test("a filled honeypot looks like success and enqueues nothing", async () => {
   const tab = await browser.newPage();
-  await tab.goto(`http://127.0.0.1:${SITE_PORT}/`);
+  await tab.goto(`${siteBase}/`);
   await tab.evaluate(() => {
     document.querySelector("input[name=_gotcha]").value = "http://spam.example";
   });

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Analytics } from "@segment/analytics-node";
 import Cloudflare from "cloudflare";
-import { sleep, startWorker } from "../../bench/lib.mjs";
+import { freePort, sleep, startWorker } from "../../bench/lib.mjs";
 
 const WRITE_KEY = "local-dev-write-key";
 const GATEWAY_KEY = "local-dev-key";
@@ -22,15 +22,6 @@ const GATEWAY_KEY = "local-dev-key";
 let port;
 let state;
 let gateway;
-
-/** A port the OS says is free now. */
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port: free } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return free;
-}
 
 const start = () => startWorker({ config: "wrangler.toml", port, state });
 

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import Cloudflare from "cloudflare";
 import { chromium } from "playwright-core";
-import { startWorker } from "../../bench/lib.mjs";
+import { freePort, startWorker } from "../../bench/lib.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const FLAGS = [
@@ -32,14 +32,6 @@ let site;
 let siteBase;
 let browser;
 let client;
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The page a site owner publishes: the library, pointed at the gateway (cdnSettings given, so no settings fetch). */
 function page() {

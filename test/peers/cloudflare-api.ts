@@ -11,9 +11,13 @@
  * `"outage_ms": 10000` fails every call with 503 for that long. `GET /__calls` returns
  * the API calls seen (path and Authorization header), so tests can check what left the gateway.
  * It also consumes the binding upstream's queue, as Cloudflare would deliver it to a REST pull,
+ * and serves `FaultyProducer`: a queue producer binding (`sendBatch`, reached as a service binding)
+ * that obeys the same failure rate and outage, failing by throwing or by answering too late, and
+ * stores what it accepts in the queue FAULTY_QUEUE_ID names (a producer that fails cannot run here),
  * and answers Turnstile's siteverify like Cloudflare does for its documented test secret
  * (TURNSTILE_TEST_SECRET): tokens pass unless they start with "invalid".
  */
+import { WorkerEntrypoint } from "cloudflare:workers";
 import { app } from "../../src/app";
 import { loadConfig } from "../../src/config/load";
 import { localPolicy, localQueueStub } from "../../src/queues/local";
@@ -31,17 +35,6 @@ let pushFailureRate = 0;
 let outageUntil = 0;
 const RANDOM_FAULTS: Fault[] = [{ status: 429, retry_after: 1 }, { status: 500 }, { hang: true }];
 let calls: { path: string; authorization: string | null }[] = [];
-
-/**
- * The stand-in serves the gateway's own app, which logs one line per request. An auxiliary
- * worker's console bypasses vitest's per-test capture (silent: "passed-only"), so those lines
- * would fill every passing run; the info ones are dropped here. Error lines (a 5xx) still print.
- */
-const print = console.log.bind(console);
-console.log = (...args: unknown[]) => {
-  if (typeof args[0] === "string" && args[0].startsWith('{"level":"info"')) return;
-  print(...args);
-};
 
 const envelope = (status: number) =>
   JSON.stringify({ success: false, errors: [{ code: status === 429 ? 971 : 15000, message: `injected ${status}` }], messages: [], result: null });
@@ -102,3 +95,25 @@ export default {
     batch.ackAll();
   },
 } satisfies ExportedHandler<Env & { BOUND_QUEUE_ID: string }>;
+
+type PeerEnv = Env & { FAULTY_QUEUE_ID: string };
+
+/** A producer binding whose sends fail like the REST pushes do (throw, or hang past the gateway's timeout). */
+export class FaultyProducer extends WorkerEntrypoint<PeerEnv> {
+  async sendBatch(messages: { body: unknown; contentType?: string }[]): Promise<void> {
+    if (Date.now() < outageUntil) throw new Error("queue unavailable (injected outage)");
+    if (Math.random() < pushFailureRate) {
+      if (Math.random() < 0.5) throw new Error("queue unavailable (injected)");
+      // Far past the gateway's timeout, then refused: as the REST stand-in's hang, nothing lands
+      // (a send that timed out and landed anyway is a duplicate by design: at least once).
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      throw new Error("queue unavailable (injected timeout)");
+    }
+    const config = loadConfig(this.env);
+    const queue = resolveQueue(config, this.env.FAULTY_QUEUE_ID);
+    const stored = messages.map((m) =>
+      m.contentType === "text" ? { body: String(m.body), content_type: "text" as const } : { body: JSON.stringify(m.body), content_type: "json" as const },
+    );
+    await localQueueStub(this.env, queue.name).push(localPolicy(queue.name, config), stored);
+  }
+}

@@ -4,6 +4,7 @@ export const REMOTE_QUEUE_ID = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 export const BUFFERED_REMOTE_QUEUE_ID = "cccccccccccccccccccccccccccccccc";
 export const RESILIENT_QUEUE_ID = "dddddddddddddddddddddddddddddddd";
 export const SPILLING_QUEUE_ID = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
+export const FAULTY_QUEUE_ID = "ffffffffffffffffffffffffffffffff";
 export const BOUND_QUEUE_ID = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 export const QUEUES_API_BASE_URL = "http://cloudflare-api.test/client/v4";
 /** The token the gateway presents to the stand-in; it must never reach a client. */

@@ -1,0 +1,39 @@
+/**
+ * Cross-checks of a source's rules against the rest of the configuration, run when it loads (so a
+ * typo fails the deployment, code 15001, instead of silently routing nowhere): every queue a rule
+ * routes to exists, every header a rule reads is one the source's envelopes carry, and only
+ * webhook sources have rules (Segment's tracking API sends each write key's events to its source's
+ * queue; rules do not apply there yet).
+ */
+import { headerAllowlist } from "../ingest/headers";
+import { isWebhookSource, type SourceConfig } from "../ingest/source-schema";
+import type { Condition } from "./schema";
+
+export interface RuleIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+export function ruleIssues(source: SourceConfig, queueExists: (name: string) => boolean): RuleIssue[] {
+  if (source.rules.length === 0) return [];
+  if (!isWebhookSource(source)) return [{ path: ["rules"], message: "does not apply to a write_key source (its events go to the source's queue)" }];
+  const issues: RuleIssue[] = [];
+  const forwarded = new Set(headerAllowlist(source));
+  for (const [i, rule] of source.rules.entries()) {
+    for (const queue of rule.route ?? []) {
+      if (!queueExists(queue)) issues.push({ path: ["rules", i, "route"], message: `no queue named "${queue}"` });
+    }
+    if (rule.match) checkHeaders(rule.match, ["rules", i, "match"], forwarded, issues);
+  }
+  return issues;
+}
+
+function checkHeaders(condition: Condition, path: (string | number)[], forwarded: ReadonlySet<string>, issues: RuleIssue[]): void {
+  if (condition.header !== undefined && !forwarded.has(condition.header)) {
+    issues.push({ path: [...path, "header"], message: `"${condition.header}" is not a header this source forwards (add it to the source's headers)` });
+  }
+  for (const list of ["all", "any"] as const) {
+    for (const [i, c] of (condition[list] ?? []).entries()) checkHeaders(c, [...path, list, i], forwarded, issues);
+  }
+  if (condition.not) checkHeaders(condition.not, [...path, "not"], forwarded, issues);
+}
