@@ -1,7 +1,6 @@
 /**
  * The Hono application: middleware order and route mounting, nothing else.
  */
-import { Scalar } from "@scalar/hono-api-reference";
 import { Hono, type MiddlewareHandler } from "hono";
 import { adminRoutes } from "./admin/routes";
 import { sourceRoutes } from "./admin/sources";
@@ -70,12 +69,14 @@ export const app: Hono<AppEnv> = new Hono<AppEnv>()
     docsEnabled,
     async (c): Promise<Response> => c.json(await openApiDocument(app as Hono<AppEnv>, c, c.var.config)),
   )
+  // The reference and its Scalar bundle (static assets), loaded only when DOCS_ENABLED allows.
   .get(
     "/docs",
     documented({ tags: ["Operations"], summary: "Interactive API reference", responses: { 200: { description: "HTML" } } }),
     docsEnabled,
-    Scalar({ url: "/openapi.json", pageTitle: "Tributary API" }),
+    async (c) => (await import("./docs/reference")).docsPage(c),
   )
+  .get("/docs/scalar.js", docsEnabled, async (c) => (await import("./docs/reference")).scalarScript(c))
   .all(`/v1/:call{(?:${Object.keys(ENDPOINTS).join("|")})}`, methodNotAllowed("POST"))
   .all(QUEUE_ROUTE, methodNotAllowed("POST"))
   // The group anchors the alternation: Hono's trie router would let "batchy" or "xack" match otherwise.
