@@ -6,7 +6,7 @@
  * isolate's pending counts are flushed first, other isolates' within their flush interval.
  */
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { authorize } from "../auth/bearer";
 import { allows } from "../auth/keys";
 import type { AppEnv } from "../env";

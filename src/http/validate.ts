@@ -6,7 +6,7 @@
 import { zValidator } from "@hono/zod-validator";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { z } from "zod";
+import type * as z from "zod";
 import type { AppEnv } from "../env";
 import { ErrorCode, type ErrorDetail, GatewayError } from "./errors";
 

@@ -6,7 +6,7 @@
  * Secrets are named, not written: `secret: "GITHUB_WEBHOOK_SECRET"` is resolved from the
  * Worker's secrets when the configuration loads.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { WriteKeyAuth } from "../auth/write-keys";
 import { SourceAuth } from "../providers";
 import { DelaySeconds } from "../queues/schemas";

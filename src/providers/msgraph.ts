@@ -13,7 +13,7 @@
  * resends the same body when it sees no 2xx: repeats are recognised by that body
  * ("signed_body": the authenticated body, whatever authenticated it).
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import { timingSafeEqual } from "../auth/keys";
 import { type Result, success, unauthorized } from "../lib/result";
 import { credential, defineProvider, field, secretAuth, text } from "./provider";

@@ -3,7 +3,7 @@
  * Queue object Cloudflare answers a purge with. Field names and types follow the `cloudflare`
  * SDK's definitions (resources/queues/purge.d.ts, queues.d.ts); the metrics are ./schemas.ts's.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** Purging deletes every message for good, so the caller has to say so (as wrangler does). */
 export const PurgeQueueRequest = z.object({

@@ -3,7 +3,7 @@
  * QUEUES_API_BASE_URL). The API token is sent upstream only; nothing from the request's own
  * Authorization header is forwarded, and upstream answers are re-validated before use.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import type { GatewayConfig } from "../config/schema";
 import { ErrorCode, type ErrorDetail } from "../http/errors";
 import { PurgeStatus, QueueInfo } from "./queue-schemas";

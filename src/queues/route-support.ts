@@ -6,7 +6,7 @@
  * so nothing about validation is revealed to a caller without a key.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { z } from "zod";
+import type * as z from "zod";
 import { authenticate } from "../auth/bearer";
 import { allows } from "../auth/keys";
 import type { Scope } from "../config/schema";

@@ -5,7 +5,7 @@
  * its body as JSON text, so the payload is never re-serialized on the way (big integers survive).
  * The queue-level resources (metrics, purging the whole queue) are in ./queue-schemas.ts.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ErrorCode } from "../http/errors";
 import {
   DEFAULT_PEEK_BATCH_SIZE,

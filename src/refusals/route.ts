@@ -5,7 +5,7 @@
  * not, is the same 403.
  */
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { authorize } from "../auth/bearer";
 import { allows } from "../auth/keys";
 import type { AppEnv } from "../env";

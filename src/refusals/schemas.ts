@@ -3,7 +3,7 @@
  * Only these fields, by design: never the body, headers, client address or signature, since
  * a refusal is usually a stranger's request and the console shows it to operators.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** Longest reason or request id stored; anything longer is cut (a dev `cf-ray` header is the client's). */
 export const MAX_FIELD_CHARS = 64;

@@ -14,7 +14,7 @@
  *     { match: { event: "ping" }, drop: true },
  *   ]
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** Rules per source. */
 export const MAX_RULES_PER_SOURCE = 50;

@@ -7,10 +7,26 @@ import { SELF } from "cloudflare:test";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { expect } from "vitest";
+import { SOURCES as DEV_SOURCES } from "../../src/config/sources";
 import { GATEWAY, queuePath } from "./api";
 import { KEYS } from "./constants";
 
-export const SOURCES = ["github", "stripe", "slack", "shopify", "twilio", "standard", "hmac", "app", "contact"];
+/** Every development source: the provider catalogue's presets, the generic HMAC sender, the app and the form. */
+export const SOURCES = Object.keys(DEV_SOURCES);
+/** Queries that reach the providers' challenges: junk, missing tokens, oversized values. */
+const junk = fc.string({ maxLength: 40 });
+const challengeQuery = fc.oneof(
+  fc.constant(""),
+  junk.map((v) => `?challenge=${encodeURIComponent(v)}`),
+  fc
+    .tuple(junk, junk, fc.constantFrom("subscribe", "", "x"))
+    .map(([token, challenge, mode]) => `?hub.mode=${mode}&hub.verify_token=${encodeURIComponent(token)}&hub.challenge=${encodeURIComponent(challenge)}`),
+  junk.map((v) => `?crc_token=${encodeURIComponent(v)}`),
+  junk.map((v) => `?validationToken=${encodeURIComponent(v)}`),
+  fc
+    .constantFrom("?challenge=", "?crc_token=", "?validationToken=", "?hub.mode=subscribe&hub.verify_token=local-dev-verify-token&hub.challenge=")
+    .map((q) => `${q}${"x".repeat(20_000)}`),
+);
 const CONTENT_TYPES = [
   "application/json",
   "application/json; charset=utf-8",
@@ -101,7 +117,8 @@ export const ingestRequest = fc.record({
   contentType: fc.constantFrom(...CONTENT_TYPES),
   headers: fc.dictionary(fc.constantFrom(...HEADER_NAMES), headerValue, { maxKeys: 5 }),
   body,
-  method: fc.constantFrom("POST", "POST", "POST", "PUT", "GET", "OPTIONS", "DELETE"),
+  method: fc.constantFrom("POST", "POST", "POST", "PUT", "GET", "GET", "HEAD", "OPTIONS", "DELETE"),
+  query: challengeQuery,
 });
 
 const apiBody = fc.oneof(
@@ -189,15 +206,28 @@ export async function sendHostileIngest({
   headers,
   body,
   method,
+  query,
 }: typeof ingestRequest extends fc.Arbitrary<infer R> ? R : never): Promise<HostileAnswer> {
   const init: RequestInit = { method, headers: { ...headers, ...(contentType && { "content-type": contentType }) }, redirect: "manual" };
-  if (method !== "GET" && method !== "OPTIONS") init.body = body;
-  const res = await SELF.fetch(`${GATEWAY}/ingest/${source}`, init);
+  if (method !== "GET" && method !== "HEAD" && method !== "OPTIONS") init.body = body;
+  const res = await SELF.fetch(`${GATEWAY}/ingest/${source}${query}`, init);
   expect(res.status).toBeLessThan(500);
   const text = await res.text();
-  if (method === "OPTIONS" && res.status === 204) return { status: res.status, text };
+  if (method === "HEAD") {
+    expect(text).toBe(""); // a HEAD answer has no body, whatever its status
+    return { status: res.status, text };
+  }
+  if (method === "OPTIONS" && res.status < 300) return { status: res.status, text };
+  if (res.status === 204) return { status: res.status, text };
+  // A handshake echoes the sender's challenge as text, never as markup, and never a huge one.
+  if (res.status === 200 && res.headers.get("content-type")?.startsWith("text/plain")) {
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(text.length).toBeLessThanOrEqual(1024);
+    return { status: res.status, text };
+  }
   const json = JSON.parse(text);
-  expect(isEnvelope(json) || (source === "slack" && typeof json.challenge === "string")).toBe(true);
+  const handshake = typeof json.challenge === "string" || typeof json.response_token === "string" || typeof json.encryptedToken === "string" || json.type === 1;
+  expect(isEnvelope(json) || (res.status === 200 && handshake)).toBe(true);
   return { status: res.status, text, json };
 }
 
