@@ -4,15 +4,26 @@
  * (the gateway's choice). The builder (test/support/sign/discord.ts) is proved by RFC 8032's
  * published vector and by Discord's own `verifyKey` (discord-interactions, in workerd).
  */
-import { env, SELF } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { Buffer } from "node:buffer";
 import { createPublicKey } from "node:crypto";
 import { verifyKey } from "discord-interactions";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/app";
 import { discord } from "../../src/providers/discord";
-import { envelope } from "../support/api";
-import { delivered, expectAccepted, expectAnswer, expectUnauthorized, GATEWAY, nowSeconds, resetAfterEach, STALE_SECONDS, send } from "../support/providers";
+import {
+  delivered,
+  expectAccepted,
+  expectAnswer,
+  expectDuplicate,
+  expectUnauthorized,
+  GATEWAY,
+  ingestDescription,
+  nowSeconds,
+  resetAfterEach,
+  STALE_SECONDS,
+  send,
+} from "../support/providers";
 import { type DiscordSigning, discordHeaders, ed25519Key, ed25519Sign, RFC8032_KEY, RFC8032_TEST1 } from "../support/sign/discord";
 
 const OTHER_KEY = ed25519Key("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb");
@@ -30,8 +41,6 @@ const post = (body: string, signing: DiscordSigning = {}, extra: Record<string, 
 /** The same gateway with other bindings (config is read from them). */
 const postWith = (vars: Record<string, string>, body: string, signing: DiscordSigning = {}) =>
   app.request(`${GATEWAY}/ingest/discord`, { method: "POST", body, headers: discordHeaders(body, signing) }, { ...env, ...vars } as Env);
-
-type OpenApi = { paths: Record<string, { post?: { description?: string } }> };
 
 resetAfterEach();
 
@@ -98,10 +107,7 @@ describe("Discord", () => {
     ["an interaction", interaction()],
     ["a webhook event re-signed later (Discord retries events)", webhookEvent()],
   ])("a repeat of %s is answered as a duplicate and enqueued once", async (_case, repeated) => {
-    const [id] = await expectAccepted(await post(repeated, { at: nowSeconds() - 5 }));
-    const again = await post(repeated);
-    expect({ status: again.status, result: (await envelope(again)).result }).toEqual({ status: 200, result: { ids: [id], duplicate: true } });
-    expect((await delivered()).map((m) => m.id)).toEqual([id]);
+    await expectDuplicate(post(repeated, { at: nowSeconds() - 5 }), () => post(repeated));
   });
 
   it("refuses a configured key that is not a public key", () => {
@@ -110,7 +116,6 @@ describe("Discord", () => {
   });
 
   it("is described in /openapi.json", async () => {
-    const document = (await (await SELF.fetch(`${GATEWAY}/openapi.json`)).json()) as OpenApi;
-    expect(document.paths["/ingest/discord"]?.post?.description).toContain("`X-Signature-Ed25519:");
+    expect(await ingestDescription("discord")).toContain("`X-Signature-Ed25519:");
   });
 });

@@ -3,12 +3,21 @@
  * verifier and no example with its secret: the builder is the documented recipe, pinned to a
  * vector computed with node:crypto and WebCrypto alike (/tmp/providers/typeform.md).
  */
-import { env, SELF } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/app";
-import { envelope } from "../support/api";
-import { DEV_SECRET, delivered, expectAccepted, expectUnauthorized, GATEWAY, resetAfterEach, send } from "../support/providers";
+import {
+  DEV_SECRET,
+  delivered,
+  expectAccepted,
+  expectDuplicate,
+  expectUnauthorized,
+  GATEWAY,
+  ingestDescription,
+  resetAfterEach,
+  send,
+} from "../support/providers";
 
 const typeformSignature = (body: string, secret = DEV_SECRET) => `sha256=${createHmac("sha256", secret).update(body).digest("base64")}`;
 
@@ -25,8 +34,6 @@ const post = (body: string, signature = typeformSignature(body)) => send("typefo
 const ROTATING = { ...env, TYPEFORM_WEBHOOK_SECRET: JSON.stringify(["old-secret", DEV_SECRET]) } as Env;
 const postRotating = (body: string, signature: string) =>
   app.request(`${GATEWAY}/ingest/typeform`, { method: "POST", body, headers: headers(signature) }, ROTATING);
-
-type OpenApi = { paths: Record<string, { post?: { description?: string } }> };
 
 resetAfterEach();
 
@@ -67,14 +74,10 @@ describe("Typeform", () => {
 
   it("a repeat of an event_id is answered as a duplicate and enqueued once", async () => {
     const repeated = formResponse("01DUP");
-    const [id] = await expectAccepted(await post(repeated));
-    const again = await post(repeated);
-    expect({ status: again.status, result: (await envelope(again)).result }).toEqual({ status: 200, result: { ids: [id], duplicate: true } });
-    expect((await delivered()).map((m) => m.id)).toEqual([id]);
+    await expectDuplicate(post(repeated), () => post(repeated));
   });
 
   it("is described in /openapi.json", async () => {
-    const document = (await (await SELF.fetch(`${GATEWAY}/openapi.json`)).json()) as OpenApi;
-    expect(document.paths["/ingest/typeform"]?.post?.description).toContain("`Typeform-Signature: sha256=<base64 HMAC-SHA256 of the body>`");
+    expect(await ingestDescription("typeform")).toContain("`Typeform-Signature: sha256=<base64 HMAC-SHA256 of the body>`");
   });
 });

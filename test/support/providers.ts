@@ -66,3 +66,20 @@ export async function expectAnswer(res: Response, status: number, contentType: s
 }
 
 export const hex = (bytes: ArrayBuffer | Uint8Array) => Buffer.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)).toString("hex");
+
+/**
+ * A delivery and its repeat: the first is accepted (202), the repeat answered as its duplicate
+ * (200, the first's ids) and the queue holds the first only.
+ */
+export async function expectDuplicate(first: Promise<Response>, repeat: () => Promise<Response>, queue = "webhooks"): Promise<void> {
+  const [id] = await expectAccepted(await first);
+  const again = await repeat();
+  expect({ status: again.status, result: (await envelope(again)).result }).toEqual({ status: 200, result: { ids: [id], duplicate: true } });
+  expect((await delivered(queue)).map((m) => m.id)).toEqual([id]);
+}
+
+/** How `/openapi.json` describes a source's ingest operation. */
+export async function ingestDescription(source: string): Promise<string | undefined> {
+  const document = (await (await SELF.fetch(`${GATEWAY}/openapi.json`)).json()) as { paths: Record<string, { post?: { description?: string } }> };
+  return document.paths[`/ingest/${source}`]?.post?.description;
+}
