@@ -4,7 +4,7 @@
 // bench/results/: speed as a ratio to a ceiling measured in the same run, and cost per row as
 // Durable Object calls, rows written and upstream calls per 1,000 messages, priced per million
 // messages. A full run also measures the buffered row under default `wrangler dev` (tracing on)
-// for comparison. See README, "Performance".
+// for comparison. See docs/performance.md.
 import { createHmac } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";

@@ -131,3 +131,34 @@ describe("configuration refuses settings that would fail open or fail every requ
     expect(loaded({ SOURCES: { contact: { form: { success_url: target } } } }).sources.contact?.form?.success_url).toBe(target);
   });
 });
+
+describe("provider presets a deployment serves (PRESET_SOURCES)", () => {
+  /** The development vars without any preset's secret: what a fresh production deployment has. */
+  const bare = () => {
+    const vars: Record<string, unknown> = { ...env };
+    for (const name of Object.keys(vars)) if (/_(SECRET|TOKEN|KEY|CLIENT_STATE|CREDENTIALS)$/.test(name) && name !== "QUEUES_API_TOKEN") delete vars[name];
+    return vars as unknown as Env;
+  };
+  const sources = (vars: Partial<Record<keyof Env, unknown>>) =>
+    Object.keys(parseConfig(gatewayConfig({ ...bare(), SOURCES: {}, WRITE_KEYS: DEV_WRITE_KEYS, ...vars } as Env)).sources);
+
+  it("none by default in production: the configuration loads without any preset secret", () => {
+    expect(() => sources({ PRESET_SOURCES: "" })).toThrow(/^Invalid gateway configuration: sources\.hmac\.auth\.secrets: [^;]*$/);
+    const names = sources({ PRESET_SOURCES: "", HMAC_WEBHOOK_SECRET: "s" });
+    expect(names).not.toContain("github");
+    expect(names).toEqual(expect.arrayContaining(["hmac", "app", "contact"]));
+  });
+
+  it("the listed ones, and any preset [vars.SOURCES] configures, need their secrets", () => {
+    expect(sources({ PRESET_SOURCES: "github, stripe", HMAC_WEBHOOK_SECRET: "s", GITHUB_WEBHOOK_SECRET: "g", STRIPE_WEBHOOK_SECRET: "t" })).toEqual(
+      expect.arrayContaining(["github", "stripe"]),
+    );
+    expect(() => sources({ PRESET_SOURCES: "zoom", HMAC_WEBHOOK_SECRET: "s" })).toThrow(/sources\.zoom\.auth\.secrets/);
+    const viaOverride = sources({ PRESET_SOURCES: "", HMAC_WEBHOOK_SECRET: "s", MUX_WEBHOOK_SECRET: "m", SOURCES: { mux: { queue: "events" } } });
+    expect(viaOverride).toContain("mux");
+  });
+
+  it("all of them in development", () => {
+    expect(Object.keys(loadConfig(env).sources)).toEqual(expect.arrayContaining(["github", "zoom", "discord", "sendgrid", "mux", "twitter"]));
+  });
+});

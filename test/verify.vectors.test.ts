@@ -1,5 +1,5 @@
 /**
- * The verifiers against the providers' published test vectors (../shared/docs/signature-schemes.md),
+ * The verifiers against the providers' published test vectors (cited in each provider's descriptor),
  * with the clock set to the vector's time, plus the refusal reasons each check reports.
  */
 import { describe, expect, it } from "vitest";

@@ -6,7 +6,7 @@
 import type { SourceConfigInput } from "../ingest/source-schema";
 import { secretFieldsOf } from "../providers";
 import type { GatewayConfigInput, QueueConfig } from "./schema";
-import { SOURCES } from "./sources";
+import { PRESETS, SOURCES } from "./sources";
 import { jsonVar, secretList } from "./vars";
 
 /** The queues and their local-queue policy; `[vars.QUEUES]` may override any field or add queues. */
@@ -21,6 +21,7 @@ const QUEUES: Record<string, Partial<QueueConfig>> = {
 
 export function gatewayConfig(env: Env): GatewayConfigInput {
   const vars = env as unknown as Record<string, unknown>;
+  const overrides = jsonVar(env.SOURCES, "SOURCES", {}) as Record<string, unknown>;
   return {
     environment: env.ENVIRONMENT,
     account_id: env.QUEUES_ACCOUNT_ID,
@@ -30,12 +31,29 @@ export function gatewayConfig(env: Env): GatewayConfigInput {
     queues: merge(QUEUES, jsonVar(env.QUEUES, "QUEUES", {}), (_name, queue) => ({ upstream: env.QUEUE_UPSTREAM as QueueConfig["upstream"], ...queue })),
     keys: jsonVar(env.GATEWAY_KEYS, "GATEWAY_KEYS", []),
     write_keys: jsonVar(env.WRITE_KEYS, "WRITE_KEYS", []),
-    sources: merge(SOURCES, jsonVar(env.SOURCES, "SOURCES", {}), (_name, source) => withSecrets(source, vars)),
+    sources: merge(enabledSources(env.PRESET_SOURCES, overrides), overrides, (_name, source) => withSecrets(source, vars)),
     turnstile_secret: env.TURNSTILE_SECRET_KEY || undefined,
     docs_enabled: env.DOCS_ENABLED,
     console_enabled: env.CONSOLE_ENABLED,
     log_success_sample_rate: env.LOG_SUCCESS_SAMPLE_RATE || undefined,
   } as GatewayConfigInput;
+}
+
+/**
+ * The code's sources a deployment serves: every non-preset source, and the provider presets that
+ * PRESET_SOURCES names ("*" for all, as in development; a comma-separated list; empty for none),
+ * plus any preset `[vars.SOURCES]` configures. A preset nobody enabled needs no secret.
+ */
+function enabledSources(presetList: string | undefined, overrides: Record<string, unknown>): Record<string, SourceConfigInput> {
+  const list = (presetList ?? "").trim();
+  const named = new Set(
+    list
+      .split(",")
+      .map((name) => name.trim())
+      .filter(Boolean),
+  );
+  const enabled = (name: string) => list === "*" || named.has(name) || Object.hasOwn(overrides, name);
+  return Object.fromEntries(Object.entries(SOURCES).filter(([name]) => !Object.hasOwn(PRESETS, name) || enabled(name)));
 }
 
 /** Code defaults merged with per-deployment overrides (field by field), then finished by `finish`. */

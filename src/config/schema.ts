@@ -145,7 +145,11 @@ export const GatewayConfig = z
         ctx.addIssue({ code: "custom", path: at("dead_letter_queue"), message: "a queue cannot be its own dead-letter queue" });
       }
       if (queue.upstream !== "local" && queue.cloudflare_id === undefined) {
-        ctx.addIssue({ code: "custom", path: at("cloudflare_id"), message: `required for the ${queue.upstream} upstream (set QUEUE_IDS)` });
+        ctx.addIssue({
+          code: "custom",
+          path: at("cloudflare_id"),
+          message: `required for the ${queue.upstream} upstream (set cloudflare_id in [vars.QUEUES])`,
+        });
       }
       if (queue.upstream !== "local" && !config.api_token) {
         ctx.addIssue({ code: "custom", path: ["api_token"], message: `required for the ${queue.upstream} upstream (wrangler secret put QUEUES_API_TOKEN)` });

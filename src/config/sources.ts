@@ -22,9 +22,10 @@ export const AppEvent = z.object({
 /**
  * One development source per provider preset, named after it, into `webhooks` (each descriptor's
  * `example`: secrets from .dev.vars.example). URL-signing presets use http://127.0.0.1:8787 as
- * their public URL: set your deployment's in `[vars.SOURCES]`.
+ * their public URL: set your deployment's in `[vars.SOURCES]`. A deployment serves only the presets
+ * PRESET_SOURCES names (src/config/gateway.ts), so it needs only the secrets of the senders it runs.
  */
-const PRESETS: Record<string, SourceConfigInput> = Object.fromEntries(
+export const PRESETS: Record<string, SourceConfigInput> = Object.fromEntries(
   PROVIDERS.flatMap((p) => (p.example ? [[p.kind, { queue: "webhooks", auth: { ...p.example.auth, secrets: [] }, accept: [...p.example.accept] }]] : [])),
 );
 

@@ -1,5 +1,5 @@
 /**
- * Cloudflare Queues production limits (../shared/docs/queues-api.md). The local simulator in
+ * Cloudflare Queues production limits (docs/api.md, "Limits"). The local simulator in
  * wrangler is more lenient, so the gateway enforces these itself on every path.
  * 1 KB = 1000 bytes here, as in Cloudflare's documentation.
  */

@@ -1,6 +1,6 @@
 /**
  * LocalQueue: the embedded queue, one SQLite-backed Durable Object per queue name, reproducing
- * Cloudflare's pull-consumer semantics (../shared/docs/queues-api.md) so the whole pipeline runs
+ * Cloudflare's pull-consumer semantics (docs/api.md) so the whole pipeline runs
  * without a Cloudflare account, and persists across `wrangler dev` restarts.
  *
  * Its tables and their migrations are in ./local-tables.ts.
