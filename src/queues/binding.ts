@@ -50,6 +50,8 @@ async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`send timed out after ${ms} ms`)), ms);
   });
+  // A send that loses the race still settles later: its rejection is expected, not unhandled.
+  work.catch(() => undefined);
   try {
     return await Promise.race([work, timeout]);
   } finally {
