@@ -27,7 +27,12 @@ const keys = [
   ...JSON.parse(devVars.GATEWAY_KEYS ?? "[]"),
   ...Object.entries(T.KEYS)
     .filter(([, k]) => "scopes" in k)
-    .map(([name, k]) => ({ name, sha256: sha256(k.key), queues: (k as { queues: unknown }).queues, scopes: (k as { scopes: unknown }).scopes })),
+    .map(([name, k]) => ({
+      name,
+      sha256: sha256(k.key),
+      queues: (k as { queues: unknown }).queues,
+      scopes: (k as { scopes: unknown }).scopes,
+    })),
 ];
 
 /** Write keys: the development one plus the tracking tests' (test/support/write-keys.ts), hashed. */
@@ -54,10 +59,18 @@ const testQueues = {
   "no-dlq": { ...direct, max_retries: 0 },
   buffered: { buffer: { shards: 2, max_wait_ms: 200 } },
   "buffered-one": { buffer: { shards: 1, max_wait_ms: 200 } },
-  "buffered-remote": { upstream: "cloudflare", cloudflare_id: T.BUFFERED_REMOTE_QUEUE_ID, buffer: { shards: 1, max_wait_ms: 200 } },
+  "buffered-remote": {
+    upstream: "cloudflare",
+    cloudflare_id: T.BUFFERED_REMOTE_QUEUE_ID,
+    buffer: { shards: 1, max_wait_ms: 200 },
+  },
   "small-buffer": { buffer: { shards: 1, max_wait_ms: 60_000, max_pending_messages: 5 } },
   // The resilience suite's queue: REST upstream with faults, 4 shards, modest backpressure cap.
-  resilient: { upstream: "cloudflare", cloudflare_id: T.RESILIENT_QUEUE_ID, buffer: { shards: 4, max_wait_ms: 200, max_pending_messages: 3_000 } },
+  resilient: {
+    upstream: "cloudflare",
+    cloudflare_id: T.RESILIENT_QUEUE_ID,
+    buffer: { shards: 4, max_wait_ms: 200, max_pending_messages: 3_000 },
+  },
   // The resilience suite's direct-first queue: a producer binding that fails 30% of sends and goes down.
   "resilient-first": {
     upstream: "binding",
@@ -66,10 +79,20 @@ const testQueues = {
     buffer: { shards: 4, max_wait_ms: 200, max_pending_messages: 3_000 },
   },
   // Direct-first: pushed before answering, spilled into the buffer when the upstream refuses.
-  spilling: { mode: "direct_first", upstream: "cloudflare", cloudflare_id: T.SPILLING_QUEUE_ID, buffer: { shards: 2, max_wait_ms: 200 } },
+  spilling: {
+    mode: "direct_first",
+    upstream: "cloudflare",
+    cloudflare_id: T.SPILLING_QUEUE_ID,
+    buffer: { shards: 2, max_wait_ms: 200 },
+  },
   // Direct-first through a producer binding (the production default); and one whose binding is missing.
   "first-bound": { upstream: "binding", cloudflare_id: T.BOUND_QUEUE_ID, binding: "BOUND_PRODUCER" },
-  "first-unbound": { upstream: "binding", cloudflare_id: T.BOUND_QUEUE_ID, binding: "NO_SUCH_PRODUCER", buffer: { shards: 2, max_wait_ms: 60_000 } },
+  "first-unbound": {
+    upstream: "binding",
+    cloudflare_id: T.BOUND_QUEUE_ID,
+    binding: "NO_SUCH_PRODUCER",
+    buffer: { shards: 2, max_wait_ms: 60_000 },
+  },
   ...TRACKING_QUEUES,
   ...RULES_QUEUES,
 };
@@ -81,20 +104,51 @@ const testSources = {
   rotating: { queue: "webhooks", auth: { kind: "github", secret: "ROTATING_SECRETS" }, accept: ["json"] },
   remote: { queue: "remote", auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" }, accept: ["json"] },
   raw: { queue: "events", auth: { kind: "none" }, accept: ["json", "text", "form"], format: "raw", delay_seconds: 1 },
-  files: { queue: "forms", auth: { kind: "none" }, accept: ["multipart"], form: { max_file_bytes: 1000, error_url: "https://site.example/oops" } },
-  human: { queue: "forms", auth: { kind: "none" }, accept: ["form"], form: { turnstile: true, success_url: "https://site.example/thanks" } },
-  proxied: { queue: "webhooks", auth: { kind: "twilio", secret: "TWILIO_AUTH_TOKEN", public_base_url: T.TWILIO_PUBLIC_BASE_URL }, accept: ["form", "json"] },
+  files: {
+    queue: "forms",
+    auth: { kind: "none" },
+    accept: ["multipart"],
+    form: { max_file_bytes: 1000, error_url: "https://site.example/oops" },
+  },
+  human: {
+    queue: "forms",
+    auth: { kind: "none" },
+    accept: ["form"],
+    form: { turnstile: true, success_url: "https://site.example/thanks" },
+  },
+  proxied: {
+    queue: "webhooks",
+    auth: { kind: "twilio", secret: "TWILIO_AUTH_TOKEN", public_base_url: T.TWILIO_PUBLIC_BASE_URL },
+    accept: ["form", "json"],
+  },
   basic: { queue: "webhooks", auth: { kind: "basic", secret: "BASIC_CREDENTIALS" }, accept: ["json"] },
-  limited: { queue: "events", auth: { kind: "key" }, accept: ["json"], rate_limit: { binding: "TEST_RATE_LIMIT", by: "key" } },
+  limited: {
+    queue: "events",
+    auth: { kind: "key" },
+    accept: ["json"],
+    rate_limit: { binding: "TEST_RATE_LIMIT", by: "key" },
+  },
   "buffered-app": { queue: "buffered", auth: { kind: "key" }, accept: ["json"], batch: true },
   "small-buffer": { queue: "small-buffer", auth: { kind: "none" }, accept: ["json"] },
   resilient: { queue: "resilient", auth: { kind: "key" }, accept: ["json"], batch: true },
   "resilient-first": { queue: "resilient-first", auth: { kind: "key" }, accept: ["json"], batch: true },
   spilling: { queue: "spilling", auth: { kind: "key" }, accept: ["json"], batch: true },
-  "first-bound": { queue: "first-bound", auth: { kind: "key" }, accept: ["json"], batch: true, idempotency_window_seconds: 0 },
+  "first-bound": {
+    queue: "first-bound",
+    auth: { kind: "key" },
+    accept: ["json"],
+    batch: true,
+    idempotency_window_seconds: 0,
+  },
   "first-bound-dedup": { queue: "first-bound", auth: { kind: "key" }, accept: ["json"], batch: true },
   "first-unbound": { queue: "first-unbound", auth: { kind: "key" }, accept: ["json"], batch: true },
-  tiny: { queue: "webhooks", auth: { kind: "none" }, accept: ["json", "text"], max_body_bytes: 2000, cors: { origins: ["https://site.example"] } },
+  tiny: {
+    queue: "webhooks",
+    auth: { kind: "none" },
+    accept: ["json", "text"],
+    max_body_bytes: 2000,
+    cors: { origins: ["https://site.example"] },
+  },
   // A sender that expects a specific answer (custom synchronous response).
   answered: {
     queue: "webhooks",
@@ -185,7 +239,12 @@ export default defineConfig({
                 "faulty-store": { mode: "direct", cloudflare_id: T.FAULTY_QUEUE_ID },
               },
               GATEWAY_KEYS: JSON.stringify([
-                { name: "gateway", sha256: sha256(T.QUEUES_API_TOKEN), queues: "*", scopes: ["push", "pull", "ack", "peek", "purge"] },
+                {
+                  name: "gateway",
+                  sha256: sha256(T.QUEUES_API_TOKEN),
+                  queues: "*",
+                  scopes: ["push", "pull", "ack", "peek", "purge"],
+                },
               ]),
             },
           },
@@ -195,7 +254,8 @@ export default defineConfig({
   ],
   test: {
     // `npm run test:resilience` runs the long fault and load suite (test/resilience/) instead.
-    include: process.env.TRIBUTARY_SUITE === "resilience" ? ["test/resilience/**/*.resilience.ts"] : ["test/**/*.test.ts"],
+    include:
+      process.env.TRIBUTARY_SUITE === "resilience" ? ["test/resilience/**/*.resilience.ts"] : ["test/**/*.test.ts"],
     testTimeout: process.env.TRIBUTARY_SUITE === "resilience" ? 3_600_000 : 20_000,
     // The Worker logs one JSON line per request; show them only for failing tests. The resilience
     // suite prints its report (and nothing else it logs) whether it passes or not.

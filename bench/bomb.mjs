@@ -39,7 +39,8 @@ async function workerdPids(pgid) {
   return pids;
 }
 
-const status = async (pid, field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(await readFile(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
+const status = async (pid, field) =>
+  Number(new RegExp(`${field}:\\s+(\\d+)`).exec(await readFile(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
 
 const bomb = await gzipZeros(INFLATED_MB);
 const worker = await startWorker({ config: "wrangler.toml", port: PORT });
@@ -47,7 +48,11 @@ try {
   const post = (body, encoding) =>
     fetch(`${worker.base}/ingest/app`, {
       method: "POST",
-      headers: { authorization: "Bearer local-dev-key", "content-type": "application/json", ...(encoding && { "content-encoding": encoding }) },
+      headers: {
+        authorization: "Bearer local-dev-key",
+        "content-type": "application/json",
+        ...(encoding && { "content-encoding": encoding }),
+      },
       body,
     });
   for (let i = 0; i < 20; i++) await (await post(`{"event":"warm-up-${i}"}`)).text();

@@ -15,7 +15,13 @@ import { freePort, load, median, sleep, startWorker, withRss } from "./lib.mjs";
  * Workers requests, Durable Object requests and SQLite rows written, Queues operations (one per
  * 64 KB written, read or deleted, per message: a consumed message is a write, a read and a delete).
  */
-const PRICES = { as_of: "2026-11", workers_request: 0.3e-6, do_request: 0.15e-6, do_row_written: 1.0e-6, queue_operation: 0.4e-6 };
+const PRICES = {
+  as_of: "2026-11",
+  workers_request: 0.3e-6,
+  do_request: 0.15e-6,
+  do_row_written: 1.0e-6,
+  queue_operation: 0.4e-6,
+};
 const QUEUE_OPERATIONS_PER_MESSAGE = 3;
 /** Cloudflare queue ids the benchmark's gateway believes in (the REST one is served by a second gateway). */
 const IDS = { first: "a".repeat(32), spill: "b".repeat(32), rest: "c".repeat(32) };
@@ -30,7 +36,9 @@ const AUTH = { authorization: `Bearer ${KEY}` };
 
 // Written as text: the id is beyond 2^53, as in real GitHub and Shopify payloads.
 const payload = `{"action":"opened","issue":{"id":12345678901234567890,"title":"Benchmark issue","body":"${"x".repeat(200)}"},"repository":{"full_name":"acme/widgets"}}`;
-const events = JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ event: "screen_view", user_id: i, properties: { screen: "home", n: i } })));
+const events = JSON.stringify(
+  Array.from({ length: 50 }, (_, i) => ({ event: "screen_view", user_id: i, properties: { screen: "home", n: i } })),
+);
 let delivery = 0;
 
 /**
@@ -47,7 +55,11 @@ function githubRequest(path) {
       const n = ++delivery;
       const body = payload.replace('"opened"', `"opened-${process.pid}-${n}"`);
       const signed = `sha256=${createHmac("sha256", "local-dev-secret").update(body).digest("hex")}`;
-      return { ...req, body, headers: { ...req.headers, "x-github-delivery": `bench-${process.pid}-${n}`, "x-hub-signature-256": signed } };
+      return {
+        ...req,
+        body,
+        headers: { ...req.headers, "x-github-delivery": `bench-${process.pid}-${n}`, "x-hub-signature-256": signed },
+      };
     },
   };
 }
@@ -85,7 +97,9 @@ async function bufferCounters(gateway, queue) {
 async function measure(worker, { requests, messagesPerRequest = 1, pushes, costs, seconds = SECONDS, overallRate }) {
   const before = pushes ? await pushes.before() : undefined;
   const costBefore = costs ? await costs.read() : undefined;
-  const { result, samples } = await withRss(worker.pid, () => load({ url: worker.base, duration: seconds, requests, ...(overallRate && { overallRate }) }));
+  const { result, samples } = await withRss(worker.pid, () =>
+    load({ url: worker.base, duration: seconds, requests, ...(overallRate && { overallRate }) }),
+  );
   const ok = result["2xx"];
   const messages = ok * messagesPerRequest;
   const pushCalls = pushes ? await pushes.after(before, messages) : messages / messagesPerRequest;
@@ -93,7 +107,9 @@ async function measure(worker, { requests, messagesPerRequest = 1, pushes, costs
   const per1000 = (n) => (messages ? (n / messages) * 1000 : 0);
   const doRequests = costs ? costAfter.requests - costBefore.requests : 0;
   const rowsWritten = costs ? costAfter.rows_written - costBefore.rows_written : 0;
-  const calls = costs ? { commits: costAfter.commits - costBefore.commits, calls: costAfter.committed_calls - costBefore.committed_calls } : undefined;
+  const calls = costs
+    ? { commits: costAfter.commits - costBefore.commits, calls: costAfter.committed_calls - costBefore.committed_calls }
+    : undefined;
   return {
     do_requests_per_1000: per1000(doRequests),
     rows_written_per_1000: per1000(rowsWritten),
@@ -143,7 +159,10 @@ async function consumeRun(gateway, seconds) {
   await Promise.all(
     Array.from({ length: 8 }, async () => {
       while (Date.now() < end) {
-        const pulled = await timed(`${queue}/pull`, JSON.stringify({ batch_size: 100, visibility_timeout_ms: 600_000 }));
+        const pulled = await timed(
+          `${queue}/pull`,
+          JSON.stringify({ batch_size: 100, visibility_timeout_ms: 600_000 }),
+        );
         if (!pulled.messages.length) break;
         await timed(`${queue}/ack`, JSON.stringify({ acks: pulled.messages.map((m) => ({ lease_id: m.lease_id })) }));
         messages += pulled.messages.length;
@@ -172,18 +191,26 @@ async function drain(gateway, queue, running) {
   const url = `${gateway.base}/client/v4/accounts/bench/queues/${queue}/messages`;
   const headers = { ...AUTH, "content-type": "application/json" };
   while (running()) {
-    const pulled = (await (await fetch(`${url}/pull`, { method: "POST", headers, body: JSON.stringify({ batch_size: 100 }) })).json()).result;
+    const pulled = (
+      await (await fetch(`${url}/pull`, { method: "POST", headers, body: JSON.stringify({ batch_size: 100 }) })).json()
+    ).result;
     if (!pulled.messages.length) {
       await sleep(200);
       continue;
     }
-    await fetch(`${url}/ack`, { method: "POST", headers, body: JSON.stringify({ acks: pulled.messages.map((m) => ({ lease_id: m.lease_id })) }) });
+    await fetch(`${url}/ack`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ acks: pulled.messages.map((m) => ({ lease_id: m.lease_id })) }),
+    });
   }
 }
 
 async function prefill(gateway, count) {
   const url = `${gateway.base}/client/v4/accounts/bench/queues/bench-consume/messages/batch`;
-  const body = JSON.stringify({ messages: Array.from({ length: 100 }, (_, i) => ({ body: { n: i, pad: "x".repeat(100) } })) });
+  const body = JSON.stringify({
+    messages: Array.from({ length: 100 }, (_, i) => ({ body: { n: i, pad: "x".repeat(100) } })),
+  });
   const requests = Math.ceil(count / 100);
   let done = 0;
   await Promise.all(
@@ -223,9 +250,21 @@ function gatewayVars(peerBase) {
       "bench-consume": { mode: "direct" },
     }),
     SOURCES: JSON.stringify({
-      "github-first": { queue: "webhooks-first", auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" }, accept: ["json"] },
-      "github-spill": { queue: "webhooks-spill", auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" }, accept: ["json"] },
-      "github-rest": { queue: "webhooks-rest", auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" }, accept: ["json"] },
+      "github-first": {
+        queue: "webhooks-first",
+        auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" },
+        accept: ["json"],
+      },
+      "github-spill": {
+        queue: "webhooks-spill",
+        auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" },
+        accept: ["json"],
+      },
+      "github-rest": {
+        queue: "webhooks-rest",
+        auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" },
+        accept: ["json"],
+      },
       app: { rate_limit: null },
     }),
   };
@@ -233,7 +272,8 @@ function gatewayVars(peerBase) {
 
 async function main() {
   mkdirSync("bench/results", { recursive: true });
-  const start = async (config, vars = {}, tracing = false) => startWorker({ config, port: await freePort(), vars, tracing });
+  const start = async (config, vars = {}, tracing = false) =>
+    startWorker({ config, port: await freePort(), vars, tracing });
   const ceiling = await start("bench/workers/ceiling/wrangler.toml");
   const perRequest = await start("bench/workers/per-request/wrangler.toml");
   // Cloudflare's REST API for the buffered row: a second gateway serving its own local queue.
@@ -252,17 +292,34 @@ async function main() {
       {
         name: "ceiling (minimal Hono route)",
         worker: ceiling,
-        opts: () => ({ requests: [{ method: "POST", path: "/", headers: { "content-type": "application/json" }, body: payload }] }),
+        opts: () => ({
+          requests: [{ method: "POST", path: "/", headers: { "content-type": "application/json" }, body: payload }],
+        }),
       },
       {
         name: "docs-style per-request send",
         worker: perRequest,
         opts: () => ({
-          requests: [{ method: "POST", path: "/", headers: { authorization: "Bearer bench-token", "content-type": "application/json" }, body: payload }],
+          requests: [
+            {
+              method: "POST",
+              path: "/",
+              headers: { authorization: "Bearer bench-token", "content-type": "application/json" },
+              body: payload,
+            },
+          ],
         }),
       },
-      { name: "github, direct-first via binding (healthy)", worker: gateway, opts: github("/ingest/github-first", "webhooks-first") },
-      { name: "github, direct-first, binding failing (spill)", worker: gateway, opts: github("/ingest/github-spill", "webhooks-spill") },
+      {
+        name: "github, direct-first via binding (healthy)",
+        worker: gateway,
+        opts: github("/ingest/github-first", "webhooks-first"),
+      },
+      {
+        name: "github, direct-first, binding failing (spill)",
+        worker: gateway,
+        opts: github("/ingest/github-spill", "webhooks-spill"),
+      },
       {
         name: "github, buffered REST",
         worker: gateway,
@@ -272,7 +329,14 @@ async function main() {
         name: "app batch, 50 events/request (buffered)",
         worker: gateway,
         opts: () => ({
-          requests: [{ method: "POST", path: "/ingest/app", headers: { ...AUTH, "content-type": "application/json" }, body: events }],
+          requests: [
+            {
+              method: "POST",
+              path: "/ingest/app",
+              headers: { ...AUTH, "content-type": "application/json" },
+              body: events,
+            },
+          ],
           messagesPerRequest: 50,
           pushes: bufferPushes(gateway, "events"),
           costs: shardCosts(gateway, "events"),
@@ -285,7 +349,9 @@ async function main() {
       for (let i = 0; i < RUNS; i++) {
         if (row.consume) {
           await prefill(gateway, SMOKE ? 20_000 : 150_000);
-          const { result, samples } = await withRss(gateway.pid, () => consumeRun(gateway, SMOKE ? 2 : Math.min(SECONDS, 5)));
+          const { result, samples } = await withRss(gateway.pid, () =>
+            consumeRun(gateway, SMOKE ? 2 : Math.min(SECONDS, 5)),
+          );
           runs.push({ ...result, peak_rss_mib: Math.max(0, ...samples.map((s) => s.kib)) / 1024 });
         } else {
           runs.push(await measure(row.worker, row.opts()));
@@ -327,13 +393,19 @@ async function main() {
       // the same); memory is compared over the MEMORY_SECONDS that follow that warm-up.
       const { samples } = await withRss(
         gateway.pid,
-        () => load({ url: gateway.base, duration: MEMORY_WARMUP_SECONDS + MEMORY_SECONDS, requests: [githubRequest("/ingest/github")] }),
+        () =>
+          load({
+            url: gateway.base,
+            duration: MEMORY_WARMUP_SECONDS + MEMORY_SECONDS,
+            requests: [githubRequest("/ingest/github")],
+          }),
         1000,
       );
       draining = false;
       await drainer;
       const start = samples[0]?.t ?? 0;
-      const at = (from, to) => samples.filter((s) => s.t - start >= from * 1000 && s.t - start < to * 1000).map((s) => s.kib / 1024);
+      const at = (from, to) =>
+        samples.filter((s) => s.t - start >= from * 1000 && s.t - start < to * 1000).map((s) => s.kib / 1024);
       const measured = at(MEMORY_WARMUP_SECONDS, Number.POSITIVE_INFINITY);
       const end = MEMORY_WARMUP_SECONDS + MEMORY_SECONDS;
       memory = {
@@ -347,7 +419,12 @@ async function main() {
 
     const report = {
       date: new Date().toISOString(),
-      machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_gib: +(totalmem() / 2 ** 30).toFixed(1), node: process.version },
+      machine: {
+        cpus: cpus().length,
+        cpu_model: cpus()[0]?.model,
+        memory_gib: +(totalmem() / 2 ** 30).toFixed(1),
+        node: process.version,
+      },
       settings: { seconds: SECONDS, runs: RUNS, connections: 32, smoke: SMOKE, local_tracing: false, prices: PRICES },
       rows: rows.map((r) => ({ name: r.name, ...r.median, ratio_to_ceiling: r.median.rps / ceilingRps, runs: r.runs })),
       half_load: halfLoad,
@@ -398,8 +475,12 @@ async function main() {
       `\nhalf of direct-first saturation (${half} req/s): ceiling p99 ${fmt(halfLoad.ceiling.p99, 1)} ms, direct-first ingest p99 ${fmt(halfLoad.direct_first.p99, 1)} ms`,
     );
     if (defaultDev)
-      console.log(`default wrangler dev (local tracing on): buffered REST ${fmt(defaultDev.buffered_rps)} req/s = ${fmt(defaultDev.ratio, 2)}× its ceiling`);
-    console.log(`prices (${PRICES.as_of}): Workers $0.30/M requests, DO $0.15/M requests, $1.00/M rows written, Queues $0.40/M operations (3 per message)`);
+      console.log(
+        `default wrangler dev (local tracing on): buffered REST ${fmt(defaultDev.buffered_rps)} req/s = ${fmt(defaultDev.ratio, 2)}× its ceiling`,
+      );
+    console.log(
+      `prices (${PRICES.as_of}): Workers $0.30/M requests, DO $0.15/M requests, $1.00/M rows written, Queues $0.40/M operations (3 per message)`,
+    );
     if (memory)
       console.log(
         `memory over ${memory.seconds} s of buffered load after ${memory.warmup_seconds} s of warm-up: ${fmt(memory.first_10s_mib)} MiB at the start, ${fmt(memory.last_10s_mib)} MiB at the end, peak ${fmt(memory.peak_mib)} MiB`,
@@ -413,8 +494,10 @@ async function main() {
       const problems = [];
       if (!(directFirst.rps > 0)) problems.push("direct-first ingest accepted nothing");
       if (!(buffered.rps > 0)) problems.push("buffered ingest accepted nothing");
-      if (!(buffered.messages_per_push >= 20)) problems.push(`batches did not fill (${fmt(buffered.messages_per_push, 1)} messages per push)`);
-      if (rows.some((r) => r.median.non2xx > 0 && r.name !== "ceiling (minimal Hono route)")) problems.push("non-2xx answers under load");
+      if (!(buffered.messages_per_push >= 20))
+        problems.push(`batches did not fill (${fmt(buffered.messages_per_push, 1)} messages per push)`);
+      if (rows.some((r) => r.median.non2xx > 0 && r.name !== "ceiling (minimal Hono route)"))
+        problems.push("non-2xx answers under load");
       if (problems.length) {
         console.error(`smoke failed: ${problems.join("; ")}`);
         process.exitCode = 1;

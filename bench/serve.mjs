@@ -13,7 +13,9 @@ const [configPath, port, varsJson = "{}", stateDir] = process.argv.slice(2);
 // The development secrets come from the committed example, so a fresh clone needs no .dev.vars.
 const devVarsFile = join(dirname(resolve(configPath)), ".dev.vars.example");
 const devVars = existsSync(devVarsFile) ? parseEnv(readFileSync(devVarsFile, "utf8")) : {};
-const vars = Object.fromEntries(Object.entries({ ...devVars, ...JSON.parse(varsJson) }).map(([name, value]) => [name, { type: "plain_text", value }]));
+const vars = Object.fromEntries(
+  Object.entries({ ...devVars, ...JSON.parse(varsJson) }).map(([name, value]) => [name, { type: "plain_text", value }]),
+);
 
 const worker = await unstable_startWorker({
   config: resolve(configPath),

@@ -14,7 +14,8 @@ const cache = join(root, "node_modules", ".cache", "tributary");
 const bundlePath = join(cache, "cli.mjs");
 const stampsPath = join(cache, "cli.inputs.json");
 
-const esbuildVersion = () => JSON.parse(readFileSync(join(root, "node_modules", "esbuild", "package.json"), "utf8")).version;
+const esbuildVersion = () =>
+  JSON.parse(readFileSync(join(root, "node_modules", "esbuild", "package.json"), "utf8")).version;
 
 /** Size and mtime of each input: a changed source rebuilds. */
 function stamps(inputs) {
@@ -60,7 +61,10 @@ async function build() {
   const suffix = `.${process.pid}.tmp`;
   writeFileSync(bundlePath + suffix, result.outputFiles[0].text);
   renameSync(bundlePath + suffix, bundlePath);
-  writeFileSync(stampsPath + suffix, JSON.stringify({ esbuild: esbuild.version, inputs: stamps(Object.keys(result.metafile.inputs)) }));
+  writeFileSync(
+    stampsPath + suffix,
+    JSON.stringify({ esbuild: esbuild.version, inputs: stamps(Object.keys(result.metafile.inputs)) }),
+  );
   renameSync(stampsPath + suffix, stampsPath);
 }
 

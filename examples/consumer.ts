@@ -21,7 +21,10 @@ const IDLE_BACKOFF_MAX_MS = 5_000;
 
 type Pulled = { id?: string; attempts?: number; body?: string; lease_id?: string; metadata?: unknown };
 
-const client = new Cloudflare({ apiToken: process.env.GATEWAY_KEY ?? "local-dev-key", baseURL: `${GATEWAY_URL}/client/v4` });
+const client = new Cloudflare({
+  apiToken: process.env.GATEWAY_KEY ?? "local-dev-key",
+  baseURL: `${GATEWAY_URL}/client/v4`,
+});
 
 let stopping = false;
 let wake: (() => void) | undefined;
@@ -62,7 +65,11 @@ async function main(): Promise<void> {
   while (!stopping) {
     let messages: Pulled[];
     try {
-      const pulled = await client.queues.messages.pull(QUEUE, { account_id: ACCOUNT_ID, batch_size: BATCH_SIZE, visibility_timeout_ms: VISIBILITY_TIMEOUT_MS });
+      const pulled = await client.queues.messages.pull(QUEUE, {
+        account_id: ACCOUNT_ID,
+        batch_size: BATCH_SIZE,
+        visibility_timeout_ms: VISIBILITY_TIMEOUT_MS,
+      });
       messages = pulled.messages ?? [];
     } catch (err) {
       console.error(`pull failed: ${(err as Error).message}`);

@@ -20,7 +20,11 @@ const PULL_DEADLINE_MS = 10_000;
 const POLL_INTERVAL_MS = 200;
 const VISIBILITY_TIMEOUT_MS = 30_000;
 
-const client = new Cloudflare({ apiToken: process.env.GATEWAY_KEY ?? "local-dev-key", baseURL: `${GATEWAY_URL}/client/v4`, maxRetries: 0 });
+const client = new Cloudflare({
+  apiToken: process.env.GATEWAY_KEY ?? "local-dev-key",
+  baseURL: `${GATEWAY_URL}/client/v4`,
+  maxRetries: 0,
+});
 const account = { account_id: ACCOUNT_ID };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -34,7 +38,11 @@ function decode(message) {
 async function pullOurs(marker) {
   const deadline = Date.now() + PULL_DEADLINE_MS;
   while (Date.now() < deadline) {
-    const { messages = [] } = await client.queues.messages.pull(QUEUE, { ...account, batch_size: 100, visibility_timeout_ms: VISIBILITY_TIMEOUT_MS });
+    const { messages = [] } = await client.queues.messages.pull(QUEUE, {
+      ...account,
+      batch_size: 100,
+      visibility_timeout_ms: VISIBILITY_TIMEOUT_MS,
+    });
     const ours = messages.find((m) => decode(m)?.marker === marker);
     const others = messages.filter((m) => m !== ours).map((m) => ({ lease_id: m.lease_id, delay_seconds: 0 }));
     if (others.length) await client.queues.messages.ack(QUEUE, { ...account, retries: others });

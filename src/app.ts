@@ -2,25 +2,25 @@
  * The Hono application: middleware order and route mounting, nothing else.
  */
 import { Hono, type MiddlewareHandler } from "hono";
-import { adminRoutes } from "./admin/routes";
-import { sourceRoutes } from "./admin/sources";
 import { loadConfig } from "./config/load";
-import { consoleRoutes } from "./console/routes";
-import type { AppEnv } from "./env";
+import type { AppEnv } from "./http/env";
 import { ErrorCode, GatewayError, ok } from "./http/errors";
-import { describeHome, homeRoute } from "./http/home";
 import { notFound, onError } from "./http/on-error";
 import { requestLog } from "./http/request-log";
 import { htmlPage } from "./ingest/forms";
-import { ingestRoutes } from "./ingest/route";
 import { documented } from "./openapi/describe";
 import { openApiDocument } from "./openapi/document";
-import { backlogRoutes } from "./queues/backlog";
-import { peekRoutes } from "./queues/peek";
-import { QUEUE_PATH } from "./queues/route-support";
-import { QUEUE_ROUTE, queueRoutes } from "./queues/routes";
-import { refusalRoutes } from "./refusals/route";
-import { trackingRoutes } from "./segment/route";
+import { adminRoutes } from "./routes/admin";
+import { sourceRoutes } from "./routes/admin-sources";
+import { backlogRoutes } from "./routes/backlog";
+import { consoleRoutes } from "./routes/console";
+import { describeHome, homeRoute } from "./routes/home";
+import { ingestRoutes } from "./routes/ingest";
+import { peekRoutes } from "./routes/peek";
+import { QUEUE_PATH } from "./routes/queue-support";
+import { QUEUE_ROUTE, queueRoutes } from "./routes/queues";
+import { refusalRoutes } from "./routes/refusals";
+import { trackingRoutes } from "./routes/tracking";
 import { ENDPOINTS } from "./segment/schemas";
 
 /** The reference is on in development and switchable in production (DOCS_ENABLED, validated with the configuration). */
@@ -32,7 +32,9 @@ const docsEnabled: MiddlewareHandler<AppEnv> = async (c, next) => {
 /** The 405 for a known path, naming the methods it takes. */
 function methodNotAllowed(allow: string) {
   return function methodNotAllowed(): never {
-    throw new GatewayError(405, ErrorCode.METHOD_NOT_ALLOWED, `Method not allowed: use ${allow}`, { headers: { Allow: allow } });
+    throw new GatewayError(405, ErrorCode.METHOD_NOT_ALLOWED, `Method not allowed: use ${allow}`, {
+      headers: { Allow: allow },
+    });
   };
 }
 
@@ -45,8 +47,10 @@ export const app: Hono<AppEnv> = new Hono<AppEnv>()
   // What this server is and where to go next: a page for browsers, the envelope for API clients.
   .get("/", describeHome, homeRoute)
   // Liveness for load balancers and uptime checks: no auth, nothing secret.
-  .get("/healthz", documented({ tags: ["Operations"], summary: "Liveness", responses: { 200: { description: "The gateway is up" } } }), (c) =>
-    c.json(ok({ status: "ok", environment: c.var.config.environment })),
+  .get(
+    "/healthz",
+    documented({ tags: ["Operations"], summary: "Liveness", responses: { 200: { description: "The gateway is up" } } }),
+    (c) => c.json(ok({ status: "ok", environment: c.var.config.environment })),
   )
   .route(QUEUE_ROUTE, queueRoutes)
   .route(QUEUE_ROUTE, peekRoutes)
@@ -60,23 +64,37 @@ export const app: Hono<AppEnv> = new Hono<AppEnv>()
   // The operator console (CONSOLE_ENABLED): a page that calls the routes above with an admin key.
   .route("/console", consoleRoutes)
   // The example contact form's thank-you page (its success_url is "/thanks").
-  .get("/thanks", documented({ tags: ["Ingest"], summary: "The example form's thank-you page", responses: { 200: { description: "HTML" } } }), (c) =>
-    c.html(htmlPage("Thank you", "Your message was received.")),
+  .get(
+    "/thanks",
+    documented({
+      tags: ["Ingest"],
+      summary: "The example form's thank-you page",
+      responses: { 200: { description: "HTML" } },
+    }),
+    (c) => c.html(htmlPage("Thank you", "Your message was received.")),
   )
   .get(
     "/openapi.json",
-    documented({ tags: ["Operations"], summary: "This OpenAPI 3.1 document", responses: { 200: { description: "OpenAPI JSON" } } }),
+    documented({
+      tags: ["Operations"],
+      summary: "This OpenAPI 3.1 document",
+      responses: { 200: { description: "OpenAPI JSON" } },
+    }),
     docsEnabled,
     async (c): Promise<Response> => c.json(await openApiDocument(app as Hono<AppEnv>, c, c.var.config)),
   )
   // The reference and its Scalar bundle (static assets), loaded only when DOCS_ENABLED allows.
   .get(
     "/docs",
-    documented({ tags: ["Operations"], summary: "Interactive API reference", responses: { 200: { description: "HTML" } } }),
+    documented({
+      tags: ["Operations"],
+      summary: "Interactive API reference",
+      responses: { 200: { description: "HTML" } },
+    }),
     docsEnabled,
-    async (c) => (await import("./docs/reference")).docsPage(c),
+    async (c) => (await import("./routes/docs")).docsPage(c),
   )
-  .get("/docs/scalar.js", docsEnabled, async (c) => (await import("./docs/reference")).scalarScript(c))
+  .get("/docs/scalar.js", docsEnabled, async (c) => (await import("./routes/docs")).scalarScript(c))
   .all(`/v1/:call{(?:${Object.keys(ENDPOINTS).join("|")})}`, methodNotAllowed("POST"))
   .all(QUEUE_ROUTE, methodNotAllowed("POST"))
   // The group anchors the alternation: Hono's trie router would let "batchy" or "xack" match otherwise.

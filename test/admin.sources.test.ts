@@ -45,12 +45,17 @@ async function source(name: string): Promise<SourceState> {
 }
 
 const post = (body: unknown, headers: Record<string, string> = {}) =>
-  send("routed", { body: JSON.stringify(body), headers: { authorization: `Bearer ${DEV_KEY}`, "content-type": "application/json", ...headers } });
+  send("routed", {
+    body: JSON.stringify(body),
+    headers: { authorization: `Bearer ${DEV_KEY}`, "content-type": "application/json", ...headers },
+  });
 
 /** Counters now minus counters before: per-isolate tallies outlive a test's storage reset. */
 function delta(before: SourceState, after: SourceState) {
   return {
-    source: Object.fromEntries(Object.entries(after.counters!).map(([k, v]) => [k, v - before.counters![k as "events"]])),
+    source: Object.fromEntries(
+      Object.entries(after.counters!).map(([k, v]) => [k, v - before.counters![k as "events"]]),
+    ),
     rules: after.rules.map((r, i) => [
       r.name,
       r.counters.matched - before.rules[i]!.counters.matched,
@@ -66,7 +71,14 @@ describe("GET /admin/sources", () => {
     expect(github).toMatchObject({ kind: "github", queue: "webhooks", counters: { events: expect.any(Number) } });
     expect(github.rules.map(({ counters: _, ...rule }) => rule)).toEqual([
       { index: 0, name: "builds", match: { event: "push" }, action: "route", queues: ["builds"], continue: false },
-      { index: 1, name: "triage", match: { event: ["issues", "pull_request"] }, action: "route", queues: ["webhooks"], continue: false },
+      {
+        index: 1,
+        name: "triage",
+        match: { event: ["issues", "pull_request"] },
+        action: "route",
+        queues: ["webhooks"],
+        continue: false,
+      },
       { index: 2, name: "pings", match: { event: "ping" }, action: "drop", queues: [], continue: false },
     ]);
     expect(github.description).toContain("1. (builds) event is push → builds.");
@@ -122,7 +134,10 @@ describe("rule counters", () => {
     for (let i = 0; i < 3; i++) await post({ type: "invoice.paid" }, { "idempotency-key": "once" });
     expect((await post({ type: "invoice.paid" }, { authorization: "Bearer nope" })).status).toBe(401);
     for (const event of ["ping", "ping", "push"])
-      await signedGitHubRequest({ body: JSON.stringify({ event, n: Math.random() }), headers: { "x-github-event": event } });
+      await signedGitHubRequest({
+        body: JSON.stringify({ event, n: Math.random() }),
+        headers: { "x-github-event": event },
+      });
     const after = { routed: await source("routed"), github: await source("github") };
     expect(delta(before.routed, after.routed).source).toEqual({ events: 1, defaulted: 0, dropped: 0 });
     expect(delta(before.github, after.github)).toEqual({

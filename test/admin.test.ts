@@ -6,10 +6,10 @@
  */
 import { env, reset, runInDurableObject, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { MAX_PAGE_BYTES } from "../src/admin/routes";
 import { shardStub } from "../src/buffer/accept";
 import { ShardTables } from "../src/buffer/tables";
 import { messageBytes } from "../src/queues/limits";
+import { MAX_PAGE_BYTES } from "../src/routes/admin";
 import { DEV_KEY, GATEWAY, pushBatch } from "./support/api";
 import { BUFFERED_REMOTE_QUEUE_ID, KEYS, REMOTE_QUEUE_ID } from "./support/constants";
 
@@ -55,12 +55,22 @@ function seededEntry(queue: string, shard: number, i: number, body: string): Ent
  * purpose), in one transaction. The shard first learns its queue the way a first push teaches it.
  * Answers the entries the listing should show; only ids for large seeds, to keep the test small.
  */
-async function seedDeadLetters(queue: string, shard: number, count: number, body: (i: number) => string): Promise<Entry[]> {
+async function seedDeadLetters(
+  queue: string,
+  shard: number,
+  count: number,
+  body: (i: number) => string,
+): Promise<Entry[]> {
   await writeDeadLetters(queue, shard, count, body);
   return Array.from({ length: count }, (_, i) => seededEntry(queue, shard, i, body(i)));
 }
 
-async function writeDeadLetters(queue: string, shard: number, count: number, body: (i: number) => string): Promise<void> {
+async function writeDeadLetters(
+  queue: string,
+  shard: number,
+  count: number,
+  body: (i: number) => string,
+): Promise<void> {
   const stub = shardStub(env, queue, shard);
   await stub.enqueue(queue, []);
   await runInDurableObject(stub, (_instance, state) => {
@@ -82,7 +92,11 @@ async function writeDeadLetters(queue: string, shard: number, count: number, bod
 async function adminCall(key: string | null, method: "GET" | "POST", path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (key !== null) headers.authorization = `Bearer ${key}`;
-  return SELF.fetch(`${GATEWAY}/admin${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return SELF.fetch(`${GATEWAY}/admin${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 async function list(queue: string, query = "", key = DEV_KEY): Promise<Listed> {
@@ -96,7 +110,12 @@ async function bufferOf(queue: string): Promise<Record<string, number>> {
   return queues.find((q) => q.name === queue)!.buffer;
 }
 
-const failure = (code: number, message: string) => ({ success: false, errors: [{ code, message }], messages: [], result: null });
+const failure = (code: number, message: string) => ({
+  success: false,
+  errors: [{ code, message }],
+  messages: [],
+  result: null,
+});
 const UNAUTHENTICATED = failure(10000, "Authentication error: a valid gateway API key is required");
 const NOT_ADMIN = failure(10000, "Forbidden: this key may not admin");
 const NOT_THEIR_QUEUE = failure(10000, "Forbidden: this key may not administer that queue");
@@ -174,7 +193,9 @@ describe("admin routes: who may reach which queue", () => {
     it.each([
       ["by name", QUEUE],
       ["by Cloudflare id", BUFFERED_REMOTE_QUEUE_ID],
-    ])("an operator of another queue → 403 (%s)", (_how, ref) => expectRefused(KEYS.adminWebhooks.key, ref, 403, NOT_THEIR_QUEUE));
+    ])("an operator of another queue → 403 (%s)", (_how, ref) =>
+      expectRefused(KEYS.adminWebhooks.key, ref, 403, NOT_THEIR_QUEUE),
+    );
 
     it("an operator of another queue cannot tell unknown queues from forbidden ones (403 for both)", async () => {
       for (const ref of ["nonexistent", "remote", REMOTE_QUEUE_ID, "not.a.queue"]) {
@@ -296,7 +317,11 @@ describe("dead letters by the page", () => {
     const first = await stub.listDeadLetters({ after: 0, limit: 10, max_bytes: 1, at_least_one: true });
     expect(first.letters.map((l) => l.id)).toEqual(["buffered-one/0/0"]);
     expect(first).toMatchObject({ after: 1, more: true });
-    expect(await stub.listDeadLetters({ after: 1, limit: 10, max_bytes: 1, at_least_one: false })).toEqual({ letters: [], after: 1, more: true });
+    expect(await stub.listDeadLetters({ after: 1, limit: 10, max_bytes: 1, at_least_one: false })).toEqual({
+      letters: [],
+      after: 1,
+      more: true,
+    });
   });
 
   it("a malformed cursor or limit is a 400 in the envelope that does not echo it", async () => {

@@ -60,6 +60,9 @@ it("a refused push enqueues nothing", async () => {
 });
 
 it("the bearer scheme is case-insensitive and the key is not", async () => {
-  expect((await call(queuePath("webhooks", "pull"), {}, { key: null, headers: { authorization: "bearer local-dev-key" } })).status).toBe(200);
+  expect(
+    (await call(queuePath("webhooks", "pull"), {}, { key: null, headers: { authorization: "bearer local-dev-key" } }))
+      .status,
+  ).toBe(200);
   expect((await call(queuePath("webhooks", "pull"), {}, { key: "LOCAL-DEV-KEY" })).status).toBe(401);
 });

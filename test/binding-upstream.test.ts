@@ -5,7 +5,19 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseExact } from "../src/queues/exact-json";
-import { ack, decode, metrics, peek, pull, purge, purgeQueue, purgeStatus, push, pushBatch, sleep } from "./support/api";
+import {
+  ack,
+  decode,
+  metrics,
+  peek,
+  pull,
+  purge,
+  purgeQueue,
+  purgeStatus,
+  push,
+  pushBatch,
+  sleep,
+} from "./support/api";
 import { apiCalls, injectFaults } from "./support/peer";
 
 async function pullUntil(queue: string, count: number) {

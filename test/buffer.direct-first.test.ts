@@ -48,14 +48,20 @@ async function arrived(queue: string, count: number): Promise<Pulled[]> {
 describe("direct-first through a producer binding (healthy)", () => {
   it("without deduplication: delivered before the answer, no Durable Object call, no row written", async () => {
     for (let i = 0; i < 5; i++) expect((await post("first-bound", [{ n: i }])).status).toBe(202);
-    expect((await arrived("first-bound", 5)).map((m) => (decode(m) as { data: { n: number } }).data.n).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect((await arrived("first-bound", 5)).map((m) => (decode(m) as { data: { n: number } }).data.n).sort()).toEqual([
+      0, 1, 2, 3, 4,
+    ]);
     expect(await bufferOf("first-bound")).toMatchObject({ requests: 0, rows_written: 0, pending_messages: 0 });
   });
 
   it("with deduplication: one call and one row per delivery; a repeat is a duplicate and is not sent again", async () => {
-    for (let i = 0; i < 4; i++) expect((await post("first-bound-dedup", [{ n: i }], { "idempotency-key": `k-${i}` })).status).toBe(202);
+    for (let i = 0; i < 4; i++)
+      expect((await post("first-bound-dedup", [{ n: i }], { "idempotency-key": `k-${i}` })).status).toBe(202);
     const again = await post("first-bound-dedup", [{ n: 0 }], { "idempotency-key": "k-0" });
-    expect({ status: again.status, duplicate: (await envelope<{ duplicate?: boolean }>(again)).result.duplicate }).toEqual({ status: 200, duplicate: true });
+    expect({
+      status: again.status,
+      duplicate: (await envelope<{ duplicate?: boolean }>(again)).result.duplicate,
+    }).toEqual({ status: 200, duplicate: true });
     expect(await arrived("first-bound", 4)).toHaveLength(4);
     expect(await drain("first-bound")).toEqual([]);
     expect(await bufferOf("first-bound")).toMatchObject({ requests: 5, rows_written: 4, pending_messages: 0 });
@@ -106,7 +112,12 @@ describe("group commit in the buffer shard", () => {
     );
     const statuses = (await Promise.all(sends)).map((r) => r.status);
     const count = (status: number) => statuses.filter((s) => s === status).length;
-    expect({ accepted: count(202), duplicates: count(200), conflicts: count(422), other: statuses.length - count(202) - count(200) - count(422) }).toEqual({
+    expect({
+      accepted: count(202),
+      duplicates: count(200),
+      conflicts: count(422),
+      other: statuses.length - count(202) - count(200) - count(422),
+    }).toEqual({
       accepted: 100,
       duplicates: 100,
       conflicts: 100,
@@ -116,7 +127,9 @@ describe("group commit in the buffer shard", () => {
     expect(state.committed_calls).toBe(300);
     expect(state.commits).toBeLessThan(300);
     await call("/admin/queues/buffered/flush", undefined, { contentType: null });
-    expect((await drain("buffered")).map((m) => (decode(m) as { data: { event: string } }).data.event).sort()).toEqual([...ids].sort());
+    expect((await drain("buffered")).map((m) => (decode(m) as { data: { event: string } }).data.event).sort()).toEqual(
+      [...ids].sort(),
+    );
   });
 });
 

@@ -42,7 +42,8 @@ async function bufferOf(queue: string): Promise<BufferState> {
 
 const text = (body: string, extra: Record<string, unknown> = {}) => ({ body, content_type: "text", ...extra });
 const many = (n: number, prefix = "m") => Array.from({ length: n }, (_, i) => text(`${prefix}${i}`));
-const alarmOf = (queue: string, shard = 0) => runInDurableObject(shardStub(env, queue, shard), (_i, state) => state.storage.getAlarm());
+const alarmOf = (queue: string, shard = 0) =>
+  runInDurableObject(shardStub(env, queue, shard), (_i, state) => state.storage.getAlarm());
 const runAlarm = (queue: string, shard = 0) => runDurableObjectAlarm(shardStub(env, queue, shard));
 
 describe("flush thresholds", () => {
@@ -122,7 +123,11 @@ describe("upstream failures", () => {
     messages[4] = text("POISON pill");
     await pushBatch("buffered-remote", { messages });
     await admin("/queues/buffered-remote/flush");
-    expect(await bufferOf("buffered-remote")).toMatchObject({ pending_messages: 0, flushed_messages: 9, dead_letters: 1 });
+    expect(await bufferOf("buffered-remote")).toMatchObject({
+      pending_messages: 0,
+      flushed_messages: 9,
+      dead_letters: 1,
+    });
     expect((await drain("buffered-remote")).map(decode).sort()).toEqual(
       messages
         .filter((_, i) => i !== 4)
@@ -196,7 +201,10 @@ describe("end to end", () => {
     const sent: string[] = [];
     for (let r = 0; r < N / 50; r++) {
       const events = Array.from({ length: 50 }, (_, i) => ({ event: `e${r * 50 + i}` }));
-      const res = await ingest("buffered-app", JSON.stringify(events), { "content-type": "application/json", authorization: "Bearer local-dev-key" });
+      const res = await ingest("buffered-app", JSON.stringify(events), {
+        "content-type": "application/json",
+        authorization: "Bearer local-dev-key",
+      });
       expect(res.status).toBe(202);
       sent.push(...(await envelope<{ ids: string[] }>(res)).result.ids);
     }
@@ -231,7 +239,11 @@ describe("deduplication in buffered queues", () => {
 describe("concurrent requests", () => {
   it("concurrent requests each get their own answer; a repeated delivery among them is still a duplicate", async () => {
     const send = (key: string) =>
-      ingest("buffered-app", `[{"event":"${key}"}]`, { "content-type": "application/json", authorization: "Bearer local-dev-key", "idempotency-key": key });
+      ingest("buffered-app", `[{"event":"${key}"}]`, {
+        "content-type": "application/json",
+        authorization: "Bearer local-dev-key",
+        "idempotency-key": key,
+      });
     const keys = [...Array.from({ length: 20 }, (_, i) => `k${i}`), "k3"];
     const answers = await Promise.all(keys.map(send));
     const bodies = await Promise.all(answers.map((r) => envelope<{ ids: string[]; duplicate?: boolean }>(r)));
@@ -251,7 +263,10 @@ describe("operator routes", () => {
     expect(res.status).toBe(403);
     expect((await SELF.fetch(`${GATEWAY}/admin/queues`)).status).toBe(401);
     // Authentication comes before the body is looked at.
-    const unauthenticated = await SELF.fetch(`${GATEWAY}/admin/queues/buffered/dead-letters/replay`, { method: "POST", body: "{broken" });
+    const unauthenticated = await SELF.fetch(`${GATEWAY}/admin/queues/buffered/dead-letters/replay`, {
+      method: "POST",
+      body: "{broken",
+    });
     expect(unauthenticated.status).toBe(401);
   });
 

@@ -94,10 +94,15 @@ describe("operator console", () => {
     expect((await app.request("/console", {}, withVars({ CONSOLE_ENABLED: undefined }))).status).toBe(404);
   });
 
-  it.each(["yes", "TRUE", "", "1", " true"])("CONSOLE_ENABLED must be exactly true or false: %j is refused", (value) => {
-    expect(() => parseConfig(gatewayConfig(withVars({ CONSOLE_ENABLED: value })))).toThrow(ConfigError);
-    expect(() => parseConfig(gatewayConfig(withVars({ CONSOLE_ENABLED: value })))).toThrow('console_enabled: CONSOLE_ENABLED must be "true" or "false"');
-  });
+  it.each(["yes", "TRUE", "", "1", " true"])(
+    "CONSOLE_ENABLED must be exactly true or false: %j is refused",
+    (value) => {
+      expect(() => parseConfig(gatewayConfig(withVars({ CONSOLE_ENABLED: value })))).toThrow(ConfigError);
+      expect(() => parseConfig(gatewayConfig(withVars({ CONSOLE_ENABLED: value })))).toThrow(
+        'console_enabled: CONSOLE_ENABLED must be "true" or "false"',
+      );
+    },
+  );
 
   it("CONSOLE_ENABLED true and false load as booleans; unset is off", () => {
     expect(parseConfig(gatewayConfig(withVars({ CONSOLE_ENABLED: "true" }))).console_enabled).toBe(true);

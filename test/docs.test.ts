@@ -23,7 +23,9 @@ describe("API reference", () => {
     expect([...page.matchAll(/<script\b[^>]*\bsrc="([^"]+)"/g)].map((m) => m[1])).toEqual(["/docs/scalar.js"]);
     // The configuration is data, not code: the one other script element is not executable.
     expect(
-      [...page.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)].every(([, attrs, body]) => body === "" || /type="application\/json"/.test(attrs ?? "")),
+      [...page.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)].every(
+        ([, attrs, body]) => body === "" || /type="application\/json"/.test(attrs ?? ""),
+      ),
     ).toBe(true);
     expect(page).toContain("/openapi.json");
   });

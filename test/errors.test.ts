@@ -14,7 +14,12 @@ async function expectError(res: Response, status: number, code: number) {
   expect(res.headers.get("content-type")).toMatch(/^application\/json/);
   expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f]{16}$/);
   const body = JSON.parse(text);
-  expect(body).toEqual({ success: false, errors: [expect.objectContaining({ code, message: expect.any(String) })], messages: [], result: null });
+  expect(body).toEqual({
+    success: false,
+    errors: [expect.objectContaining({ code, message: expect.any(String) })],
+    messages: [],
+    result: null,
+  });
   expect(text).not.toMatch(/at .*\.(ts|js):\d+/); // no stack trace
   return body;
 }
@@ -28,7 +33,11 @@ describe("bad requests on the compatible routes", () => {
   it("a wrong or missing content type is 415, even for a body pull would accept", async () => {
     await expectError(await call(queuePath("webhooks", "pull"), "{}", { contentType: "text/plain" }), 415, 10415);
     await expectError(await call(queuePath("webhooks", ""), '{"body":1}', { contentType: null }), 415, 10415);
-    await expectError(await call(queuePath("webhooks", ""), "body=1", { contentType: "application/x-www-form-urlencoded" }), 415, 10415);
+    await expectError(
+      await call(queuePath("webhooks", ""), "body=1", { contentType: "application/x-www-form-urlencoded" }),
+      415,
+      10415,
+    );
   });
 
   it("a JSON value that is not an object is 400 / 10207", async () => {

@@ -23,7 +23,11 @@ describe("the home page", () => {
       success: true,
       errors: [],
       messages: [],
-      result: { name: "Tributary", version, links: { docs: "/docs", openapi: "/openapi.json", healthz: "/healthz", console: "/console" } },
+      result: {
+        name: "Tributary",
+        version,
+        links: { docs: "/docs", openapi: "/openapi.json", healthz: "/healthz", console: "/console" },
+      },
     });
   });
 
@@ -44,11 +48,16 @@ describe("the home page", () => {
     expect(html).toContain(version);
     const hrefs = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
     expect(hrefs).toEqual(["/docs", "/openapi.json", "/healthz", "/console"]);
-    for (const href of hrefs) expect((await SELF.fetch(`${GATEWAY}${href}`, { headers: { accept: BROWSER_ACCEPT } })).status, href).toBe(200);
+    for (const href of hrefs)
+      expect((await SELF.fetch(`${GATEWAY}${href}`, { headers: { accept: BROWSER_ACCEPT } })).status, href).toBe(200);
   });
 
   it("links only what is switched on: docs and console off leave the liveness check", async () => {
-    const res = await app.request("/", { headers: { accept: "application/json" } }, { ...env, DOCS_ENABLED: "false", CONSOLE_ENABLED: "false" } as Env);
+    const res = await app.request("/", { headers: { accept: "application/json" } }, {
+      ...env,
+      DOCS_ENABLED: "false",
+      CONSOLE_ENABLED: "false",
+    } as Env);
     expect(((await res.json()) as Envelope<Home>).result.links).toEqual({ healthz: "/healthz" });
   });
 });

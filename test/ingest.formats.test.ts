@@ -11,16 +11,23 @@ import { appRequest, ingest, signedGitHubRequest } from "./support/signing";
 
 afterEach(() => reset());
 
-const rawBody = (m: { body: string }) => new TextDecoder().decode(Uint8Array.from(atob(m.body), (c) => c.charCodeAt(0)));
+const rawBody = (m: { body: string }) =>
+  new TextDecoder().decode(Uint8Array.from(atob(m.body), (c) => c.charCodeAt(0)));
 
 async function compress(text: string | Uint8Array, format: "gzip" | "deflate"): Promise<Uint8Array> {
   const input = typeof text === "string" ? new TextEncoder().encode(text) : text;
-  return new Uint8Array(await new Response(new Blob([input]).stream().pipeThrough(new CompressionStream(format))).arrayBuffer());
+  return new Uint8Array(
+    await new Response(new Blob([input]).stream().pipeThrough(new CompressionStream(format))).arrayBuffer(),
+  );
 }
 
 async function expectRefused(res: Response, status: number, code: number) {
   const body = await envelope(res);
-  expect({ status: res.status, success: body.success, code: body.errors[0]?.code }).toEqual({ status, success: false, code });
+  expect({ status: res.status, success: body.success, code: body.errors[0]?.code }).toEqual({
+    status,
+    success: false,
+    code,
+  });
   return body;
 }
 
@@ -30,11 +37,20 @@ describe("app events (key auth, JSON and NDJSON batches, schema)", () => {
     expect(res.status).toBe(202);
     const { result } = await envelope<{ ids: string[] }>(res);
     const [message] = (await drain("events")).map(decode);
-    expect(message).toMatchObject({ id: result.ids[0], source: "app", event: "signup", data: { event: "signup", user_id: 42, properties: { plan: "pro" } } });
+    expect(message).toMatchObject({
+      id: result.ids[0],
+      source: "app",
+      event: "signup",
+      data: { event: "signup", user_id: 42, properties: { plan: "pro" } },
+    });
   });
 
   it("a JSON array is a batch: one message per element, per-item results, elements carried as sent", async () => {
-    const elements = ['{"event":"a","properties":{"n":12345678901234567890}}', '{ "event" : "b" }', '{"event":"c","properties":{"z":1,"a":"\\u00e9"}}'];
+    const elements = [
+      '{"event":"a","properties":{"n":12345678901234567890}}',
+      '{ "event" : "b" }',
+      '{"event":"c","properties":{"z":1,"a":"\\u00e9"}}',
+    ];
     const res = await appRequest(`[${elements.join(",\n ")}]`, { "idempotency-key": "batch-1" });
     expect(res.status).toBe(202);
     const { result } = await envelope<{ ids: string[]; items: { index: number; id: string }[] }>(res);
@@ -77,13 +93,24 @@ describe("app events (key auth, JSON and NDJSON batches, schema)", () => {
 
   it("key auth: missing, unknown or push-less keys are 401", async () => {
     for (const key of ["", "nope", KEYS.pullOnly.key]) {
-      expect((await ingest("app", '{"event":"x"}', { "content-type": "application/json", ...(key && { authorization: `Bearer ${key}` }) })).status).toBe(401);
+      expect(
+        (
+          await ingest("app", '{"event":"x"}', {
+            "content-type": "application/json",
+            ...(key && { authorization: `Bearer ${key}` }),
+          })
+        ).status,
+      ).toBe(401);
     }
     expect((await appRequest('{"event":"x"}', {}, KEYS.eventsOnly.key)).status).toBe(202);
   });
 
   it("rate limits per key with 429 and Retry-After", async () => {
-    const send = () => ingest("limited", '{"event":"x"}', { "content-type": "application/json", authorization: `Bearer ${KEYS.pushOnly.key}` });
+    const send = () =>
+      ingest("limited", '{"event":"x"}', {
+        "content-type": "application/json",
+        authorization: `Bearer ${KEYS.pushOnly.key}`,
+      });
     expect([(await send()).status, (await send()).status]).toEqual([202, 202]);
     const limited = await send();
     expect(limited.headers.get("retry-after")).toBe("60");
@@ -95,7 +122,9 @@ describe("app events (key auth, JSON and NDJSON batches, schema)", () => {
 describe("compression", () => {
   it("gzip and deflate bodies are inflated before verification and parsing", async () => {
     for (const format of ["gzip", "deflate"] as const) {
-      const res = await appRequest((await compress('{"event":"zipped"}', format)) as unknown as string, { "content-encoding": format });
+      const res = await appRequest((await compress('{"event":"zipped"}', format)) as unknown as string, {
+        "content-encoding": format,
+      });
       expect(res.status).toBe(202);
     }
     expect((await drain("events")).map((m) => (decode(m) as { event: string }).event)).toEqual(["zipped", "zipped"]);
@@ -124,7 +153,11 @@ describe("content types and limits", () => {
   it("a wrong or missing content type is 415", async () => {
     await expectRefused(await appRequest('{"event":"x"}', { "content-type": "text/plain" }), 415, 10415);
     await expectRefused(await ingest("app", '{"event":"x"}', { authorization: "Bearer local-dev-key" }), 415, 10415);
-    await expectRefused(await ingest("tiny", "a=1", { "content-type": "application/x-www-form-urlencoded" }), 415, 10415);
+    await expectRefused(
+      await ingest("tiny", "a=1", { "content-type": "application/x-www-form-urlencoded" }),
+      415,
+      10415,
+    );
   });
 
   it("vendor +json types are JSON", async () => {
@@ -132,7 +165,11 @@ describe("content types and limits", () => {
   });
 
   it("a body over the source's cap is 413, with or without Content-Length", async () => {
-    await expectRefused(await ingest("tiny", JSON.stringify({ pad: "x".repeat(3000) }), { "content-type": "application/json" }), 413, 10413);
+    await expectRefused(
+      await ingest("tiny", JSON.stringify({ pad: "x".repeat(3000) }), { "content-type": "application/json" }),
+      413,
+      10413,
+    );
     const stream = new Blob([JSON.stringify({ pad: "x".repeat(3000) })]).stream();
     await expectRefused(await ingest("tiny", stream, { "content-type": "application/json" }), 413, 10413);
     expect((await pull("webhooks", {})).message_backlog_count).toBe(0);
@@ -147,8 +184,16 @@ describe("content types and limits", () => {
 
   it("malformed JSON and invalid UTF-8 are 400 / 10208", async () => {
     await expectRefused(await appRequest('{"event":'), 400, 10208);
-    await expectRefused(await appRequest('{"event":"a"}\n{oops', { "content-type": "application/x-ndjson" }), 400, 10208);
-    await expectRefused(await ingest("tiny", new Uint8Array([0x22, 0xff, 0x22]), { "content-type": "application/json" }), 400, 10208);
+    await expectRefused(
+      await appRequest('{"event":"a"}\n{oops', { "content-type": "application/x-ndjson" }),
+      400,
+      10208,
+    );
+    await expectRefused(
+      await ingest("tiny", new Uint8Array([0x22, 0xff, 0x22]), { "content-type": "application/json" }),
+      400,
+      10208,
+    );
   });
 
   it("an unknown source is 404", async () => {
@@ -161,7 +206,9 @@ describe("raw format", () => {
     const json = '{"b":1,"a":[18446744073709551615,"é"]}';
     expect((await ingest("raw", json, { "content-type": "application/json" })).status).toBe(202);
     expect((await ingest("raw", "just text", { "content-type": "text/plain" })).status).toBe(202);
-    expect((await ingest("raw", "x=1&x=2&y=3", { "content-type": "application/x-www-form-urlencoded" })).status).toBe(202);
+    expect((await ingest("raw", "x=1&x=2&y=3", { "content-type": "application/x-www-form-urlencoded" })).status).toBe(
+      202,
+    );
     expect((await pull("events", {})).messages).toEqual([]); // delay_seconds: 1
     await new Promise((r) => setTimeout(r, 1100));
     const messages = await drain("events");
@@ -182,7 +229,9 @@ describe("when the queue is unavailable", () => {
     await expectRefused(failed, 503, 10503);
     const retried = await signedGitHubRequest({ source: "remote", headers: { "x-github-delivery": "retry-me" } });
     expect(retried.status).toBe(202);
-    expect((await drain("remote")).map((m) => (decode(m) as { delivery_id: string }).delivery_id)).toEqual(["retry-me"]);
+    expect((await drain("remote")).map((m) => (decode(m) as { delivery_id: string }).delivery_id)).toEqual([
+      "retry-me",
+    ]);
   });
 });
 

@@ -15,22 +15,35 @@ const form = (fields: Record<string, string>) => new URLSearchParams(fields).toS
 
 describe("the example contact form", () => {
   it("a classic browser post lands on the thank-you page and reaches the forms queue without the honeypot field", async () => {
-    const res = await ingest("contact", form({ name: "Ada", email: "ada@example.com", message: "Hello", _gotcha: "" }), { "content-type": FORM, ...browser });
+    const res = await ingest(
+      "contact",
+      form({ name: "Ada", email: "ada@example.com", message: "Hello", _gotcha: "" }),
+      { "content-type": FORM, ...browser },
+    );
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/thanks");
     const thanks = await SELF.fetch(`${GATEWAY}/thanks`);
     expect(thanks.status).toBe(200);
     expect(await thanks.text()).toContain("Thank you");
     const [message] = (await drain("forms")).map(decode);
-    expect(message).toMatchObject({ source: "contact", content_type: FORM, data: { name: "Ada", email: "ada@example.com", message: "Hello" } });
+    expect(message).toMatchObject({
+      source: "contact",
+      content_type: FORM,
+      data: { name: "Ada", email: "ada@example.com", message: "Hello" },
+    });
     expect((message as { data: object }).data).not.toHaveProperty("_gotcha");
   });
 
   it("a filled honeypot is answered exactly like success and enqueues nothing", async () => {
-    const bot = await ingest("contact", form({ name: "Bot", _gotcha: "http://spam.example" }), { "content-type": FORM, ...browser });
+    const bot = await ingest("contact", form({ name: "Bot", _gotcha: "http://spam.example" }), {
+      "content-type": FORM,
+      ...browser,
+    });
     expect(bot.status).toBe(303);
     expect(bot.headers.get("location")).toBe("/thanks");
-    const api = await ingest("contact", JSON.stringify({ name: "Bot", _gotcha: "x" }), { "content-type": "application/json" });
+    const api = await ingest("contact", JSON.stringify({ name: "Bot", _gotcha: "x" }), {
+      "content-type": "application/json",
+    });
     expect(api.status).toBe(202);
     expect((await envelope<{ ids: string[] }>(api)).result.ids).toHaveLength(1);
     expect((await pull("forms", {})).message_backlog_count).toBe(0);
@@ -39,7 +52,11 @@ describe("the example contact form", () => {
   it("fetch() from another origin gets JSON and CORS headers; the preflight is answered", async () => {
     const preflight = await SELF.fetch(`${GATEWAY}/ingest/contact`, {
       method: "OPTIONS",
-      headers: { origin: "https://www.example.org", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+      headers: {
+        origin: "https://www.example.org",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type",
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
@@ -72,7 +89,11 @@ describe("the example contact form", () => {
 
 describe("CORS restricted to listed origins", () => {
   it("only the configured origin is allowed", async () => {
-    const ask = (origin: string) => SELF.fetch(`${GATEWAY}/ingest/tiny`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST" } });
+    const ask = (origin: string) =>
+      SELF.fetch(`${GATEWAY}/ingest/tiny`, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST" },
+      });
     expect((await ask("https://site.example")).headers.get("access-control-allow-origin")).toBe("https://site.example");
     expect((await ask("https://evil.example")).headers.get("access-control-allow-origin")).toBeNull();
   });
@@ -91,13 +112,21 @@ describe("small inline files and browser error pages", () => {
     data.append("file", new File(["hello file"], "hello.txt", { type: "text/plain" }));
     expect((await SELF.fetch(`${GATEWAY}/ingest/files`, { method: "POST", body: data })).status).toBe(202);
     const [message] = (await drain("forms")).map(decode) as { data: { note: string; file: Record<string, unknown> } }[];
-    expect(message!.data).toEqual({ note: "see attachment", file: { filename: "hello.txt", type: "text/plain", size: 10, base64: btoa("hello file") } });
+    expect(message!.data).toEqual({
+      note: "see attachment",
+      file: { filename: "hello.txt", type: "text/plain", size: 10, base64: btoa("hello file") },
+    });
   });
 
   it("a browser whose post fails is redirected to the error page with the code", async () => {
     const data = new FormData();
     data.append("file", new File(["x".repeat(2000)], "big.bin"));
-    const res = await SELF.fetch(`${GATEWAY}/ingest/files`, { method: "POST", body: data, headers: browser, redirect: "manual" });
+    const res = await SELF.fetch(`${GATEWAY}/ingest/files`, {
+      method: "POST",
+      body: data,
+      headers: browser,
+      redirect: "manual",
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("https://site.example/oops?error=10415");
     expect((await pull("forms", {})).message_backlog_count).toBe(0);
@@ -106,7 +135,8 @@ describe("small inline files and browser error pages", () => {
 
 describe("Turnstile", () => {
   it("requires a token that siteverify accepts, and never forwards it", async () => {
-    const post = (fields: Record<string, string>, headers: Record<string, string> = {}) => ingest("human", form(fields), { "content-type": FORM, ...headers });
+    const post = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
+      ingest("human", form(fields), { "content-type": FORM, ...headers });
     const missing = await post({ name: "Ada" });
     expect(missing.status).toBe(403);
     expect((await envelope(missing)).errors[0]?.code).toBe(10401);

@@ -50,7 +50,12 @@ async function accepted(res: Response): Promise<string[]> {
 
 async function refusedGenerically(res: Response) {
   expect(res.status).toBe(401);
-  expect(await res.json()).toEqual({ success: false, errors: [{ code: 10000, message: "Unauthorized" }], messages: [], result: null });
+  expect(await res.json()).toEqual({
+    success: false,
+    errors: [{ code: 10000, message: "Unauthorized" }],
+    messages: [],
+    result: null,
+  });
 }
 
 // Well past the 300 s tolerance: the gateway's clock may tick a second after the test's.
@@ -60,12 +65,25 @@ const future = () => now() + 310;
 describe("GitHub (signed with @octokit/webhooks-methods)", () => {
   it("arrives as an envelope with event, delivery id and allowlisted headers only", async () => {
     const body = '{"action":"opened","issue":{"id":12345678901234567890,"title":"é ✓"}}';
-    const res = await signedGitHubRequest({ body, headers: { "x-github-delivery": "d-1", "user-agent": "GitHub-Hookshot/1", cookie: "a=b" } });
+    const res = await signedGitHubRequest({
+      body,
+      headers: { "x-github-delivery": "d-1", "user-agent": "GitHub-Hookshot/1", cookie: "a=b" },
+    });
     const [id] = await accepted(res);
     const [message, ...rest] = await delivered();
     expect(rest).toEqual([]);
-    expect(message).toMatchObject({ id, source: "github", delivery_id: "d-1", event: "issues", content_type: "application/json" });
-    expect(message!.headers).toEqual({ "x-github-event": "issues", "x-github-delivery": "d-1", "user-agent": "GitHub-Hookshot/1" });
+    expect(message).toMatchObject({
+      id,
+      source: "github",
+      delivery_id: "d-1",
+      event: "issues",
+      content_type: "application/json",
+    });
+    expect(message!.headers).toEqual({
+      "x-github-event": "issues",
+      "x-github-delivery": "d-1",
+      "user-agent": "GitHub-Hookshot/1",
+    });
     expect(new Date(message!.received_at).getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
 
@@ -73,10 +91,15 @@ describe("GitHub (signed with @octokit/webhooks-methods)", () => {
     await refusedGenerically(await signedGitHubRequest({ secret: "wrong" }));
     const good = await signedGitHubRequest({ body: '{"a":1}' });
     expect(good.status).toBe(202);
-    await refusedGenerically(await ingest("github", '{"a":1}', { "content-type": "application/json", "x-github-event": "issues" }));
+    await refusedGenerically(
+      await ingest("github", '{"a":1}', { "content-type": "application/json", "x-github-event": "issues" }),
+    );
     const sig = (await import("@octokit/webhooks-methods")).sign;
     await refusedGenerically(
-      await ingest("github", '{"a":2}', { "content-type": "application/json", "x-hub-signature-256": await sig("local-dev-secret", '{"a":1}') }),
+      await ingest("github", '{"a":2}', {
+        "content-type": "application/json",
+        "x-hub-signature-256": await sig("local-dev-secret", '{"a":1}'),
+      }),
     );
     expect((await delivered()).length).toBe(1);
   });
@@ -84,7 +107,10 @@ describe("GitHub (signed with @octokit/webhooks-methods)", () => {
   it("a rotated secret list accepts the old and the new secret", async () => {
     for (const secret of ROTATING_SECRETS) {
       // Distinct bodies: GitHub deliveries are deduplicated on the signed body.
-      expect((await signedGitHubRequest({ source: "rotating", secret, body: JSON.stringify({ signed_with: secret }) })).status).toBe(202);
+      expect(
+        (await signedGitHubRequest({ source: "rotating", secret, body: JSON.stringify({ signed_with: secret }) }))
+          .status,
+      ).toBe(202);
     }
     await refusedGenerically(await signedGitHubRequest({ source: "rotating", secret: "older-still" }));
     expect((await delivered()).length).toBe(2);
@@ -114,7 +140,12 @@ describe("Stripe (signed with stripe.webhooks.generateTestHeaderStringAsync)", (
     const body = stripeEvent("evt_dup");
     const stripe = new (await import("stripe")).default("sk_test");
     const header = await stripe.webhooks.generateTestHeaderStringAsync({ payload: body, secret: "local-dev-secret" });
-    await refusedGenerically(await ingest("stripe", body.replace("2000", "2001"), { "content-type": "application/json", "stripe-signature": header }));
+    await refusedGenerically(
+      await ingest("stripe", body.replace("2000", "2001"), {
+        "content-type": "application/json",
+        "stripe-signature": header,
+      }),
+    );
     expect((await signedStripeRequest({ body })).status).toBe(202);
     expect((await signedStripeRequest({ body })).status).toBe(200);
     expect((await delivered()).map((m) => m.delivery_id)).toEqual(["evt_dup"]);
@@ -133,7 +164,12 @@ describe("Slack", () => {
 
   it("accepts JSON events and form-encoded slash commands", async () => {
     await accepted(await signedSlackRequest());
-    await accepted(await signedSlackRequest({ body: "command=%2Fdeploy&text=prod&trigger_id=T1", contentType: "application/x-www-form-urlencoded" }));
+    await accepted(
+      await signedSlackRequest({
+        body: "command=%2Fdeploy&text=prod&trigger_id=T1",
+        contentType: "application/x-www-form-urlencoded",
+      }),
+    );
     const [event, command] = await delivered();
     expect(event).toMatchObject({ event: "app_mention", delivery_id: "Ev1" });
     expect(command).toMatchObject({
@@ -205,11 +241,32 @@ describe("Twilio", () => {
     const url = `${twilioPublicBase()}/ingest/twilio`;
     const signature = twilioSignature("local-dev-secret", url, params);
     const changed = new URLSearchParams({ ...params, Body: "changed" }).toString();
-    await refusedGenerically(await ingest("twilio", changed, { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature }));
+    await refusedGenerically(
+      await ingest("twilio", changed, {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-twilio-signature": signature,
+      }),
+    );
     const query = `?bodySHA256=${createHash("sha256").update('{"a":1}').digest("hex")}`;
     const urlSignature = twilioSignature("local-dev-secret", `${url}${query}`);
-    await refusedGenerically(await ingest("twilio", '{"a":2}', { "content-type": "application/json", "x-twilio-signature": urlSignature }, query));
-    expect((await ingest("twilio", '{"a":1}', { "content-type": "application/json", "x-twilio-signature": urlSignature }, query)).status).toBe(202);
+    await refusedGenerically(
+      await ingest(
+        "twilio",
+        '{"a":2}',
+        { "content-type": "application/json", "x-twilio-signature": urlSignature },
+        query,
+      ),
+    );
+    expect(
+      (
+        await ingest(
+          "twilio",
+          '{"a":1}',
+          { "content-type": "application/json", "x-twilio-signature": urlSignature },
+          query,
+        )
+      ).status,
+    ).toBe(202);
     expect((await delivered()).length).toBe(1);
   });
 });
@@ -220,7 +277,11 @@ describe("Standard Webhooks (signed with the standardwebhooks library)", () => {
     expect((await signedStandardRequest({}, "msg_fixed")).status).toBe(200);
     const [message, ...rest] = await delivered();
     expect(rest).toEqual([]);
-    expect(message).toMatchObject({ delivery_id: "msg_fixed", event: "user.created", data: { type: "user.created", data: { id: 1 } } });
+    expect(message).toMatchObject({
+      delivery_id: "msg_fixed",
+      event: "user.created",
+      data: { type: "user.created", data: { id: 1 } },
+    });
     expect(message!.headers).toMatchObject({ "webhook-id": "msg_fixed" });
     expect(message!.headers["webhook-signature"]).toBeUndefined();
   });
@@ -265,7 +326,10 @@ describe("HTTP Basic", () => {
     const utf8 = btoa(String.fromCharCode(...new TextEncoder().encode(BASIC_NON_ASCII)));
     const latin1 = btoa(BASIC_NON_ASCII);
     expect(utf8).not.toBe(latin1);
-    const basic = (credentials: string) => ({ "content-type": "application/json", authorization: `Basic ${credentials}` });
+    const basic = (credentials: string) => ({
+      "content-type": "application/json",
+      authorization: `Basic ${credentials}`,
+    });
     await accepted(await ingest("basic", '{"n":1}', basic(utf8)));
     await refusedGenerically(await ingest("basic", '{"n":2}', basic(latin1)));
     expect((await delivered()).map((m) => m.data)).toEqual([{ n: 1 }]);

@@ -20,7 +20,10 @@ interface Answer {
 }
 
 const post = (source: string, body: unknown, headers: Record<string, string> = {}) =>
-  send(source, { body: JSON.stringify(body), headers: { authorization: `Bearer ${DEV_KEY}`, "content-type": "application/json", ...headers } });
+  send(source, {
+    body: JSON.stringify(body),
+    headers: { authorization: `Bearer ${DEV_KEY}`, "content-type": "application/json", ...headers },
+  });
 
 async function answer(res: Response): Promise<{ status: number; result: Answer | null; retryAfter: string | null }> {
   const body = await envelope<Answer>(res);
@@ -54,7 +57,9 @@ describe("fan-out atomicity", () => {
 
   it("the first queue failing stops the walk: nothing anywhere, then the retry delivers to both with one id", async () => {
     await injectFaults([{ status: 500 }]);
-    expect((await answer(await post("routed-remote", { type: "remote-first" }, { "idempotency-key": "fan-2" }))).status).toBe(503);
+    expect(
+      (await answer(await post("routed-remote", { type: "remote-first" }, { "idempotency-key": "fan-2" }))).status,
+    ).toBe(503);
     expect({ webhooks: await ids("webhooks"), remote: await ids("remote") }).toEqual({ webhooks: [], remote: [] });
 
     const retried = await answer(await post("routed-remote", { type: "remote-first" }, { "idempotency-key": "fan-2" }));
@@ -65,11 +70,17 @@ describe("fan-out atomicity", () => {
 
   it("a route that skips the source's queue: its records stay there, its messages go only where routed", async () => {
     await injectFaults([{ status: 500 }]);
-    expect((await answer(await post("routed-remote", { type: "elsewhere" }, { "idempotency-key": "fan-3" }))).status).toBe(503);
+    expect(
+      (await answer(await post("routed-remote", { type: "elsewhere" }, { "idempotency-key": "fan-3" }))).status,
+    ).toBe(503);
     const [first] = await ids("audit");
     const retried = await answer(await post("routed-remote", { type: "elsewhere" }, { "idempotency-key": "fan-3" }));
     expect(retried).toMatchObject({ status: 202, result: { ids: [first], queues: ["audit", "remote"] } });
-    expect({ audit: await ids("audit"), remote: await ids("remote"), webhooks: await ids("webhooks") }).toEqual({ audit: [], remote: [first], webhooks: [] });
+    expect({ audit: await ids("audit"), remote: await ids("remote"), webhooks: await ids("webhooks") }).toEqual({
+      audit: [],
+      remote: [first],
+      webhooks: [],
+    });
   });
 
   it("a buffered queue among the targets remembers the delivery in its shard: a repeat adds no copy there either", async () => {
@@ -77,39 +88,64 @@ describe("fan-out atomicity", () => {
     const again = await answer(await post("routed-remote", { type: "to-buffer" }, { "idempotency-key": "fan-4" }));
     expect(first).toMatchObject({ status: 202, result: { queues: ["webhooks", "buffered"] } });
     expect(again).toMatchObject({ status: 200, result: { ids: first.result!.ids, duplicate: true } });
-    const flushed = await SELF.fetch(`${GATEWAY}/admin/queues/buffered/flush`, { method: "POST", headers: { authorization: `Bearer ${DEV_KEY}` } });
+    const flushed = await SELF.fetch(`${GATEWAY}/admin/queues/buffered/flush`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${DEV_KEY}` },
+    });
     expect(flushed.status).toBe(200);
-    expect({ webhooks: await ids("webhooks"), buffered: await ids("buffered") }).toEqual({ webhooks: first.result!.ids, buffered: first.result!.ids });
+    expect({ webhooks: await ids("webhooks"), buffered: await ids("buffered") }).toEqual({
+      webhooks: first.result!.ids,
+      buffered: first.result!.ids,
+    });
   });
 
   it("on a buffered source queue, the routing records are rows, not messages; a re-routed repeat goes nowhere", async () => {
     const flushAndDrain = async () => {
-      await SELF.fetch(`${GATEWAY}/admin/queues/buffered/flush`, { method: "POST", headers: { authorization: `Bearer ${DEV_KEY}` } });
+      await SELF.fetch(`${GATEWAY}/admin/queues/buffered/flush`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${DEV_KEY}` },
+      });
       return ids("buffered");
     };
     await flushAndDrain();
-    const first = await answer(await post("routed-buffered", { n: 1 }, { "idempotency-key": "buf-1", "x-route": "away" }));
+    const first = await answer(
+      await post("routed-buffered", { n: 1 }, { "idempotency-key": "buf-1", "x-route": "away" }),
+    );
     expect(first).toMatchObject({ status: 202, result: { queues: ["audit"] } });
     const rerouted = await answer(await post("routed-buffered", { n: 1 }, { "idempotency-key": "buf-1" }));
     expect(rerouted).toMatchObject({ status: 200, result: { duplicate: true } });
-    expect({ audit: await ids("audit"), buffered: await flushAndDrain() }).toEqual({ audit: first.result!.ids, buffered: [] });
+    expect({ audit: await ids("audit"), buffered: await flushAndDrain() }).toEqual({
+      audit: first.result!.ids,
+      buffered: [],
+    });
   });
 
   it("without deduplication (no Idempotency-Key), a retry after a partial failure repeats the copies that were kept", async () => {
     await injectFaults([{ status: 500 }]);
     expect((await answer(await post("routed-remote", { type: "local-first" }))).status).toBe(503);
     expect((await answer(await post("routed-remote", { type: "local-first" }))).status).toBe(202);
-    expect({ webhooks: (await ids("webhooks")).length, remote: (await ids("remote")).length }).toEqual({ webhooks: 2, remote: 1 });
+    expect({ webhooks: (await ids("webhooks")).length, remote: (await ids("remote")).length }).toEqual({
+      webhooks: 2,
+      remote: 1,
+    });
   });
 });
 
 /** The `routed` rules (test/support/rules.ts) written out by hand: an oracle independent of src/rules. */
-function expectedQueues(e: { type: string; audit: boolean; tenant?: string; livemode?: boolean; status?: string; tier: boolean }): string[] {
+function expectedQueues(e: {
+  type: string;
+  audit: boolean;
+  tenant?: string;
+  livemode?: boolean;
+  status?: string;
+  tier: boolean;
+}): string[] {
   const queues = e.audit ? ["audit"] : [];
   const add = (...names: string[]) => [...new Set([...queues, ...names])];
   if (e.tenant?.startsWith("test-")) return [];
   if (e.type.startsWith("invoice.")) return add("billing");
-  if ((e.type === "customer.created" || e.type === "customer.updated") && e.livemode !== false) return add("billing", "audit");
+  if ((e.type === "customer.created" || e.type === "customer.updated") && e.livemode !== false)
+    return add("billing", "audit");
   if (e.status === "refunded" || e.status === "partially_refunded") return add("audit");
   if (e.tenant === "vip" || e.tier) return add("billing");
   if (e.type === "ping") return [];
@@ -117,7 +153,16 @@ function expectedQueues(e: { type: string; audit: boolean; tenant?: string; live
 }
 
 const event = fc.record({
-  type: fc.constantFrom("invoice.paid", "invoice.", "customer.created", "customer.updated", "customer.deleted", "charge.updated", "ping", "other"),
+  type: fc.constantFrom(
+    "invoice.paid",
+    "invoice.",
+    "customer.created",
+    "customer.updated",
+    "customer.deleted",
+    "charge.updated",
+    "ping",
+    "other",
+  ),
   audit: fc.boolean(),
   tenant: fc.option(fc.constantFrom("vip", "test-1", "acme", "VIP"), { nil: undefined }),
   livemode: fc.option(fc.boolean(), { nil: undefined }),
@@ -132,7 +177,12 @@ describe("routing over HTTP (property)", () => {
         const body = {
           type: e.type,
           ...(e.audit && { audit: true }),
-          data: { object: { ...(e.livemode !== undefined && { livemode: e.livemode }), ...(e.status && { status: e.status }) } },
+          data: {
+            object: {
+              ...(e.livemode !== undefined && { livemode: e.livemode }),
+              ...(e.status && { status: e.status }),
+            },
+          },
           ...(e.tier && { metadata: { "tier.level": 1 } }),
         };
         const sent = await answer(await post("routed", body, e.tenant ? { "x-tenant": e.tenant } : {}));

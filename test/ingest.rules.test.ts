@@ -51,7 +51,9 @@ describe("GitHub's example rules", () => {
   it("push goes to builds, issues and pull requests to webhooks, other events to webhooks by default", async () => {
     const answers: Record<string, Answer> = {};
     for (const event of ["push", "issues", "pull_request", "release"]) {
-      answers[event] = await accepted(await signedGitHubRequest({ body: JSON.stringify({ event }), headers: { "x-github-event": event } }));
+      answers[event] = await accepted(
+        await signedGitHubRequest({ body: JSON.stringify({ event }), headers: { "x-github-event": event } }),
+      );
     }
     expect(Object.fromEntries(Object.entries(answers).map(([event, a]) => [event, a.queues]))).toEqual({
       push: ["builds"],
@@ -71,7 +73,9 @@ describe("GitHub's example rules", () => {
   });
 
   it("a ping is dropped: 202 as for any delivery, counted, never enqueued", async () => {
-    const answer = await accepted(await signedGitHubRequest({ body: '{"zen":"Keep it simple."}', headers: { "x-github-event": "ping" } }));
+    const answer = await accepted(
+      await signedGitHubRequest({ body: '{"zen":"Keep it simple."}', headers: { "x-github-event": "ping" } }),
+    );
     expect(answer).toEqual({ ids: [], queues: [], dropped: 1 });
     expect(await where()).toEqual({});
   });
@@ -111,11 +115,18 @@ describe("routing by event, header and payload", () => {
   });
 
   it("payload one_of, header equals, and a list path to a key with a dot in it", async () => {
-    const refund = await accepted(await post({ type: "charge.updated", data: { object: { status: "partially_refunded" } } }));
+    const refund = await accepted(
+      await post({ type: "charge.updated", data: { object: { status: "partially_refunded" } } }),
+    );
     const vip = await accepted(await post({ type: "charge.updated" }, { "x-tenant": "vip" }));
     const tiered = await accepted(await post({ type: "charge.updated", metadata: { "tier.level": 2 } }));
     const dotted = await accepted(await post({ type: "charge.updated", metadata: { tier: { level: 2 } } }));
-    expect([refund, vip, tiered, dotted].map((a) => a.queues)).toEqual([["audit"], ["billing"], ["billing"], ["events"]]);
+    expect([refund, vip, tiered, dotted].map((a) => a.queues)).toEqual([
+      ["audit"],
+      ["billing"],
+      ["billing"],
+      ["events"],
+    ]);
   });
 
   it("an event no rule routes (a continue rule only counts it) goes to the source's queue", async () => {
@@ -126,7 +137,12 @@ describe("routing by event, header and payload", () => {
 
   it("a batch is decided item by item, and the answer says where each item went", async () => {
     const answer = await accepted(
-      await post([{ type: "invoice.paid" }, { type: "ping" }, { type: "customer.created", data: { object: { livemode: true } } }, { type: "other" }]),
+      await post([
+        { type: "invoice.paid" },
+        { type: "ping" },
+        { type: "customer.created", data: { object: { livemode: true } } },
+        { type: "other" },
+      ]),
     );
     const [invoice, customer, other] = answer.ids;
     expect(answer).toEqual({
@@ -151,12 +167,15 @@ describe("routing by event, header and payload", () => {
   });
 
   it("a form post with a missing or empty message is dropped; a filled one goes to forms", async () => {
-    const form = (body: string) => send("routed-form", { body, headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const form = (body: string) =>
+      send("routed-form", { body, headers: { "content-type": "application/x-www-form-urlencoded" } });
     expect(await accepted(await form("name=Ada&message="))).toEqual({ ids: [], queues: [], dropped: 1 });
     expect(await accepted(await form("name=Ada"))).toEqual({ ids: [], queues: [], dropped: 1 });
     const kept = await accepted(await form("name=Ada&message=Hello"));
     expect(kept.queues).toEqual(["forms"]);
-    expect((await delivered("forms")).map((m) => [m.id, m.data])).toEqual([[kept.ids[0], { name: "Ada", message: "Hello" }]]);
+    expect((await delivered("forms")).map((m) => [m.id, m.data])).toEqual([
+      [kept.ids[0], { name: "Ada", message: "Hello" }],
+    ]);
   });
 });
 
@@ -166,7 +185,10 @@ describe("one delivery, however many queues", () => {
     const first = await accepted(await post(event, { "idempotency-key": "cus-1" }));
     const again = await accepted(await post(event, { "idempotency-key": "cus-1" }), 200);
     expect(again).toEqual({ ids: first.ids, duplicate: true });
-    expect(await where()).toEqual({ billing: [["customer.created", first.ids[0]!]], audit: [["customer.created", first.ids[0]!]] });
+    expect(await where()).toEqual({
+      billing: [["customer.created", first.ids[0]!]],
+      audit: [["customer.created", first.ids[0]!]],
+    });
   });
 
   it("a repeat whose headers would route it elsewhere lands nowhere: the first routing stands", async () => {
@@ -174,7 +196,9 @@ describe("one delivery, however many queues", () => {
     const first = await accepted(await post(event, { "idempotency-key": "ch-1", "x-tenant": "vip" }));
     expect(first.queues).toEqual(["billing"]);
     for (const tenant of ["acme", "test-1"]) {
-      expect(await accepted(await post(event, { "idempotency-key": "ch-1", "x-tenant": tenant }), 200)).toMatchObject({ duplicate: true });
+      expect(await accepted(await post(event, { "idempotency-key": "ch-1", "x-tenant": tenant }), 200)).toMatchObject({
+        duplicate: true,
+      });
     }
     expect(await where()).toEqual({ billing: [["charge.updated", first.ids[0]!]] });
   });
@@ -198,7 +222,9 @@ describe("one delivery, however many queues", () => {
   it("a dropped delivery's repeat is a duplicate too, and still goes nowhere", async () => {
     const first = await post({ type: "invoice.paid" }, { "idempotency-key": "t-1", "x-tenant": "test-1" });
     expect(await accepted(first)).toEqual({ ids: [], queues: [], dropped: 1 });
-    expect(await accepted(await post({ type: "invoice.paid" }, { "idempotency-key": "t-1", "x-tenant": "acme" }), 200)).toEqual({ ids: [], duplicate: true });
+    expect(
+      await accepted(await post({ type: "invoice.paid" }, { "idempotency-key": "t-1", "x-tenant": "acme" }), 200),
+    ).toEqual({ ids: [], duplicate: true });
     expect(await where()).toEqual({});
   });
 });

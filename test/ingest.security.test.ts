@@ -18,13 +18,19 @@ afterEach(() => reset());
 
 async function refused(res: Response, status: number, code: number, message?: string) {
   const body = await envelope(res);
-  expect({ status: res.status, success: body.success, code: body.errors[0]?.code }).toEqual({ status, success: false, code });
+  expect({ status: res.status, success: body.success, code: body.errors[0]?.code }).toEqual({
+    status,
+    success: false,
+    code,
+  });
   if (message) expect(body.errors[0]?.message).toBe(message);
   return body;
 }
 
 const gzip = async (bytes: Uint8Array) =>
-  new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
+  new Uint8Array(
+    await new Response(new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+  );
 
 /** gzip of `megabytes` MB of zeros, compressed as a stream (no buffer of that size exists). */
 async function bomb(megabytes: number): Promise<Uint8Array> {
@@ -41,7 +47,11 @@ async function bomb(megabytes: number): Promise<Uint8Array> {
 describe("compressed bodies", () => {
   it("are refused with 415 on sources that do not declare Content-Encoding, before anything is inflated", async () => {
     const body = await gzip(new TextEncoder().encode('{"action":"opened"}'));
-    const res = await ingest("github", body, { "content-type": "application/json", "content-encoding": "gzip", "x-hub-signature-256": "sha256=00" });
+    const res = await ingest("github", body, {
+      "content-type": "application/json",
+      "content-encoding": "gzip",
+      "x-hub-signature-256": "sha256=00",
+    });
     await refused(res, 415, 10415, "This source does not accept compressed bodies");
     expect(await drain("webhooks")).toEqual([]);
   });
@@ -58,20 +68,29 @@ describe("compressed bodies", () => {
   it("a bomb stops at the cap (413) on a source that declares gzip; nothing is enqueued", async () => {
     const body = await bomb(500);
     expect(body.byteLength).toBeLessThan(1_000_000);
-    await refused(await appRequest(body as unknown as string, { "content-encoding": "gzip" }), 413, 10413, "Decompressed body exceeds 1000000 bytes");
+    await refused(
+      await appRequest(body as unknown as string, { "content-encoding": "gzip" }),
+      413,
+      10413,
+      "Decompressed body exceeds 1000000 bytes",
+    );
     expect(await drain("events")).toEqual([]);
   });
 });
 
 describe("signature lists are bounded before any HMAC runs", () => {
   const stripe = new Stripe("sk_test_unused");
-  const signedHeader = (body: string, at = now()) => stripe.webhooks.generateTestHeaderStringAsync({ payload: body, secret: DEV_SECRET, timestamp: at });
+  const signedHeader = (body: string, at = now()) =>
+    stripe.webhooks.generateTestHeaderStringAsync({ payload: body, secret: DEV_SECRET, timestamp: at });
   const junk = (n: number) => Array.from({ length: n }, (_, i) => `v1=${i.toString(16).padStart(64, "0")}`);
 
   it("Stripe: more than five distinct v1 entries are refused even when one of them is valid", async () => {
     const body = stripeEvent();
     const valid = await signedHeader(body);
-    const res = await ingest("stripe", body, { "content-type": "application/json", "stripe-signature": [valid, ...junk(5)].join(",") });
+    const res = await ingest("stripe", body, {
+      "content-type": "application/json",
+      "stripe-signature": [valid, ...junk(5)].join(","),
+    });
     await refused(res, 401, 10000, "Unauthorized");
     expect(await drain("webhooks")).toEqual([]);
   });
@@ -80,14 +99,20 @@ describe("signature lists are bounded before any HMAC runs", () => {
     const body = stripeEvent();
     const valid = await signedHeader(body);
     const v1 = valid.split(",").find((p) => p.startsWith("v1="));
-    const res = await ingest("stripe", body, { "content-type": "application/json", "stripe-signature": [valid, v1, v1, v1, ...junk(3)].join(",") });
+    const res = await ingest("stripe", body, {
+      "content-type": "application/json",
+      "stripe-signature": [valid, v1, v1, v1, ...junk(3)].join(","),
+    });
     expect(res.status).toBe(202);
   });
 
   it("Stripe: a signature header over 1 KB is refused", async () => {
     const body = stripeEvent();
     const valid = await signedHeader(body);
-    const res = await ingest("stripe", body, { "content-type": "application/json", "stripe-signature": `${valid},${"x".repeat(1024)}` });
+    const res = await ingest("stripe", body, {
+      "content-type": "application/json",
+      "stripe-signature": `${valid},${"x".repeat(1024)}`,
+    });
     await refused(res, 401, 10000, "Unauthorized");
   });
 
@@ -105,7 +130,14 @@ describe("signature lists are bounded before any HMAC runs", () => {
       await refused(res, 401, 10000, "Unauthorized");
     }
     expect(await drain("webhooks")).toEqual([]);
-    expect((await signedStandardRequest({ body, at, headers: { "webhook-signature": [valid, ...junk.slice(0, 4)].join(" ") } }, id)).status).toBe(202);
+    expect(
+      (
+        await signedStandardRequest(
+          { body, at, headers: { "webhook-signature": [valid, ...junk.slice(0, 4)].join(" ") } },
+          id,
+        )
+      ).status,
+    ).toBe(202);
   });
 });
 
@@ -116,9 +148,14 @@ describe("deduplication", () => {
     const a = await app('{"event":"order","properties":{"by":"a"}}', KEYS.pushOnly.key, "order-42");
     const b = await app('{"event":"order","properties":{"by":"b"}}', KEYS.eventsOnly.key, "order-42");
     expect([a.status, b.status]).toEqual([202, 202]);
-    const [aIds, bIds] = [(await envelope<{ ids: string[] }>(a)).result.ids, (await envelope<{ ids: string[] }>(b)).result.ids];
+    const [aIds, bIds] = [
+      (await envelope<{ ids: string[] }>(a)).result.ids,
+      (await envelope<{ ids: string[] }>(b)).result.ids,
+    ];
     expect(aIds).not.toEqual(bIds);
-    expect((await drain("events")).map((m) => (decode(m) as { data: { properties: { by: string } } }).data.properties.by)).toEqual(["a", "b"]);
+    expect(
+      (await drain("events")).map((m) => (decode(m) as { data: { properties: { by: string } } }).data.properties.by),
+    ).toEqual(["a", "b"]);
   });
 
   it("hashes the whole id: two long ids sharing their first 256 characters are different deliveries", async () => {
@@ -136,13 +173,19 @@ describe("deduplication", () => {
     await refused(other, 422, 10410, "This delivery id was already used with a different payload");
     const again = await app('{"event":"paid","properties":{"amount":10}}', KEYS.dev.key, "pay-1");
     expect(again.status).toBe(200);
-    expect((await envelope(again)).result).toEqual({ ids: (await envelope<{ ids: string[] }>(first)).result.ids, duplicate: true });
+    expect((await envelope(again)).result).toEqual({
+      ids: (await envelope<{ ids: string[] }>(first)).result.ids,
+      duplicate: true,
+    });
     expect(await drain("events")).toHaveLength(1);
   });
 
   it("is off by default on sources without authentication: an anonymous sender cannot claim an id first", async () => {
     for (const who of ["squatter", "owner"]) {
-      const res = await ingest("tiny", JSON.stringify({ who }), { "content-type": "application/json", "idempotency-key": "invoice-7" });
+      const res = await ingest("tiny", JSON.stringify({ who }), {
+        "content-type": "application/json",
+        "idempotency-key": "invoice-7",
+      });
       expect(res.status).toBe(202);
     }
     expect(await drain("webhooks")).toHaveLength(2);
@@ -152,7 +195,12 @@ describe("deduplication", () => {
     const body = '{"action":"opened","issue":{"number":1}}';
     const signature = await signGitHub(DEV_SECRET, body);
     const send = (delivery: string, event: string) =>
-      ingest("github", body, { "content-type": "application/json", "x-hub-signature-256": signature, "x-github-delivery": delivery, "x-github-event": event });
+      ingest("github", body, {
+        "content-type": "application/json",
+        "x-hub-signature-256": signature,
+        "x-github-delivery": delivery,
+        "x-github-event": event,
+      });
     const first = await send("d-1", "issues");
     expect(first.status).toBe(202);
     const replay = await send("d-2", "push");

@@ -17,7 +17,11 @@ describe("push and pull", () => {
     const { messages, message_backlog_count } = await pull("webhooks", { batch_size: 10 });
     expect(message_backlog_count).toBe(3);
     expect(messages.map(decode)).toEqual(["hello", { order: 1, tags: ["a", "é"] }, [1, 2, 3]]);
-    expect(messages.map((m) => m.metadata)).toEqual([{ "CF-Content-Type": "text" }, { "CF-Content-Type": "json" }, { "CF-Content-Type": "json" }]);
+    expect(messages.map((m) => m.metadata)).toEqual([
+      { "CF-Content-Type": "text" },
+      { "CF-Content-Type": "json" },
+      { "CF-Content-Type": "json" },
+    ]);
     // json bodies travel base64-encoded, as on Cloudflare.
     expect(messages[1]?.body).toBe(btoa(unescape(encodeURIComponent('{"order":1,"tags":["a","é"]}'))));
     for (const m of messages) {
@@ -44,7 +48,9 @@ describe("push and pull", () => {
     const second = await pushBatch("forms", { messages: [{ body: { a: 1 } }, { body: "xy", content_type: "text" }] });
     expect(second.metadata.metrics.backlog_count).toBe(3);
     expect(second.metadata.metrics.backlog_bytes).toBe(103 + 107 + 102);
-    expect(second.metadata.metrics.oldest_message_timestamp_ms).toBe(first.metadata.metrics.oldest_message_timestamp_ms);
+    expect(second.metadata.metrics.oldest_message_timestamp_ms).toBe(
+      first.metadata.metrics.oldest_message_timestamp_ms,
+    );
     const pulled = await pull("forms", { batch_size: 100 });
     await ack("forms", { acks: pulled.messages.map((m) => ({ lease_id: m.lease_id })) });
     const after = await pull("forms", {});
@@ -101,7 +107,9 @@ describe("acks, retries and leases", () => {
     const redelivered = (await pull("events", {})).messages[0]!;
     expect(redelivered).toMatchObject({ id: leased.id, attempts: 2, body: "dropped lease" });
     // The first lease is superseded: acking it is only a warning.
-    expect(Object.keys((await ack("events", { acks: [{ lease_id: leased.lease_id }] })).warnings)).toEqual([leased.lease_id]);
+    expect(Object.keys((await ack("events", { acks: [{ lease_id: leased.lease_id }] })).warnings)).toEqual([
+      leased.lease_id,
+    ]);
   });
 
   it("after max_retries the message moves to the dead-letter queue with its id", async () => {
@@ -148,7 +156,10 @@ describe("delays", () => {
     await push("events", { body: "single-delayed", content_type: "text", delay_seconds: 1 });
     expect((await pull("events", { batch_size: 10 })).messages.map(decode)).toEqual(["now"]);
     await sleep(1100);
-    expect((await pull("events", { batch_size: 10 })).messages.map(decode).sort()).toEqual(["batch-delayed", "single-delayed"]);
+    expect((await pull("events", { batch_size: 10 })).messages.map(decode).sort()).toEqual([
+      "batch-delayed",
+      "single-delayed",
+    ]);
   });
 });
 

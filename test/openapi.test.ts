@@ -12,7 +12,10 @@ import { GATEWAY } from "./support/api";
 
 type Spec = {
   openapi: string;
-  paths: Record<string, Record<string, { security?: unknown[]; requestBody?: { content: Record<string, { schema: unknown }> } }>>;
+  paths: Record<
+    string,
+    Record<string, { security?: unknown[]; requestBody?: { content: Record<string, { schema: unknown }> } }>
+  >;
   components: { securitySchemes: Record<string, { type: string; scheme?: string; name?: string }> };
 };
 
@@ -52,7 +55,9 @@ describe("OpenAPI document", () => {
 
   it("lists every route the app serves", async () => {
     const document = await spec();
-    const documented = Object.entries(document.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
+    const documented = Object.entries(document.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m} ${path}`),
+    );
     const served = servedRoutes();
     expect(served.length).toBeGreaterThan(15);
     expect(served.filter((r) => !documented.includes(r))).toEqual([]);
@@ -70,7 +75,10 @@ describe("OpenAPI document", () => {
     const document = await spec();
     const github = document.paths["/ingest/github"]?.post;
     expect(github?.security).toEqual([{ github_signature: [] }]);
-    expect(document.components.securitySchemes.github_signature).toMatchObject({ type: "apiKey", name: "x-hub-signature-256" });
+    expect(document.components.securitySchemes.github_signature).toMatchObject({
+      type: "apiKey",
+      name: "x-hub-signature-256",
+    });
     const app_ = document.paths["/ingest/app"]?.post;
     expect(Object.keys(app_?.requestBody?.content ?? {}).sort()).toEqual(["application/json", "application/x-ndjson"]);
     expect(JSON.stringify(app_?.requestBody?.content["application/json"]?.schema)).toContain('"event"');
@@ -104,6 +112,11 @@ describe("OpenAPI document", () => {
   it("/healthz answers without auth and without secrets", async () => {
     const res = await SELF.fetch(`${GATEWAY}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ success: true, errors: [], messages: [], result: { status: "ok", environment: "development" } });
+    expect(await res.json()).toEqual({
+      success: true,
+      errors: [],
+      messages: [],
+      result: { status: "ok", environment: "development" },
+    });
   });
 });

@@ -7,13 +7,21 @@ import { reset, SELF } from "cloudflare:test";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { GATEWAY, pull } from "./support/api";
-import { adminRequest, apiRequest, ingestRequest, sendHostileAdmin, sendHostileApi, sendHostileIngest } from "./support/hostile";
+import {
+  adminRequest,
+  apiRequest,
+  ingestRequest,
+  sendHostileAdmin,
+  sendHostileApi,
+  sendHostileIngest,
+} from "./support/hostile";
 
 afterEach(() => reset());
 
 async function backlog(): Promise<number> {
   let total = 0;
-  for (const queue of ["webhooks", "events", "forms"]) total += (await pull(queue, { batch_size: 1, visibility_timeout_ms: 1 })).message_backlog_count;
+  for (const queue of ["webhooks", "events", "forms"])
+    total += (await pull(queue, { batch_size: 1, visibility_timeout_ms: 1 })).message_backlog_count;
   return total;
 }
 

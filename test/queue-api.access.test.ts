@@ -12,9 +12,27 @@ import { KEYS } from "./support/constants";
 afterEach(() => reset());
 
 const ROUTES = [
-  { route: "POST …/messages/peek", method: "POST", path: (q: string) => queuePath(q, "peek"), body: {}, denied: KEYS.pullOnly.key },
-  { route: "POST …/messages/purge", method: "POST", path: (q: string) => queuePath(q, "purge"), body: { refs: [{ ref: "x" }] }, denied: KEYS.pullOnly.key },
-  { route: "GET …/metrics", method: "GET", path: (q: string) => queueResourcePath(q, "metrics"), body: undefined, denied: KEYS.pushOnly.key },
+  {
+    route: "POST …/messages/peek",
+    method: "POST",
+    path: (q: string) => queuePath(q, "peek"),
+    body: {},
+    denied: KEYS.pullOnly.key,
+  },
+  {
+    route: "POST …/messages/purge",
+    method: "POST",
+    path: (q: string) => queuePath(q, "purge"),
+    body: { refs: [{ ref: "x" }] },
+    denied: KEYS.pullOnly.key,
+  },
+  {
+    route: "GET …/metrics",
+    method: "GET",
+    path: (q: string) => queueResourcePath(q, "metrics"),
+    body: undefined,
+    denied: KEYS.pushOnly.key,
+  },
   {
     route: "POST …/purge",
     method: "POST",
@@ -22,20 +40,34 @@ const ROUTES = [
     body: { delete_messages_permanently: true },
     denied: KEYS.pullOnly.key,
   },
-  { route: "GET …/purge", method: "GET", path: (q: string) => queueResourcePath(q, "purge"), body: undefined, denied: KEYS.pullOnly.key },
+  {
+    route: "GET …/purge",
+    method: "GET",
+    path: (q: string) => queueResourcePath(q, "purge"),
+    body: undefined,
+    denied: KEYS.pullOnly.key,
+  },
 ] as const;
 
 async function expectAuthError(res: Response, status: 401 | 403) {
   expect(res.status).toBe(status);
   expect(res.headers.get("www-authenticate")).toBe(status === 401 ? 'Bearer realm="tributary"' : null);
   const body = await envelope(res);
-  expect({ success: body.success, codes: body.errors.map((e) => e.code), result: body.result }).toEqual({ success: false, codes: [10000], result: null });
+  expect({ success: body.success, codes: body.errors.map((e) => e.code), result: body.result }).toEqual({
+    success: false,
+    codes: [10000],
+    result: null,
+  });
 }
 
 async function expectError(res: Response, status: number, code: number) {
   expect(res.status).toBe(status);
   const body = await envelope(res);
-  expect({ success: body.success, code: body.errors[0]?.code, result: body.result }).toEqual({ success: false, code, result: null });
+  expect({ success: body.success, code: body.errors[0]?.code, result: body.result }).toEqual({
+    success: false,
+    code,
+    result: null,
+  });
 }
 
 describe.each(ROUTES)("$route", ({ method, path, body, denied }) => {
@@ -51,7 +83,8 @@ describe.each(ROUTES)("$route", ({ method, path, body, denied }) => {
   }
 
   it("no key → 401", () => refused(null, 401));
-  it("unknown key → 401, before the body is read", () => refused("not-a-key", 401, "webhooks", method === "POST" ? "{broken" : undefined));
+  it("unknown key → 401, before the body is read", () =>
+    refused("not-a-key", 401, "webhooks", method === "POST" ? "{broken" : undefined));
   it("a key without the scope → 403", () => refused(denied, 403));
   it("an admin key of another queue → 403; admin implies the scope on its own queue", async () => {
     await refused(KEYS.adminWebhooks.key, 403, "events");
@@ -65,20 +98,30 @@ describe.each(ROUTES)("$route", ({ method, path, body, denied }) => {
 });
 
 it("metrics are open to pull keys as to peek keys", async () => {
-  expect((await call(queueResourcePath("webhooks", "metrics"), undefined, { key: KEYS.pullOnly.key, method: "GET" })).status).toBe(200);
-  expect((await call(queueResourcePath("events", "metrics"), undefined, { key: KEYS.inspectEvents.key, method: "GET" })).status).toBe(200);
+  expect(
+    (await call(queueResourcePath("webhooks", "metrics"), undefined, { key: KEYS.pullOnly.key, method: "GET" })).status,
+  ).toBe(200);
+  expect(
+    (await call(queueResourcePath("events", "metrics"), undefined, { key: KEYS.inspectEvents.key, method: "GET" }))
+      .status,
+  ).toBe(200);
 });
 
 describe("bad requests: a 4xx envelope, never a 5xx", () => {
   it("malformed JSON is 400 / 10208, another content type 415 / 10415", async () => {
-    for (const path of [queuePath("webhooks", "peek"), queuePath("webhooks", "purge"), queueResourcePath("webhooks", "purge")]) {
+    for (const path of [
+      queuePath("webhooks", "peek"),
+      queuePath("webhooks", "purge"),
+      queueResourcePath("webhooks", "purge"),
+    ]) {
       await expectError(await call(path, '{"refs": '), 400, 10208);
       await expectError(await call(path, "{}", { contentType: "text/plain" }), 415, 10415);
     }
   });
 
   it("invalid fields are 400 / 10207", async () => {
-    for (const bad of [{ batch_size: 0 }, { batch_size: "5" }, [1]]) await expectError(await call(queuePath("webhooks", "peek"), bad), 400, 10207);
+    for (const bad of [{ batch_size: 0 }, { batch_size: "5" }, [1]])
+      await expectError(await call(queuePath("webhooks", "peek"), bad), 400, 10207);
     for (const bad of [{}, { refs: "x" }, { refs: [{ ref: "" }] }, { refs: [{ ref: 5 }] }, { refs: [{}] }]) {
       await expectError(await call(queuePath("webhooks", "purge"), bad), 400, 10207);
     }
@@ -115,7 +158,8 @@ describe("bad requests: a 4xx envelope, never a 5xx", () => {
       `${queuePath("webhooks", "")}/xack`,
     ];
     for (const path of near) {
-      for (const method of ["GET", "POST"]) await expectError(await call(path, method === "POST" ? {} : undefined, { method }), 404, 7003);
+      for (const method of ["GET", "POST"])
+        await expectError(await call(path, method === "POST" ? {} : undefined, { method }), 404, 7003);
     }
     expect((await peek("webhooks")).messages).toEqual([]); // and the routes themselves still answer
   });

@@ -38,13 +38,21 @@ describe("metrics", () => {
     const first = await push("forms", { body: "abc", content_type: "text" });
     await pushBatch("forms", { messages: [{ body: { a: 1 } }, { body: "xy", content_type: "text" }] });
     const oldest = first.metadata.metrics.oldest_message_timestamp_ms;
-    expect(await metrics("forms")).toEqual({ backlog_count: 3, backlog_bytes: 103 + 107 + 102, oldest_message_timestamp_ms: oldest });
+    expect(await metrics("forms")).toEqual({
+      backlog_count: 3,
+      backlog_bytes: 103 + 107 + 102,
+      oldest_message_timestamp_ms: oldest,
+    });
 
     const [abc, json] = (await pull("forms", { batch_size: 2 })).messages;
     expect((await metrics("forms")).backlog_count).toBe(3); // leased is still backlog
     await ack("forms", { acks: [{ lease_id: abc!.lease_id }, { lease_id: json!.lease_id }] });
     const [xy] = (await peek("forms")).messages;
-    expect(await metrics("forms")).toEqual({ backlog_count: 1, backlog_bytes: 102, oldest_message_timestamp_ms: xy!.timestamp_ms });
+    expect(await metrics("forms")).toEqual({
+      backlog_count: 1,
+      backlog_bytes: 102,
+      oldest_message_timestamp_ms: xy!.timestamp_ms,
+    });
 
     await purge("forms", [xy!.ref]);
     expect(await metrics("forms")).toEqual(EMPTY);
@@ -111,7 +119,10 @@ describe("purge-all", () => {
     for (const body of [{}, { delete_messages_permanently: false }, { delete_messages_permanently: "true" }]) {
       const res = await call(queueResourcePath("webhooks", "purge"), body);
       expect(res.status).toBe(400);
-      expect((await envelope(res)).errors[0]).toMatchObject({ code: 10207, message: expect.stringContaining("delete_messages_permanently") });
+      expect((await envelope(res)).errors[0]).toMatchObject({
+        code: 10207,
+        message: expect.stringContaining("delete_messages_permanently"),
+      });
     }
     expect((await metrics("webhooks")).backlog_count).toBe(1);
     expect(await purgeStatus("webhooks")).toEqual({});

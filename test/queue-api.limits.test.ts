@@ -8,12 +8,20 @@ import { call, envelope, pull, queuePath } from "./support/api";
 
 afterEach(() => reset());
 
-const text = (bytes: number, extra: Record<string, unknown> = {}) => ({ body: "x".repeat(bytes), content_type: "text", ...extra });
+const text = (bytes: number, extra: Record<string, unknown> = {}) => ({
+  body: "x".repeat(bytes),
+  content_type: "text",
+  ...extra,
+});
 
 async function refused(path: string, body: unknown, status: number, code: number) {
   const res = await call(path, body);
   const json = await envelope(res);
-  expect({ status: res.status, success: json.success, code: json.errors[0]?.code }).toEqual({ status, success: false, code });
+  expect({ status: res.status, success: json.success, code: json.errors[0]?.code }).toEqual({
+    status,
+    success: false,
+    code,
+  });
   expect(json.result).toBeNull();
   return json;
 }
@@ -66,7 +74,9 @@ describe("delays: 0 to 86,400 seconds (24 h), whole numbers", () => {
     expect((await call(queuePath("forms", ""), text(1, { delay_seconds: 86_400 }))).status).toBe(200);
     expect((await call(queuePath("forms", ""), text(1, { delay_seconds: 0 }))).status).toBe(200);
     expect((await call(queuePath("forms", "batch"), { delay_seconds: 86_400, messages: [text(1)] })).status).toBe(200);
-    expect((await call(queuePath("forms", "ack"), { retries: [{ lease_id: "x", delay_seconds: 86_400 }] })).status).toBe(200);
+    expect(
+      (await call(queuePath("forms", "ack"), { retries: [{ lease_id: "x", delay_seconds: 86_400 }] })).status,
+    ).toBe(200);
   });
 
   it.each([86_401, -1, 1.5, "10"])("refuses a message delay of %j with 10203", async (delay) => {
@@ -90,7 +100,9 @@ describe("message metadata", () => {
 
 describe("pull and ack bounds", () => {
   it("batch_size is 1..100 and visibility_timeout_ms at most 12 h", async () => {
-    expect((await call(queuePath("webhooks", "pull"), { batch_size: 100, visibility_timeout_ms: 43_200_000 })).status).toBe(200);
+    expect(
+      (await call(queuePath("webhooks", "pull"), { batch_size: 100, visibility_timeout_ms: 43_200_000 })).status,
+    ).toBe(200);
     await refused(queuePath("webhooks", "pull"), { batch_size: 101 }, 400, 10207);
     await refused(queuePath("webhooks", "pull"), { batch_size: 0 }, 400, 10207);
     await refused(queuePath("webhooks", "pull"), { visibility_timeout_ms: 43_200_001 }, 400, 10207);
@@ -110,7 +122,9 @@ describe("peek and purge bounds", () => {
   });
 
   it("a purge takes at most 1,000 refs, of at most 1,024 characters", async () => {
-    const refs = (n: number, chars = 8) => ({ refs: Array.from({ length: n }, (_, i) => ({ ref: String(i).padStart(chars, "r") })) });
+    const refs = (n: number, chars = 8) => ({
+      refs: Array.from({ length: n }, (_, i) => ({ ref: String(i).padStart(chars, "r") })),
+    });
     expect((await call(queuePath("webhooks", "purge"), refs(1000))).status).toBe(200);
     expect((await call(queuePath("webhooks", "purge"), refs(1, 1024))).status).toBe(200);
     await refused(queuePath("webhooks", "purge"), refs(1001), 400, 10207);

@@ -110,8 +110,15 @@ describe("purge by ref", () => {
     expect(await purge("short-lived", [peeked!.ref])).toEqual({ warnings: {} });
 
     const acked = await ack("short-lived", { acks: [{ lease_id: leased!.lease_id }] });
-    expect({ ackCount: acked.ackCount, warned: Object.keys(acked.warnings) }).toEqual({ ackCount: 0, warned: [leased!.lease_id] });
-    expect(await metrics("short-lived")).toEqual({ backlog_count: 0, backlog_bytes: 0, oldest_message_timestamp_ms: 0 });
+    expect({ ackCount: acked.ackCount, warned: Object.keys(acked.warnings) }).toEqual({
+      ackCount: 0,
+      warned: [leased!.lease_id],
+    });
+    expect(await metrics("short-lived")).toEqual({
+      backlog_count: 0,
+      backlog_bytes: 0,
+      oldest_message_timestamp_ms: 0,
+    });
     expect(await drain("dead-letters")).toEqual([]);
   });
 });

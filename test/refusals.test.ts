@@ -48,12 +48,23 @@ async function recorded(count: number, query = "", key: string = KEYS.dev.key): 
 describe("refusal log", () => {
   it("records a refused webhook's source, reason, status, time and request id, never its body or headers", async () => {
     const before = Date.now();
-    const res = await signedGitHubRequest({ secret: "wrong-secret", body: '{"secret_body_marker":true}', headers: { "x-leak-marker": "header-marker" } });
+    const res = await signedGitHubRequest({
+      secret: "wrong-secret",
+      body: '{"secret_body_marker":true}',
+      headers: { "x-leak-marker": "header-marker" },
+    });
     expect(res.status).toBe(401);
     const requestId = res.headers.get("x-request-id");
     const [entry, ...rest] = await recorded(1, "?source=github");
     expect(rest).toEqual([]);
-    expect(entry).toEqual({ source: "github", queue: "webhooks", reason: "signature_mismatch", status: 401, at: expect.any(Number), request_id: requestId });
+    expect(entry).toEqual({
+      source: "github",
+      queue: "webhooks",
+      reason: "signature_mismatch",
+      status: 401,
+      at: expect.any(Number),
+      request_id: requestId,
+    });
     expect(entry!.at).toBeGreaterThanOrEqual(before);
     const text = JSON.stringify(await refusals());
     expect(text).not.toContain("secret_body_marker");
@@ -81,7 +92,9 @@ describe("refusal log", () => {
   });
 
   it("refusals arriving while a write is in flight ride on the next: none is lost", async () => {
-    const responses = await Promise.all(Array.from({ length: 25 }, () => signedGitHubRequest({ secret: "wrong-secret" })));
+    const responses = await Promise.all(
+      Array.from({ length: 25 }, () => signedGitHubRequest({ secret: "wrong-secret" })),
+    );
     expect(responses.map((r) => r.status)).toEqual(Array(25).fill(401));
     const ids = responses.map((r) => r.headers.get("x-request-id"));
     const entries = await recorded(25, "?source=github");
@@ -90,7 +103,13 @@ describe("refusal log", () => {
 
   it(`each source keeps its last ${KEEP_PER_SOURCE}; its neighbours in the queue keep theirs`, async () => {
     const stub = refusalLogStub(env, "webhooks");
-    const row = (source: string, i: number) => ({ source, reason: "signature_mismatch", status: 401, at: 1_000 + i, request_id: `${source}-${i}` });
+    const row = (source: string, i: number) => ({
+      source,
+      reason: "signature_mismatch",
+      status: 401,
+      at: 1_000 + i,
+      request_id: `${source}-${i}`,
+    });
     await stub.record([row("stripe", 0), row("stripe", 1)]);
     await stub.record(Array.from({ length: KEEP_PER_SOURCE + 50 }, (_, i) => row("github", i)));
     const github = await stub.list(["github"], 1_000);
@@ -106,7 +125,10 @@ describe("refusal log", () => {
     expect((await recorded(2)).map((e) => e.source).sort()).toEqual(["app", "github"]);
     const webhooksOperator = await recorded(1, "", KEYS.adminWebhooks.key);
     expect(webhooksOperator.map((e) => e.source)).toEqual(["github"]);
-    const forbidden = [await refusals("?source=app", KEYS.adminWebhooks.key), await refusals("?source=no-such-source", KEYS.adminWebhooks.key)];
+    const forbidden = [
+      await refusals("?source=app", KEYS.adminWebhooks.key),
+      await refusals("?source=no-such-source", KEYS.adminWebhooks.key),
+    ];
     expect(forbidden.map((r) => r.status)).toEqual([403, 403]);
     expect(forbidden[0]?.body.errors).toEqual(forbidden[1]?.body.errors);
     expect((await refusals("", KEYS.pushOnly.key)).status).toBe(403);

@@ -79,8 +79,13 @@ describe("peek, purge, metrics and purge-all", () => {
       ["b", 0],
       ["c", 0],
     ]);
-    expect(await purge("remote", [peeked[1]!.ref, "not-a-ref"])).toEqual({ warnings: { "not-a-ref": expect.any(String) } });
-    expect(await metrics("remote")).toMatchObject({ backlog_count: before.backlog_count + 2, backlog_bytes: before.backlog_bytes + 202 });
+    expect(await purge("remote", [peeked[1]!.ref, "not-a-ref"])).toEqual({
+      warnings: { "not-a-ref": expect.any(String) },
+    });
+    expect(await metrics("remote")).toMatchObject({
+      backlog_count: before.backlog_count + 2,
+      backlog_bytes: before.backlog_bytes + 202,
+    });
     expect(await purgeQueue("remote")).toMatchObject({ queue_id: REMOTE_QUEUE_ID, queue_name: "remote-store" });
     expect(await purgeStatus("remote")).toMatchObject({ completed: "true", started_at: expect.any(String) });
     expect(await metrics("remote")).toEqual({ backlog_count: 0, backlog_bytes: 0, oldest_message_timestamp_ms: 0 });
@@ -139,7 +144,12 @@ describe("upstream failures", () => {
     const { res, body } = await failing({ status: 429, retry_after: 7 });
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).toBe("7");
-    expect(body).toEqual({ success: false, errors: [{ code: 971, message: "injected 429" }], messages: [], result: null });
+    expect(body).toEqual({
+      success: false,
+      errors: [{ code: 971, message: "injected 429" }],
+      messages: [],
+      result: null,
+    });
   });
 
   it("5xx envelopes pass through with their status", async () => {

@@ -63,7 +63,11 @@ function measure(input: RuleInput): { nsPerOp: number; queues: string[] } {
 describe("rule evaluation cost", () => {
   it("five rules over a GitHub issues delivery: all five tested, and the first deciding", async ({ annotate }) => {
     const all = measure({ event: "issues", headers, data: payload });
-    const first = measure({ event: "ping", headers: { ...headers, "x-github-event": "ping" }, data: { zen: "Design for failure." } });
+    const first = measure({
+      event: "ping",
+      headers: { ...headers, "x-github-event": "ping" },
+      data: { zen: "Design for failure." },
+    });
     expect(all.queues).toEqual(["webhooks"]);
     expect(first.queues).toEqual([]);
     const line = `rules: ${Math.round(all.nsPerOp)} ns/op with all 5 rules tested, ${Math.round(first.nsPerOp)} ns/op when the first decides (${RUNS} runs each)`;

@@ -42,7 +42,8 @@ describe("rule counter tally", () => {
     const { env, store } = fakeEnv();
     await flushCounters(env); // whatever an earlier test left pending
     const scheduled: Promise<unknown>[] = [];
-    for (let i = 0; i < 10; i++) countDecisions(env, "tally-a", rules, [decision("invoice.paid")], (p) => scheduled.push(p));
+    for (let i = 0; i < 10; i++)
+      countDecisions(env, "tally-a", rules, [decision("invoice.paid")], (p) => scheduled.push(p));
     expect(scheduled).toHaveLength(1); // the trailing flush, FLUSH_INTERVAL_MS later
     countDecisions(
       env,

@@ -14,7 +14,8 @@ import { Condition, type Rule, type RuleInput as RuleDeclaration, Rules } from "
 const input = (over: Partial<RuleInput> = {}): RuleInput => ({ event: null, headers: {}, data: {}, ...over });
 const holds = (condition: unknown, over: Partial<RuleInput> = {}) => matches(Condition.parse(condition), input(over));
 const rules = (list: RuleDeclaration[]): Rule[] => Rules.parse(list);
-const route = (list: RuleDeclaration[], over: Partial<RuleInput> = {}) => decide(rules(list), input(over), "default").queues;
+const route = (list: RuleDeclaration[], over: Partial<RuleInput> = {}) =>
+  decide(rules(list), input(over), "default").queues;
 
 describe("rule matches", () => {
   it("event: an exact name, any of a list, or a * glob; nothing else is special; no event matches nothing", () => {
@@ -44,7 +45,15 @@ describe("rule matches", () => {
   });
 
   it("path: equals is strict (types differ, objects never equal), one_of, exists (null exists), prefix on strings only", () => {
-    const data = { n: 1, s: "1", z: null, o: { a: 1 }, ref: "refs/heads/main", list: [{ sku: "SKU-1" }], "a.b": { c: true } };
+    const data = {
+      n: 1,
+      s: "1",
+      z: null,
+      o: { a: 1 },
+      ref: "refs/heads/main",
+      list: [{ sku: "SKU-1" }],
+      "a.b": { c: true },
+    };
     expect(holds({ path: "n", equals: 1 }, { data })).toBe(true);
     expect(holds({ path: "s", equals: 1 }, { data })).toBe(false);
     expect(holds({ path: "z", equals: null }, { data })).toBe(true);
@@ -78,7 +87,14 @@ describe("rule matches", () => {
     expect(holds({ all: [{ event: "customer.*" }, { path: "livemode", equals: false }] }, over)).toBe(false);
     expect(holds({ any: [{ event: "invoice.*" }, { path: "livemode", equals: true }] }, over)).toBe(true);
     expect(holds({ not: { event: "customer.*" } }, over)).toBe(false);
-    expect(holds({ all: [{ not: { path: "livemode", exists: false } }, { any: [{ event: "x" }, { event: "customer.created" }] }] }, over)).toBe(true);
+    expect(
+      holds(
+        {
+          all: [{ not: { path: "livemode", exists: false } }, { any: [{ event: "x" }, { event: "customer.created" }] }],
+        },
+        over,
+      ),
+    ).toBe(true);
   });
 });
 
@@ -88,12 +104,16 @@ describe("rule actions", () => {
   const pings: RuleDeclaration = { match: { event: "ping" }, drop: true };
 
   it("route stops at the first matching rule; later matches do not add queues", () => {
-    expect(route([invoices, { match: { event: "*" }, route: "later" }], { event: "invoice.paid" })).toEqual(["billing"]);
+    expect(route([invoices, { match: { event: "*" }, route: "later" }], { event: "invoice.paid" })).toEqual([
+      "billing",
+    ]);
   });
 
   it("route with continue adds its queues and keeps evaluating; queues are listed once, in rule order", () => {
     expect(route([audit, invoices], { event: "invoice.paid", data: { audit: true } })).toEqual(["audit", "billing"]);
-    expect(route([audit, { match: { event: "*" }, route: ["billing", "audit"] }], { event: "x", data: { audit: true } })).toEqual(["audit", "billing"]);
+    expect(
+      route([audit, { match: { event: "*" }, route: ["billing", "audit"] }], { event: "x", data: { audit: true } }),
+    ).toEqual(["audit", "billing"]);
   });
 
   it("an event only continue-routes reach goes there, not to the default queue", () => {
@@ -101,13 +121,35 @@ describe("rule actions", () => {
   });
 
   it("drop stops, and the event goes nowhere, whatever earlier rules added", () => {
-    const decision = decide(rules([audit, pings, invoices]), input({ event: "ping", data: { audit: true } }), "default");
-    expect(decision).toEqual({ queues: [], dropped: true, defaulted: false, matched: [0, 1], routedBy: [], droppedBy: 1 });
+    const decision = decide(
+      rules([audit, pings, invoices]),
+      input({ event: "ping", data: { audit: true } }),
+      "default",
+    );
+    expect(decision).toEqual({
+      queues: [],
+      dropped: true,
+      defaulted: false,
+      matched: [0, 1],
+      routedBy: [],
+      droppedBy: 1,
+    });
   });
 
   it("continue only counts; with no routing rule matching, the source's queue is the default", () => {
-    const decision = decide(rules([{ match: { event: "customer.*" }, continue: true }, invoices]), input({ event: "customer.created" }), "default");
-    expect(decision).toEqual({ queues: ["default"], dropped: false, defaulted: true, matched: [0], routedBy: [], droppedBy: null });
+    const decision = decide(
+      rules([{ match: { event: "customer.*" }, continue: true }, invoices]),
+      input({ event: "customer.created" }),
+      "default",
+    );
+    expect(decision).toEqual({
+      queues: ["default"],
+      dropped: false,
+      defaulted: true,
+      matched: [0],
+      routedBy: [],
+      droppedBy: null,
+    });
   });
 
   it("a rule without a match applies to every event that reaches it", () => {
@@ -150,7 +192,9 @@ const queueName = fc.constantFrom("q0", "q1", "q2", "q3");
 const ruleArbitrary = (withContinue: boolean) =>
   fc.record({
     pattern: small("ab*", 4).filter((p) => p.length > 0),
-    action: withContinue ? fc.constantFrom("route", "route+continue", "drop", "continue") : fc.constantFrom("route", "drop"),
+    action: withContinue
+      ? fc.constantFrom("route", "route+continue", "drop", "continue")
+      : fc.constantFrom("route", "drop"),
     queues: fc.uniqueArray(queueName, { minLength: 1, maxLength: 3 }),
   });
 type Generated = { pattern: string; action: string; queues: string[] };
@@ -178,12 +222,17 @@ describe("properties", () => {
       fc.property(fc.array(ruleArbitrary(true), { maxLength: 8 }), small("ab", 5), (generated, event) => {
         const decision = decide(rules(generated.map(declare)), input({ event }), "default");
         // Walk the rules as the documentation says: the first match that stops decides.
-        const stopper = generated.find((g) => oracle(g.pattern).test(event) && (g.action === "route" || g.action === "drop"));
+        const stopper = generated.find(
+          (g) => oracle(g.pattern).test(event) && (g.action === "route" || g.action === "drop"),
+        );
         if (stopper?.action === "drop") expect(decision).toMatchObject({ queues: [], dropped: true });
         else expect(decision.queues.length).toBeGreaterThan(0);
         const until = stopper ? generated.indexOf(stopper) + 1 : generated.length;
-        const routed = generated.slice(0, until).filter((g) => oracle(g.pattern).test(event) && g.action.startsWith("route"));
-        if (stopper?.action !== "drop") expect(decision.queues).toEqual(routed.length ? [...new Set(routed.flatMap((g) => g.queues))] : ["default"]);
+        const routed = generated
+          .slice(0, until)
+          .filter((g) => oracle(g.pattern).test(event) && g.action.startsWith("route"));
+        if (stopper?.action !== "drop")
+          expect(decision.queues).toEqual(routed.length ? [...new Set(routed.flatMap((g) => g.queues))] : ["default"]);
       }),
       { numRuns: 2_000 },
     );

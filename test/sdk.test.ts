@@ -24,7 +24,11 @@ const account = { account_id: ACCOUNT_ID };
 describe("cloudflare SDK against the gateway", () => {
   it("push, bulkPush, pull, ack with retry, and redelivery", async () => {
     const cf = client();
-    const pushed = await cf.queues.messages.push("webhooks", { ...account, body: "from the sdk", content_type: "text" });
+    const pushed = await cf.queues.messages.push("webhooks", {
+      ...account,
+      body: "from the sdk",
+      content_type: "text",
+    });
     expect(pushed.metadata?.metrics?.backlog_count).toBe(1);
     await cf.queues.messages.bulkPush("webhooks", {
       ...account,
@@ -34,9 +38,17 @@ describe("cloudflare SDK against the gateway", () => {
       ],
     });
 
-    const pulled = await cf.queues.messages.pull("webhooks", { ...account, batch_size: 10, visibility_timeout_ms: 60_000 });
+    const pulled = await cf.queues.messages.pull("webhooks", {
+      ...account,
+      batch_size: 10,
+      visibility_timeout_ms: 60_000,
+    });
     const messages = pulled.messages ?? [];
-    expect(messages.map((m) => decode(m as Parameters<typeof decode>[0]))).toEqual(["from the sdk", { kind: "json", n: 1 }, "second"]);
+    expect(messages.map((m) => decode(m as Parameters<typeof decode>[0]))).toEqual([
+      "from the sdk",
+      { kind: "json", n: 1 },
+      "second",
+    ]);
 
     const [first, second, third] = messages;
     const acked = await cf.queues.messages.ack("webhooks", {
@@ -83,17 +95,30 @@ describe("cloudflare SDK against the gateway", () => {
     expect(queue).toMatchObject({ queue_id: "webhooks", queue_name: "webhooks" });
     const status = await cf.queues.purge.status("webhooks", account);
     expect(status).toEqual({ completed: "true", started_at: expect.any(String) });
-    expect(await cf.queues.getMetrics("webhooks", account)).toEqual({ backlog_count: 0, backlog_bytes: 0, oldest_message_timestamp_ms: 0 });
+    expect(await cf.queues.getMetrics("webhooks", account)).toEqual({
+      backlog_count: 0,
+      backlog_bytes: 0,
+      oldest_message_timestamp_ms: 0,
+    });
     await expect(cf.queues.purge.start("webhooks", account)).rejects.toBeInstanceOf(Cloudflare.BadRequestError); // no confirmation
   });
 
   it("surfaces gateway errors as the SDK's typed errors", async () => {
-    await expect(client("wrong-key").queues.messages.pull("webhooks", { ...account })).rejects.toBeInstanceOf(Cloudflare.AuthenticationError);
-    await expect(client(KEYS.pushOnly.key).queues.messages.peek("webhooks", { ...account })).rejects.toBeInstanceOf(Cloudflare.PermissionDeniedError);
+    await expect(client("wrong-key").queues.messages.pull("webhooks", { ...account })).rejects.toBeInstanceOf(
+      Cloudflare.AuthenticationError,
+    );
+    await expect(client(KEYS.pushOnly.key).queues.messages.peek("webhooks", { ...account })).rejects.toBeInstanceOf(
+      Cloudflare.PermissionDeniedError,
+    );
     await expect(client().queues.getMetrics("missing", account)).rejects.toBeInstanceOf(Cloudflare.NotFoundError);
-    await expect(client().queues.messages.pull("missing", { ...account })).rejects.toBeInstanceOf(Cloudflare.NotFoundError);
+    await expect(client().queues.messages.pull("missing", { ...account })).rejects.toBeInstanceOf(
+      Cloudflare.NotFoundError,
+    );
     await expect(
-      client().queues.messages.bulkPush("webhooks", { ...account, messages: Array.from({ length: 101 }, () => ({ body: 1, content_type: "json" as const })) }),
+      client().queues.messages.bulkPush("webhooks", {
+        ...account,
+        messages: Array.from({ length: 101 }, () => ({ body: 1, content_type: "json" as const })),
+      }),
     ).rejects.toBeInstanceOf(Cloudflare.BadRequestError);
   });
 });

@@ -36,7 +36,11 @@ type Envelope = {
 
 async function expectRefused(res: Response, status: number, code: number) {
   const body = await envelope(res);
-  expect({ status: res.status, success: body.success, code: body.errors[0]?.code }).toEqual({ status, success: false, code });
+  expect({ status: res.status, success: body.success, code: body.errors[0]?.code }).toEqual({
+    status,
+    success: false,
+    code,
+  });
   return body;
 }
 
@@ -99,10 +103,14 @@ describe("each call becomes one message", () => {
     const event = trackEvent({ writeKey: WRITE_KEYS.dev.key, sentAt: new Date().toISOString() });
     const res = await track("t", JSON.stringify(event), { key: null, contentType: "text/plain" });
     expect({ status: res.status, body: await res.json() }).toEqual({ status: 200, body: SUCCESS });
-    const batch = await track("b", JSON.stringify({ writeKey: WRITE_KEYS.dev.key, batch: [trackEvent()], sentAt: new Date().toISOString() }), {
-      key: null,
-      contentType: "text/plain",
-    });
+    const batch = await track(
+      "b",
+      JSON.stringify({ writeKey: WRITE_KEYS.dev.key, batch: [trackEvent()], sentAt: new Date().toISOString() }),
+      {
+        key: null,
+        contentType: "text/plain",
+      },
+    );
     expect(batch.status).toBe(200);
     expect((await drain("events")).length).toBe(2);
   });
@@ -110,7 +118,9 @@ describe("each call becomes one message", () => {
   it("gzip bodies are inflated (Segment's libraries may compress)", async () => {
     const event = trackEvent();
     const zipped = new Uint8Array(
-      await new Response(new Blob([JSON.stringify({ batch: [event] })]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+      await new Response(
+        new Blob([JSON.stringify({ batch: [event] })]).stream().pipeThrough(new CompressionStream("gzip")),
+      ).arrayBuffer(),
     );
     const res = await track("batch", zipped, { headers: { "content-encoding": "gzip" } });
     expect(res.status).toBe(200);
@@ -127,7 +137,11 @@ describe("each call becomes one message", () => {
   it("CORS: browsers on any site may post (preflight reflects the headers analytics.js sends)", async () => {
     const preflight = await SELF.fetch(`${GATEWAY}/v1/t`, {
       method: "OPTIONS",
-      headers: { origin: "https://www.example.org", "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" },
+      headers: {
+        origin: "https://www.example.org",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type",
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
@@ -147,7 +161,10 @@ describe("clock-skew correction, as Segment documents it", () => {
     await track("track", trackEvent({ timestamp, sentAt }));
     const message = decode((await drain("events"))[0]!) as Envelope;
     expect(Date.parse(message.received_at) - Date.parse(message.timestamp)).toBe(10_000);
-    expect({ original_timestamp: message.original_timestamp, sent_at: message.sent_at }).toEqual({ original_timestamp: timestamp, sent_at: sentAt });
+    expect({ original_timestamp: message.original_timestamp, sent_at: message.sent_at }).toEqual({
+      original_timestamp: timestamp,
+      sent_at: sentAt,
+    });
     expect(message.data).toMatchObject({ timestamp, sentAt });
   });
 
@@ -165,9 +182,15 @@ describe("clock-skew correction, as Segment documents it", () => {
   });
 
   it("without sentAt the timestamp stands (in UTC); without a timestamp it is the time received", async () => {
-    await track("batch", { batch: [trackEvent({ timestamp: "2021-03-04T05:06:07.5+02:00" }), trackEvent({ timestamp: undefined })] });
+    await track("batch", {
+      batch: [trackEvent({ timestamp: "2021-03-04T05:06:07.5+02:00" }), trackEvent({ timestamp: undefined })],
+    });
     const [given, absent] = (await drain("events")).map((m) => decode(m) as Envelope);
-    expect(given).toMatchObject({ timestamp: "2021-03-04T03:06:07.500Z", original_timestamp: "2021-03-04T05:06:07.5+02:00", sent_at: null });
+    expect(given).toMatchObject({
+      timestamp: "2021-03-04T03:06:07.500Z",
+      original_timestamp: "2021-03-04T05:06:07.5+02:00",
+      sent_at: null,
+    });
     expect(absent).toMatchObject({ original_timestamp: null, sent_at: null });
     expect(absent!.timestamp).toBe(absent!.received_at);
   });
@@ -182,7 +205,10 @@ describe("authentication: a write key, only for its own source", () => {
       track("track", event, { key: KEYS.dev.key }), // a secret gateway key is not a write key
       track("track", event, { key: null, headers: { authorization: "Basic %%%" } }),
       track("track", event, { key: null, headers: { authorization: `Bearer ${WRITE_KEYS.dev.key}` } }),
-      track("t", JSON.stringify({ ...trackEvent(), writeKey: "not-a-write-key" }), { key: null, contentType: "text/plain" }),
+      track("t", JSON.stringify({ ...trackEvent(), writeKey: "not-a-write-key" }), {
+        key: null,
+        contentType: "text/plain",
+      }),
     ];
     for (const res of await Promise.all(attempts)) {
       const body = await expectRefused(res, 401, 10000);
@@ -196,14 +222,23 @@ describe("authentication: a write key, only for its own source", () => {
     expect((await call("/client/v4/accounts/x/queues/events/messages", { body: {} }, { key })).status).toBe(401);
     expect((await call("/client/v4/accounts/x/queues/events/messages/pull", {}, { key })).status).toBe(401);
     expect((await call("/admin/queues", undefined, { key, method: "GET" })).status).toBe(401);
-    expect((await ingest("app", '{"event":"x"}', { "content-type": "application/json", authorization: `Bearer ${key}` })).status).toBe(401);
-    expect((await ingest("app", '{"event":"x"}', { "content-type": "application/json", authorization: basicAuth(key) })).status).toBe(401);
+    expect(
+      (await ingest("app", '{"event":"x"}', { "content-type": "application/json", authorization: `Bearer ${key}` }))
+        .status,
+    ).toBe(401);
+    expect(
+      (await ingest("app", '{"event":"x"}', { "content-type": "application/json", authorization: basicAuth(key) }))
+        .status,
+    ).toBe(401);
     await nothingEnqueued();
   });
 
   it("write-key sources are not /ingest sources (404), and each key reaches only its own source", async () => {
     await expectRefused(
-      await ingest("segment", JSON.stringify(trackEvent()), { "content-type": "application/json", authorization: basicAuth(WRITE_KEYS.dev.key) }),
+      await ingest("segment", JSON.stringify(trackEvent()), {
+        "content-type": "application/json",
+        authorization: basicAuth(WRITE_KEYS.dev.key),
+      }),
       404,
       7003,
     );
@@ -258,24 +293,46 @@ describe("refused: the documented 4xx, and nothing enqueued", () => {
   it("over Segment's limits: 413 for an event over 32 KB or a batch over 500 KB", async () => {
     const big = trackEvent({ properties: { pad: "x".repeat(33 * 1024) } });
     await expectRefused(await track("track", big), 413, 10413);
-    const batch = { batch: Array.from({ length: 20 }, () => trackEvent({ properties: { pad: "x".repeat(26 * 1024) } })) };
+    const batch = {
+      batch: Array.from({ length: 20 }, () => trackEvent({ properties: { pad: "x".repeat(26 * 1024) } })),
+    };
     await expectRefused(await track("batch", batch), 413, 10413);
     await nothingEnqueued();
   });
 
   it("an inflated body is held to the same cap (a gzip bomb is 413)", async () => {
-    const bomb = new Uint8Array(await new Response(new Blob([new Uint8Array(20_000_000)]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
+    const bomb = new Uint8Array(
+      await new Response(
+        new Blob([new Uint8Array(20_000_000)]).stream().pipeThrough(new CompressionStream("gzip")),
+      ).arrayBuffer(),
+    );
     await expectRefused(await track("batch", bomb, { headers: { "content-encoding": "gzip" } }), 413, 10413);
     await nothingEnqueued();
   });
 
   it("content types other than JSON or text, and encodings the source does not take: 415", async () => {
-    await expectRefused(await track("track", JSON.stringify(trackEvent()), { contentType: "application/x-www-form-urlencoded" }), 415, 10415);
-    await expectRefused(await track("track", JSON.stringify(trackEvent()), { contentType: "application/octet-stream" }), 415, 10415);
+    await expectRefused(
+      await track("track", JSON.stringify(trackEvent()), { contentType: "application/x-www-form-urlencoded" }),
+      415,
+      10415,
+    );
+    await expectRefused(
+      await track("track", JSON.stringify(trackEvent()), { contentType: "application/octet-stream" }),
+      415,
+      10415,
+    );
     await expectRefused(await track("track", JSON.stringify(trackEvent()), { contentType: "text/html" }), 415, 10415);
-    await expectRefused(await track("track", JSON.stringify(trackEvent()), { headers: { "content-encoding": "br" } }), 415, 10415);
+    await expectRefused(
+      await track("track", JSON.stringify(trackEvent()), { headers: { "content-encoding": "br" } }),
+      415,
+      10415,
+    );
     // segment-other accepts neither text/plain nor gzip.
-    await expectRefused(await track("track", JSON.stringify(trackEvent()), { key: WRITE_KEYS.other.key, contentType: "text/plain" }), 415, 10415);
+    await expectRefused(
+      await track("track", JSON.stringify(trackEvent()), { key: WRITE_KEYS.other.key, contentType: "text/plain" }),
+      415,
+      10415,
+    );
     await nothingEnqueued();
   });
 
@@ -302,12 +359,22 @@ describe("a batch with some invalid events", () => {
     expect(await res.json()).toEqual({
       success: true,
       rejected: [
-        { code: 10422, message: "batch.1.event: Invalid input: expected string, received undefined", path: ["batch", 1, "event"] },
+        {
+          code: 10422,
+          message: "batch.1.event: Invalid input: expected string, received undefined",
+          path: ["batch", 1, "event"],
+        },
         { code: 10422, message: expect.stringMatching(/^batch\.2\.type: /), path: ["batch", 2, "type"] },
-        { code: 10422, message: expect.stringMatching(/^batch\.4: event is \d+ bytes; the limit is 32768$/), path: ["batch", 4] },
+        {
+          code: 10422,
+          message: expect.stringMatching(/^batch\.4: event is \d+ bytes; the limit is 32768$/),
+          path: ["batch", 4],
+        },
       ],
     });
-    expect((await drain("events")).map((m) => (decode(m) as Envelope).delivery_id)).toEqual(good.map((e) => e.messageId));
+    expect((await drain("events")).map((m) => (decode(m) as Envelope).delivery_id)).toEqual(
+      good.map((e) => e.messageId),
+    );
   });
 
   it("when every event is invalid: 400 listing them all, nothing enqueued", async () => {

@@ -34,26 +34,49 @@ describe("write keys in the configuration", () => {
       sha256: "f917256cde4c3ef9c4ac9b30c8fb1b17d1f7bb0f17d5619c9df0faab85ad3682",
       source: "segment",
     });
-    expect(config.sources.segment).toMatchObject({ queue: "events", auth: { kind: "write_key" }, content_encodings: ["gzip"], cors: { origins: ["*"] } });
+    expect(config.sources.segment).toMatchObject({
+      queue: "events",
+      auth: { kind: "write_key" },
+      content_encodings: ["gzip"],
+      cors: { origins: ["*"] },
+    });
   });
 
   it.each([
     [writeKeys({ name: "k", sha256: HASH, source: "ghost" }), 'write_keys.0.source: no source named "ghost"'],
-    [writeKeys({ name: "k", sha256: HASH, source: "app" }), 'write_keys.0.source: source "app" is not a write_key source'],
-    [writeKeys({ name: "k", sha256: DEV_KEY_HASH, source: "segment" }), "write_keys.0.sha256: the same key is also a gateway key"],
     [
-      writeKeys({ name: "k", sha256: HASH, source: "segment" }, { name: "k", sha256: "b".repeat(64), source: "segment" }),
+      writeKeys({ name: "k", sha256: HASH, source: "app" }),
+      'write_keys.0.source: source "app" is not a write_key source',
+    ],
+    [
+      writeKeys({ name: "k", sha256: DEV_KEY_HASH, source: "segment" }),
+      "write_keys.0.sha256: the same key is also a gateway key",
+    ],
+    [
+      writeKeys(
+        { name: "k", sha256: HASH, source: "segment" },
+        { name: "k", sha256: "b".repeat(64), source: "segment" },
+      ),
       "write_keys.1.name: write key names must be unique",
     ],
-    [writeKeys({ name: "k", sha256: "ABC", source: "segment" }), "write_keys.0.sha256: sha256 must be 64 lowercase hex digits"],
+    [
+      writeKeys({ name: "k", sha256: "ABC", source: "segment" }),
+      "write_keys.0.sha256: sha256 must be 64 lowercase hex digits",
+    ],
     [{ WRITE_KEYS: "{nope" }, "WRITE_KEYS: not valid JSON"],
-    [{ SOURCES: { segment: { rate_limit: { binding: "TRACK_RATE_LIMIT", by: "key" } } } }, "sources.segment.rate_limit.by: write keys are public"],
+    [
+      { SOURCES: { segment: { rate_limit: { binding: "TRACK_RATE_LIMIT", by: "key" } } } },
+      "sources.segment.rate_limit.by: write keys are public",
+    ],
     [
       { SOURCES: { app: { rate_limit: { binding: "APP_RATE_LIMIT", user_binding: "TRACK_USER_RATE_LIMIT" } } } },
       "sources.app.rate_limit.user_binding: only write_key sources",
     ],
     [{ SOURCES: { segment: { format: "raw" } } }, "sources.segment.format: a write_key source sends envelopes"],
-    [{ SOURCES: { segment: { response: { body: "ok" } } } }, "sources.segment.response: does not apply to a write_key source"],
+    [
+      { SOURCES: { segment: { response: { body: "ok" } } } },
+      "sources.segment.response: does not apply to a write_key source",
+    ],
   ])("fails closed, naming the field: %j", (vars, expected) => {
     const message = configError({ ...writeKeys(), ...vars });
     expect(message).toContain(expected);

@@ -32,7 +32,12 @@ describe("in a direct queue", () => {
   it("a retry that changed only transport fields (sentAt, writeKey, _metadata, as analytics.js's retries do) is a duplicate", async () => {
     const event = trackEvent();
     await track("t", { ...event, sentAt: "2026-01-01T00:00:00.000Z" });
-    const retry = await track("t", { ...event, sentAt: "2026-01-01T00:00:05.000Z", writeKey: WRITE_KEYS.dev.key, _metadata: { retryCount: 2 } });
+    const retry = await track("t", {
+      ...event,
+      sentAt: "2026-01-01T00:00:05.000Z",
+      writeKey: WRITE_KEYS.dev.key,
+      _metadata: { retryCount: 2 },
+    });
     expect(await answer(retry)).toEqual({ status: 200, body: SUCCESS });
     expect(ids(await drain("events"))).toEqual([event.messageId]);
   });
@@ -46,7 +51,9 @@ describe("in a direct queue", () => {
 
   it("the same messageId twice in one batch is enqueued once", async () => {
     const event = trackEvent();
-    expect(await answer(await track("batch", { batch: [event, trackEvent({ messageId: event.messageId })] }))).toMatchObject({ status: 200 });
+    expect(
+      await answer(await track("batch", { batch: [event, trackEvent({ messageId: event.messageId })] })),
+    ).toMatchObject({ status: 200 });
     expect(await answer(await track("batch", { batch: [event, event] }))).toEqual({ status: 200, body: SUCCESS });
     expect(ids(await drain("events"))).toEqual([event.messageId]);
   });
@@ -63,7 +70,16 @@ describe("in a direct queue", () => {
     const mixed = await track("batch", { batch: [fresh, { ...first, properties: { total: 99 } }] });
     expect(await answer(mixed)).toEqual({
       status: 200,
-      body: { success: true, rejected: [{ code: 10410, message: "batch.1: this messageId was already used with a different payload", path: ["batch", 1] }] },
+      body: {
+        success: true,
+        rejected: [
+          {
+            code: 10410,
+            message: "batch.1: this messageId was already used with a different payload",
+            path: ["batch", 1],
+          },
+        ],
+      },
     });
     expect(ids(await drain("events"))).toEqual([first.messageId, fresh.messageId]);
   });
@@ -85,15 +101,24 @@ describe("in a direct queue", () => {
 
   it("a push that fails halfway through a batch: 503, and the client's retry delivers every event once", async () => {
     // 150 events are two upstream pushes (100 + 50); the second is refused.
-    const events = Array.from({ length: 150 }, (_, i) => trackEvent(i === 120 ? { properties: { marker: "refuse-me" } } : {}));
+    const events = Array.from({ length: 150 }, (_, i) =>
+      trackEvent(i === 120 ? { properties: { marker: "refuse-me" } } : {}),
+    );
     await injectFaults([], { reject_containing: "refuse-me" });
     const failed = await track("batch", { batch: events }, { key: WRITE_KEYS.remote.key });
     expect(failed.status).toBe(503);
     expect(failed.headers.get("retry-after")).toBeTruthy();
     await injectFaults([]);
-    expect(await answer(await track("batch", { batch: events }, { key: WRITE_KEYS.remote.key }))).toEqual({ status: 200, body: SUCCESS });
+    expect(await answer(await track("batch", { batch: events }, { key: WRITE_KEYS.remote.key }))).toEqual({
+      status: 200,
+      body: SUCCESS,
+    });
     const received: Pulled[] = [];
-    for (let page = await pull("remote", { batch_size: 100 }); page.messages.length; page = await pull("remote", { batch_size: 100 })) {
+    for (
+      let page = await pull("remote", { batch_size: 100 });
+      page.messages.length;
+      page = await pull("remote", { batch_size: 100 })
+    ) {
       received.push(...page.messages);
     }
     expect(ids(received).sort()).toEqual(events.map((e) => e.messageId).sort());
@@ -135,7 +160,8 @@ describe("in a buffered queue with four shards", () => {
       { batch: [...events].reverse() },
       { batch: events.slice(0, 1) },
     ];
-    for (const body of sends) expect(await answer(await track("batch", body, { key }))).toEqual({ status: 200, body: SUCCESS });
+    for (const body of sends)
+      expect(await answer(await track("batch", body, { key }))).toEqual({ status: 200, body: SUCCESS });
     const received = await flushed();
     expect(ids(received).sort()).toEqual(events.map((e) => e.messageId).sort());
     expect(new Set(received.map((m) => (decode(m) as Envelope).id)).size).toBe(12);
@@ -149,7 +175,16 @@ describe("in a buffered queue with four shards", () => {
     const res = await track("batch", { batch: [{ ...event, event: "Changed" }, fresh] }, { key });
     expect(await answer(res)).toEqual({
       status: 200,
-      body: { success: true, rejected: [{ code: 10410, message: "batch.0: this messageId was already used with a different payload", path: ["batch", 0] }] },
+      body: {
+        success: true,
+        rejected: [
+          {
+            code: 10410,
+            message: "batch.0: this messageId was already used with a different payload",
+            path: ["batch", 0],
+          },
+        ],
+      },
     });
     expect(ids(await flushed()).sort()).toEqual([event.messageId, fresh.messageId].sort());
   });

@@ -17,9 +17,32 @@ import { WRITE_KEYS } from "./support/write-keys";
 afterEach(() => reset());
 
 const PLANTED = "planted-9f2c1e";
-const PATHS = ["track", "identify", "page", "screen", "group", "alias", "batch", "t", "i", "p", "s", "g", "a", "b", "x", "track/extra"];
+const PATHS = [
+  "track",
+  "identify",
+  "page",
+  "screen",
+  "group",
+  "alias",
+  "batch",
+  "t",
+  "i",
+  "p",
+  "s",
+  "g",
+  "a",
+  "b",
+  "x",
+  "track/extra",
+];
 
-const id = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.constant(null), fc.constant(PLANTED), fc.jsonValue());
+const id = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.integer(),
+  fc.constant(null),
+  fc.constant(PLANTED),
+  fc.jsonValue(),
+);
 const time = fc.oneof(
   fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }).map((d) => d.toISOString()),
   fc.constantFrom("yesterday", "2026-13-45T99:99:99Z", PLANTED, ""),
@@ -36,7 +59,10 @@ const event = fc.record(
     messageId: fc.oneof(fc.constantFrom("m-1", "m-2", PLANTED), fc.string({ maxLength: 8 }), fc.integer()),
     timestamp: time,
     sentAt: time,
-    properties: fc.oneof(fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 })), fc.jsonValue({ maxDepth: 1 })),
+    properties: fc.oneof(
+      fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 })),
+      fc.jsonValue({ maxDepth: 1 }),
+    ),
     context: fc.jsonValue({ maxDepth: 2 }),
     writeKey: fc.constantFrom(WRITE_KEYS.dev.key, "nope", PLANTED),
   },
@@ -56,7 +82,11 @@ const text = fc.oneof(
   fc.array(fc.oneof(valid, event), { minLength: 1, maxLength: 8 }).map((batch) => JSON.stringify({ batch })),
   fc
     .record(
-      { batch: fc.oneof(fc.array(event, { maxLength: 8 }), fc.jsonValue()), sentAt: time, writeKey: fc.constantFrom(WRITE_KEYS.dev.key, PLANTED) },
+      {
+        batch: fc.oneof(fc.array(event, { maxLength: 8 }), fc.jsonValue()),
+        sentAt: time,
+        writeKey: fc.constantFrom(WRITE_KEYS.dev.key, PLANTED),
+      },
       { requiredKeys: [] },
     )
     .map((b) => JSON.stringify(b)),
@@ -69,7 +99,14 @@ const anyRequest = fc.record({
   text,
   gzip: fc.boolean(),
   encoding: fc.constantFrom(undefined, "gzip", "deflate", "br", "__proto__"),
-  contentType: fc.constantFrom("application/json", "text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "", "garbage/;;;"),
+  contentType: fc.constantFrom(
+    "application/json",
+    "text/plain",
+    "text/plain;charset=UTF-8",
+    "application/x-www-form-urlencoded",
+    "",
+    "garbage/;;;",
+  ),
   authorization: fc.constantFrom(
     undefined,
     basicAuth(WRITE_KEYS.dev.key),
@@ -125,7 +162,9 @@ describe("hostile tracking requests", () => {
     expect(accepted).toBeGreaterThan(0);
     // What was accepted is in the queue, each as an envelope of a valid event; the rest left nothing.
     for (const message of await drain("events")) {
-      const envelope = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(message.body), (c) => c.charCodeAt(0))));
+      const envelope = JSON.parse(
+        new TextDecoder().decode(Uint8Array.from(atob(message.body), (c) => c.charCodeAt(0))),
+      );
       expect(envelope).toMatchObject({ source: "segment" });
       expect(["track", "identify", "page", "screen", "group", "alias"]).toContain(envelope.type);
     }

@@ -21,7 +21,8 @@ const key = WRITE_KEYS.limited.key;
 function device() {
   const ip = uniqueIp();
   const anonymousId = `anon-${crypto.randomUUID()}`;
-  return (fields: Record<string, unknown> = {}) => track("track", trackEvent({ anonymousId, ...fields }), { key, headers: { "cf-connecting-ip": ip } });
+  return (fields: Record<string, unknown> = {}) =>
+    track("track", trackEvent({ anonymousId, ...fields }), { key, headers: { "cf-connecting-ip": ip } });
 }
 
 async function statuses(sends: (() => Promise<Response>)[]): Promise<number[]> {
@@ -42,8 +43,13 @@ describe("the tracking API", () => {
 
   it("a device rotating its anonymousId is still held to its IP's budget", async () => {
     const ip = uniqueIp();
-    const send = () => track("track", trackEvent({ anonymousId: crypto.randomUUID() }), { key, headers: { "cf-connecting-ip": ip } });
-    expect(await statuses(Array.from({ length: TEST_LIMITS.ip + 2 }, () => send))).toEqual([...Array(TEST_LIMITS.ip).fill(200), 429, 429]);
+    const send = () =>
+      track("track", trackEvent({ anonymousId: crypto.randomUUID() }), { key, headers: { "cf-connecting-ip": ip } });
+    expect(await statuses(Array.from({ length: TEST_LIMITS.ip + 2 }, () => send))).toEqual([
+      ...Array(TEST_LIMITS.ip).fill(200),
+      429,
+      429,
+    ]);
     expect((await drain("events")).length).toBe(TEST_LIMITS.ip);
   });
 
@@ -52,7 +58,11 @@ describe("the tracking API", () => {
     await send();
     await send();
     const limited = await send();
-    expect({ status: limited.status, retryAfter: limited.headers.get("retry-after"), body: await envelope(limited) }).toEqual({
+    expect({
+      status: limited.status,
+      retryAfter: limited.headers.get("retry-after"),
+      body: await envelope(limited),
+    }).toEqual({
       status: 429,
       retryAfter: "60",
       body: { success: false, errors: [{ code: 10429, message: "Too many requests" }], messages: [], result: null },
@@ -74,7 +84,11 @@ describe("the tracking API", () => {
   });
 
   it("the development source is limited per IP and per user too (wrangler.toml), never per key", () => {
-    expect(loadConfig(env).sources.segment?.rate_limit).toEqual({ binding: "TRACK_RATE_LIMIT", by: "ip", user_binding: "TRACK_USER_RATE_LIMIT" });
+    expect(loadConfig(env).sources.segment?.rate_limit).toEqual({
+      binding: "TRACK_RATE_LIMIT",
+      by: "ip",
+      user_binding: "TRACK_USER_RATE_LIMIT",
+    });
   });
 });
 
@@ -84,7 +98,8 @@ describe("/ingest/app", () => {
     // Refused by the schema (422): counted against the IP, nothing enqueued.
     const flood = () => appRequest('{"not":"an event"}', { "cf-connecting-ip": flooder });
     const answers: number[] = [];
-    for (let sent = 0; sent < 600; sent += 50) answers.push(...(await Promise.all(Array.from({ length: 50 }, flood))).map((r) => r.status));
+    for (let sent = 0; sent < 600; sent += 50)
+      answers.push(...(await Promise.all(Array.from({ length: 50 }, flood))).map((r) => r.status));
     expect(new Set(answers)).toEqual(new Set([422]));
     expect((await flood()).status).toBe(429);
     const neighbour = await appRequest('{"event":"signup"}', { "cf-connecting-ip": uniqueIp() });

@@ -41,19 +41,43 @@ describe("signature headers", () => {
   });
 
   it("base64, SHA-1 and SHA-512, each checked against its digest length", async () => {
-    expect(await reason(check({ header: "x", encoding: "base64" }, { x: mac("sha256", body, SECRET, "base64") }))).toBe("ok");
+    expect(await reason(check({ header: "x", encoding: "base64" }, { x: mac("sha256", body, SECRET, "base64") }))).toBe(
+      "ok",
+    );
     expect(await reason(check({ header: "x", algorithm: "sha1" }, { x: mac("sha1", body) }))).toBe("ok");
-    expect(await reason(check({ header: "x", algorithm: "sha512", encoding: "base64" }, { x: mac("sha512", body, SECRET, "base64") }))).toBe("ok");
-    expect(await reason(check({ header: "x", algorithm: "sha1" }, { x: mac("sha256", body) }))).toBe("malformed_signature");
+    expect(
+      await reason(
+        check({ header: "x", algorithm: "sha512", encoding: "base64" }, { x: mac("sha512", body, SECRET, "base64") }),
+      ),
+    ).toBe("ok");
+    expect(await reason(check({ header: "x", algorithm: "sha1" }, { x: mac("sha256", body) }))).toBe(
+      "malformed_signature",
+    );
   });
 
   it("lists of entries with a timestamp entry (Stripe t=,v1=; Paddle ts=;h1=); other versions are ignored", async () => {
-    const stripe = { header: "sig", separator: ",", entry: "v1=", timestamp_entry: "t=", template: "{timestamp}.{body}" };
+    const stripe = {
+      header: "sig",
+      separator: ",",
+      entry: "v1=",
+      timestamp_entry: "t=",
+      template: "{timestamp}.{body}",
+    };
     const v1 = mac("sha256", `${NOW}.${body}`);
-    expect(await reason(check(stripe, { sig: `t=${NOW},v0=${"0".repeat(64)},v1=${"1".repeat(64)},v1=${v1}` }))).toBe("ok");
+    expect(await reason(check(stripe, { sig: `t=${NOW},v0=${"0".repeat(64)},v1=${"1".repeat(64)},v1=${v1}` }))).toBe(
+      "ok",
+    );
     expect(await reason(check(stripe, { sig: `v1=${v1}` }))).toBe("missing_timestamp");
-    const paddle = { header: "paddle-signature", separator: ";", entry: "h1=", timestamp_entry: "ts=", template: "{timestamp}:{body}" };
-    expect(await reason(check(paddle, { "paddle-signature": `ts=${NOW};h1=${mac("sha256", `${NOW}:${body}`)}` }))).toBe("ok");
+    const paddle = {
+      header: "paddle-signature",
+      separator: ";",
+      entry: "h1=",
+      timestamp_entry: "ts=",
+      template: "{timestamp}:{body}",
+    };
+    expect(await reason(check(paddle, { "paddle-signature": `ts=${NOW};h1=${mac("sha256", `${NOW}:${body}`)}` }))).toBe(
+      "ok",
+    );
   });
 
   it("space-separated `v1,<base64>` entries keyed by a base64 secret with its prefix (Standard Webhooks)", async () => {
@@ -69,9 +93,17 @@ describe("signature headers", () => {
       secret_prefix: "whsec_",
     } as const;
     const signature = mac("sha256", `msg_1.${NOW}.${body}`, key, "base64");
-    const headers = { "webhook-id": "msg_1", "webhook-timestamp": String(NOW), "webhook-signature": `v1a,xyz v1,${signature}` };
+    const headers = {
+      "webhook-id": "msg_1",
+      "webhook-timestamp": String(NOW),
+      "webhook-signature": `v1a,xyz v1,${signature}`,
+    };
     expect(await reason(check(scheme, headers, { secrets: [`whsec_${key.toString("base64")}`] }))).toBe("ok");
-    expect(await reason(check(scheme, { ...headers, "webhook-id": "msg_2" }, { secrets: [`whsec_${key.toString("base64")}`] }))).toBe("signature_mismatch");
+    expect(
+      await reason(
+        check(scheme, { ...headers, "webhook-id": "msg_2" }, { secrets: [`whsec_${key.toString("base64")}`] }),
+      ),
+    ).toBe("signature_mismatch");
     expect(await reason(check(scheme, headers, { secrets: ["whsec_"] }))).toBe("no_secret_configured");
   });
 
@@ -86,16 +118,24 @@ describe("signature headers", () => {
 });
 
 describe("timestamps", () => {
-  const at = (format: "unix" | "unix_ms" | "iso8601") => ({ header: "sig", timestamp_header: "ts", timestamp_format: format, template: "{timestamp}{body}" });
+  const at = (format: "unix" | "unix_ms" | "iso8601") => ({
+    header: "sig",
+    timestamp_header: "ts",
+    timestamp_format: format,
+    template: "{timestamp}{body}",
+  });
   const signed = (ts: string) => ({ ts, sig: mac("sha256", `${ts}${body}`) });
 
   it("unix seconds, milliseconds (HubSpot) and RFC 3339 (Twitch), each within the tolerance both ways", async () => {
     expect(await reason(check(at("unix"), signed(String(NOW))))).toBe("ok");
     expect(await reason(check(at("unix_ms"), signed(String(NOW * 1000 + 999))))).toBe("ok");
     expect(await reason(check(at("iso8601"), signed(new Date(NOW * 1000).toISOString())))).toBe("ok");
-    expect(await reason(check(at("iso8601"), signed("2025-06-15T15:06:40.123456789Z")))).not.toBe("malformed_signature");
+    expect(await reason(check(at("iso8601"), signed("2025-06-15T15:06:40.123456789Z")))).not.toBe(
+      "malformed_signature",
+    );
     for (const format of ["unix", "unix_ms", "iso8601"] as const) {
-      const ts = (s: number) => (format === "unix" ? String(s) : format === "unix_ms" ? String(s * 1000) : new Date(s * 1000).toISOString());
+      const ts = (s: number) =>
+        format === "unix" ? String(s) : format === "unix_ms" ? String(s * 1000) : new Date(s * 1000).toISOString();
       expect(await reason(check(at(format), signed(ts(NOW - 301))))).toBe("timestamp_too_old");
       expect(await reason(check(at(format), signed(ts(NOW + 301))))).toBe("timestamp_in_future");
     }
@@ -124,7 +164,9 @@ describe("templates", () => {
     const url = "https://hooks.example.com/ingest/x?a=1";
     const headers = { ts, sig: mac("sha256", `POST${url}${body}${ts}`, SECRET, "base64") };
     expect(await reason(check(scheme, headers))).toBe("ok");
-    expect(await reason(check(scheme, headers, { url: "https://other.example.com/ingest/x?a=1" }))).toBe("signature_mismatch");
+    expect(await reason(check(scheme, headers, { url: "https://other.example.com/ingest/x?a=1" }))).toBe(
+      "signature_mismatch",
+    );
     expect(await reason(check(scheme, headers, { method: "PUT" }))).toBe("signature_mismatch");
   });
 

@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import type { Scope } from "../config/schema";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "../http/env";
 import { ErrorCode, GatewayError } from "../http/errors";
 import { type ApiKey, allows, findKey } from "./keys";
 
@@ -29,7 +29,11 @@ export async function authenticate<E extends AppEnv>(c: Context<E>): Promise<Api
 export async function authorize<E extends AppEnv>(c: Context<E>, scope: Scope, queue?: string): Promise<ApiKey> {
   const key = await authenticate(c);
   if (!allows(key, scope, queue)) {
-    throw new GatewayError(403, ErrorCode.AUTHENTICATION, `Forbidden: this key may not ${scope}${queue ? ` on queue "${queue}"` : ""}`);
+    throw new GatewayError(
+      403,
+      ErrorCode.AUTHENTICATION,
+      `Forbidden: this key may not ${scope}${queue ? ` on queue "${queue}"` : ""}`,
+    );
   }
   return key;
 }

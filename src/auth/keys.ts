@@ -4,7 +4,7 @@
  * the order of keys tells an attacker anything.
  */
 import type { KeyConfig, Scope } from "../config/schema";
-import { toHex } from "../encoding";
+import { toHex } from "../lib/encoding";
 
 export type ApiKey = KeyConfig;
 

@@ -36,7 +36,10 @@ export function basicWriteKey(header: string | null): string | null | undefined 
   return user ? user : undefined;
 }
 
-export async function findWriteKey(keys: readonly WriteKeyConfig[], presented: string): Promise<WriteKeyConfig | undefined> {
+export async function findWriteKey(
+  keys: readonly WriteKeyConfig[],
+  presented: string,
+): Promise<WriteKeyConfig | undefined> {
   const hash = await sha256Hex(presented);
   let match: WriteKeyConfig | undefined;
   for (const key of keys) {

@@ -9,15 +9,17 @@
  * Either way the caller gets 2xx only once the gateway or the queue owns the messages.
  */
 import type { GatewayConfig } from "../config/schema";
-import { newMessageId } from "../queues/ids";
+import { newMessageId } from "../lib/ids";
 import { MAX_BATCH_MESSAGES } from "../queues/limits";
 import type { ResolvedQueue } from "../queues/resolve";
 import type { Metrics, QueueMessage } from "../queues/schemas";
-import { upstreamFor } from "../queues/upstream";
+import { upstreamFor } from "../queues/upstreams/upstream";
 import { takeBatch } from "./batches";
 import type { BufferedMessage, EnqueueResult, Parcel, Seen } from "./types";
 
-export type Acceptance = { ok: true; metrics: Metrics; seen: (Seen | null)[]; spilled?: true } | { ok: false; retryAfterSeconds: number; detail: string };
+export type Acceptance =
+  | { ok: true; metrics: Metrics; seen: (Seen | null)[]; spilled?: true }
+  | { ok: false; retryAfterSeconds: number; detail: string };
 
 type ShardStub = ReturnType<typeof shardStub>;
 
@@ -40,7 +42,12 @@ export function parcelOf(messages: QueueMessage[]): Parcel {
  * modes do not deduplicate here: src/ingest/deliver.ts claims deliveries around the push, and a
  * spill trusts those claims.
  */
-export async function acceptMessages(config: GatewayConfig, env: Env, queue: ResolvedQueue, parcels: Parcel[]): Promise<Acceptance> {
+export async function acceptMessages(
+  config: GatewayConfig,
+  env: Env,
+  queue: ResolvedQueue,
+  parcels: Parcel[],
+): Promise<Acceptance> {
   const mode = queue.config.mode;
   if (mode === "buffered") return enqueueAnyShard(env, queue, parcels, false);
   const messages = parcels.flatMap((p) => p.messages);
@@ -52,7 +59,9 @@ export async function acceptMessages(config: GatewayConfig, env: Env, queue: Res
     if (mode === "direct") throw err;
     // Spill what the queue did not take; a batch that went through is not stored again.
     const done = new Set(pushed.map((m) => m.id));
-    const rest = parcels.map((p) => ({ ...p, messages: p.messages.filter((m) => !done.has(m.id)) })).filter((p) => p.messages.length > 0);
+    const rest = parcels
+      .map((p) => ({ ...p, messages: p.messages.filter((m) => !done.has(m.id)) }))
+      .filter((p) => p.messages.length > 0);
     const spilled = await enqueueAnyShard(env, queue, rest, true);
     if (!spilled.ok) throw err;
     return { ...spilled, seen: parcels.map(() => null), spilled: true };
@@ -72,7 +81,12 @@ export function homeShard(env: Env, queue: ResolvedQueue, parcels: Parcel[]): { 
  * it (or a spill, whose deliveries were claimed already) try the next shard before the sender is
  * told to come back later: a burst on one shard is held by another.
  */
-async function enqueueAnyShard(env: Env, queue: ResolvedQueue, parcels: Parcel[], claimed: boolean): Promise<Acceptance> {
+async function enqueueAnyShard(
+  env: Env,
+  queue: ResolvedQueue,
+  parcels: Parcel[],
+  claimed: boolean,
+): Promise<Acceptance> {
   const home = homeShard(env, queue, parcels);
   const pinned = !claimed && parcels.some((p) => p.delivery);
   const shards = queue.config.buffer.shards;
@@ -83,15 +97,30 @@ async function enqueueAnyShard(env: Env, queue: ResolvedQueue, parcels: Parcel[]
     result = await stub.enqueue(queue.name, parcels, { claimed });
     if (result.ok) break;
   }
-  if (!result?.ok) return { ok: false, retryAfterSeconds: result?.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS, detail: "buffer full (backpressure)" };
+  if (!result?.ok)
+    return {
+      ok: false,
+      retryAfterSeconds: result?.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS,
+      detail: "buffer full (backpressure)",
+    };
   const m = result.metrics;
   // Best effort, as Cloudflare's: the backlog this gateway still holds for the queue's shard.
-  const metrics = { backlog_count: m.pending_messages, backlog_bytes: m.pending_bytes, oldest_message_timestamp_ms: m.oldest_enqueued_at };
+  const metrics = {
+    backlog_count: m.pending_messages,
+    backlog_bytes: m.pending_bytes,
+    oldest_message_timestamp_ms: m.oldest_enqueued_at,
+  };
   return { ok: true, metrics, seen: result.seen };
 }
 
 /** Pushes in upstream batches; `pushed` collects what the queue took, for a spill after a failure midway. */
-async function pushDirect(config: GatewayConfig, env: Env, queue: ResolvedQueue, messages: BufferedMessage[], pushed: BufferedMessage[]): Promise<Metrics> {
+async function pushDirect(
+  config: GatewayConfig,
+  env: Env,
+  queue: ResolvedQueue,
+  messages: BufferedMessage[],
+  pushed: BufferedMessage[],
+): Promise<Metrics> {
   const upstream = upstreamFor(queue, config, env);
   let metrics: Metrics = { backlog_count: 0, backlog_bytes: 0, oldest_message_timestamp_ms: 0 };
   for (let start = 0; start < messages.length; ) {

@@ -6,7 +6,11 @@
 import { MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, messageBytes } from "../queues/limits";
 import type { QueueMessage } from "../queues/schemas";
 
-export function takeBatch<T extends { message: QueueMessage }>(items: readonly T[], maxMessages = MAX_BATCH_MESSAGES, maxBytes = MAX_BATCH_BYTES): T[] {
+export function takeBatch<T extends { message: QueueMessage }>(
+  items: readonly T[],
+  maxMessages = MAX_BATCH_MESSAGES,
+  maxBytes = MAX_BATCH_BYTES,
+): T[] {
   const batch: T[] = [];
   let bytes = 0;
   for (const item of items) {

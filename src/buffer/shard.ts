@@ -20,11 +20,21 @@ import type { BufferConfig } from "../config/schema";
 import { messageBytes } from "../queues/limits";
 import { resolveQueue } from "../queues/resolve";
 import type { QueueMessage } from "../queues/schemas";
-import { upstreamFor } from "../queues/upstream";
-import { UpstreamError } from "../queues/upstream-error";
+import { upstreamFor } from "../queues/upstreams/upstream";
+import { UpstreamError } from "../queues/upstreams/upstream-error";
 import { takeBatch } from "./batches";
 import { type PendingEntry, ShardTables, toMessage } from "./tables";
-import type { BufferedMessage, DeadLetterPage, DeadLetterQuery, EnqueueOptions, EnqueueResult, Parcel, Seen, ShardMetrics, ShardStats } from "./types";
+import type {
+  BufferedMessage,
+  DeadLetterPage,
+  DeadLetterQuery,
+  EnqueueOptions,
+  EnqueueResult,
+  Parcel,
+  Seen,
+  ShardMetrics,
+  ShardStats,
+} from "./types";
 
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 5 * 60_000;
@@ -153,9 +163,13 @@ export class BufferShard extends DurableObject<Env> {
     const queuedBytes = accepted.reduce((n, m) => n + messageBytes(m.message.body), 0);
     if (
       messages.length > 0 &&
-      (t.pendingMessages + queued + messages.length > policy.max_pending_messages || t.pendingBytes + queuedBytes + bytes > policy.max_pending_bytes)
+      (t.pendingMessages + queued + messages.length > policy.max_pending_messages ||
+        t.pendingBytes + queuedBytes + bytes > policy.max_pending_bytes)
     ) {
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((Math.max(this.backoffUntil, now + policy.max_wait_ms) - now) / 1000)) };
+      return {
+        ok: false,
+        retryAfterSeconds: Math.max(1, Math.ceil((Math.max(this.backoffUntil, now + policy.max_wait_ms) - now) / 1000)),
+      };
     }
     if (!job.claimed) {
       for (const parcel of fresh) {
@@ -247,7 +261,7 @@ export class BufferShard extends DurableObject<Env> {
   }
 
   /**
-   * Drops every pending message: the queue is being purged (src/queues/backlog.ts). A flush in
+   * Drops every pending message: the queue is being purged (src/routes/backlog.ts). A flush in
    * flight ends first, so nothing accepted before the purge reaches the queue after it.
    */
   async purgePending(): Promise<number> {

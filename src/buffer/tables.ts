@@ -22,9 +22,10 @@
  *                    flushes), 'backoff_until' (ms), and the counters 'flushes',
  *                    'flushed_messages', 'failed_flushes' since the object was created.
  */
+
+import { type Migration, migrate } from "../lib/migrations";
 import { messageBytes } from "../queues/limits";
 import type { QueueMessage } from "../queues/schemas";
-import { type Migration, migrate } from "../storage/migrations";
 import type { BufferedMessage, DeadLetter, DeadLetterPage, DeadLetterQuery, Delivery, Seen } from "./types";
 
 /** One pending message as stored inside its row. */
@@ -140,7 +141,11 @@ export class ShardTables {
 
   /** Recounts pending messages: after opening, and after a transaction that failed midway. */
   reloadTotals(): void {
-    const totals = this.sql.exec<{ n: number; b: number }>("SELECT coalesce(sum(count), 0) AS n, coalesce(sum(bytes), 0) AS b FROM pending_batches").one();
+    const totals = this.sql
+      .exec<{ n: number; b: number }>(
+        "SELECT coalesce(sum(count), 0) AS n, coalesce(sum(bytes), 0) AS b FROM pending_batches",
+      )
+      .one();
     this.pendingMessages = totals.n;
     this.pendingBytes = totals.b;
   }
@@ -163,7 +168,10 @@ export class ShardTables {
    */
   firstPending(maxMessages: number, maxBytes: number): PendingEntry[] {
     const sizes = this.sql
-      .exec<{ seq: number; count: number; bytes: number }>("SELECT seq, count, bytes FROM pending_batches ORDER BY seq LIMIT ?", maxMessages)
+      .exec<{ seq: number; count: number; bytes: number }>(
+        "SELECT seq, count, bytes FROM pending_batches ORDER BY seq LIMIT ?",
+        maxMessages,
+      )
       .toArray();
     let last = 0;
     let count = 0;
@@ -175,13 +183,27 @@ export class ShardTables {
       if (count >= maxMessages || bytes >= maxBytes) break;
     }
     if (!last) return [];
-    const rows = this.sql.exec<BatchRow>("SELECT seq, enqueued_at, count, bytes, messages FROM pending_batches WHERE seq <= ? ORDER BY seq", last).toArray();
-    return rows.flatMap((row) => (JSON.parse(row.messages) as StoredMessage[]).map((stored) => ({ seq: row.seq, enqueued_at: row.enqueued_at, stored })));
+    const rows = this.sql
+      .exec<BatchRow>(
+        "SELECT seq, enqueued_at, count, bytes, messages FROM pending_batches WHERE seq <= ? ORDER BY seq",
+        last,
+      )
+      .toArray();
+    return rows.flatMap((row) =>
+      (JSON.parse(row.messages) as StoredMessage[]).map((stored) => ({
+        seq: row.seq,
+        enqueued_at: row.enqueued_at,
+        stored,
+      })),
+    );
   }
 
   /** Rows are appended in time order: the first by seq is the oldest. */
   oldestEnqueuedAt(): number | null {
-    return this.sql.exec<{ t: number }>("SELECT enqueued_at AS t FROM pending_batches ORDER BY seq LIMIT 1").toArray()[0]?.t ?? null;
+    return (
+      this.sql.exec<{ t: number }>("SELECT enqueued_at AS t FROM pending_batches ORDER BY seq LIMIT 1").toArray()[0]
+        ?.t ?? null
+    );
   }
 
   /**
@@ -193,13 +215,22 @@ export class ShardTables {
     const bySeq = new Map<number, Set<string>>();
     for (const entry of entries) bySeq.set(entry.seq, (bySeq.get(entry.seq) ?? new Set()).add(entry.stored.id));
     for (const [seq, ids] of bySeq) {
-      const row = this.sql.exec<BatchRow>("SELECT seq, enqueued_at, count, bytes, messages FROM pending_batches WHERE seq = ?", seq).toArray()[0];
+      const row = this.sql
+        .exec<BatchRow>("SELECT seq, enqueued_at, count, bytes, messages FROM pending_batches WHERE seq = ?", seq)
+        .toArray()[0];
       if (!row) continue;
       const rest = (JSON.parse(row.messages) as StoredMessage[]).filter((m) => !ids.has(m.id));
       if (rest.length === row.count) continue;
       const restBytes = rest.reduce((n, m) => n + messageBytes(m.body), 0);
       if (rest.length === 0) this.exec("DELETE FROM pending_batches WHERE seq = ?", seq);
-      else this.exec("UPDATE pending_batches SET count = ?, bytes = ?, messages = ? WHERE seq = ?", rest.length, restBytes, JSON.stringify(rest), seq);
+      else
+        this.exec(
+          "UPDATE pending_batches SET count = ?, bytes = ?, messages = ? WHERE seq = ?",
+          rest.length,
+          restBytes,
+          JSON.stringify(rest),
+          seq,
+        );
       this.pendingMessages -= row.count - rest.length;
       this.pendingBytes -= row.bytes - restBytes;
     }
@@ -281,7 +312,11 @@ export class ShardTables {
    */
   listDeadLetters({ after, limit, max_bytes, at_least_one }: DeadLetterQuery): DeadLetterPage {
     const sizes = this.sql
-      .exec<{ seq: number; bytes: number }>("SELECT seq, bytes FROM dead_letters WHERE seq > ? ORDER BY seq LIMIT ?", after, limit + 1)
+      .exec<{ seq: number; bytes: number }>(
+        "SELECT seq, bytes FROM dead_letters WHERE seq > ? ORDER BY seq LIMIT ?",
+        after,
+        limit + 1,
+      )
       .toArray();
     let last = after;
     let listed = 0;
@@ -351,7 +386,11 @@ export class ShardTables {
   }
 
   setMeta(key: MetaNumber | "queue", value: string | number): void {
-    this.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+    this.exec(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      key,
+      value,
+    );
   }
 
   bump(key: MetaNumber, by: number): void {
@@ -382,7 +421,11 @@ export class ShardTables {
    * Applies `act` to bounded selections, each in its own transaction: chunks of the given ids, or
    * slices of the oldest dead letters until none are left. Sums what `act` counted.
    */
-  private eachDeadSelection(ids: string[] | undefined, transaction: Transaction, act: (selection: DeadSelection) => number): number {
+  private eachDeadSelection(
+    ids: string[] | undefined,
+    transaction: Transaction,
+    act: (selection: DeadSelection) => number,
+  ): number {
     let total = 0;
     const run = (selection: DeadSelection) => {
       let n = 0;
@@ -399,7 +442,10 @@ export class ShardTables {
       }
       return total;
     }
-    const oldest: DeadSelection = { where: `seq IN (SELECT seq FROM dead_letters ORDER BY seq LIMIT ${DEAD_SLICE_ROWS})`, params: [] };
+    const oldest: DeadSelection = {
+      where: `seq IN (SELECT seq FROM dead_letters ORDER BY seq LIMIT ${DEAD_SLICE_ROWS})`,
+      params: [],
+    };
     for (;;) if (run(oldest) < DEAD_SLICE_ROWS) return total;
   }
 }
@@ -407,7 +453,11 @@ export class ShardTables {
 /** A pending message as a queue message; its delay counts from acceptance, not from the flush. */
 export function toMessage(entry: PendingEntry, now: number): QueueMessage {
   const { stored } = entry;
-  const message: QueueMessage = { body: stored.body, content_type: stored.content_type as QueueMessage["content_type"] };
-  if (stored.delay_seconds !== null) message.delay_seconds = Math.max(0, stored.delay_seconds - Math.floor((now - entry.enqueued_at) / 1000));
+  const message: QueueMessage = {
+    body: stored.body,
+    content_type: stored.content_type as QueueMessage["content_type"],
+  };
+  if (stored.delay_seconds !== null)
+    message.delay_seconds = Math.max(0, stored.delay_seconds - Math.floor((now - entry.enqueued_at) / 1000));
   return message;
 }

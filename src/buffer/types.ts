@@ -37,7 +37,9 @@ export interface Parcel {
 export type Seen = { state: "duplicate"; ids: string[] } | { state: "conflict" };
 
 /** `seen[i]` answers parcel i: null when it was new and is now stored. */
-export type EnqueueResult = { ok: true; metrics: ShardMetrics; seen: (Seen | null)[] } | { ok: false; retryAfterSeconds: number };
+export type EnqueueResult =
+  | { ok: true; metrics: ShardMetrics; seen: (Seen | null)[] }
+  | { ok: false; retryAfterSeconds: number };
 
 export interface ShardMetrics {
   pending_messages: number;

@@ -10,7 +10,9 @@ export function dataText(arg: string): string {
   try {
     return readFileSync(arg.slice(1), "utf8");
   } catch (err) {
-    throw usageError(`--data ${arg}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw usageError(
+      `--data ${arg}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
 }
 
@@ -32,8 +34,10 @@ export function payload(text: string, contentType: string | undefined): string {
   const value = jsonData(text);
   if (!isForm(contentType)) return text;
   const fields = FormFields.safeParse(value);
-  if (!fields.success) throw usageError("this source takes forms: --data must be a JSON object of strings, numbers or lists of them");
+  if (!fields.success)
+    throw usageError("this source takes forms: --data must be a JSON object of strings, numbers or lists of them");
   const form = new URLSearchParams();
-  for (const [name, field] of Object.entries(fields.data)) for (const item of [field].flat()) form.append(name, String(item));
+  for (const [name, field] of Object.entries(fields.data))
+    for (const item of [field].flat()) form.append(name, String(item));
   return form.toString();
 }

@@ -53,7 +53,10 @@ Needs a key with the admin scope on the queue.`,
   async run(positionals, values, { env, io }) {
     const [queue, action = "list", ...extra] = positionals;
     if (!queue || extra.length || !ACTIONS.includes(action as (typeof ACTIONS)[number])) {
-      throw usageError("dead-letters takes a queue and an action", "tributary dead-letters <queue> [list|replay|delete]");
+      throw usageError(
+        "dead-letters takes a queue and an action",
+        "tributary dead-letters <queue> [list|replay|delete]",
+      );
     }
     const gateway: Gateway = { base: gatewayUrl(text(values, "url"), env), ...gatewayKey(text(values, "key"), env) };
     const ids = text(values, "ids")
@@ -83,7 +86,8 @@ Needs a key with the admin scope on the queue.`,
       return ExitCode.OK;
     }
 
-    if (action === "delete" && !ids?.length && !values.all) throw usageError("delete needs --ids, or --all to delete every letter");
+    if (action === "delete" && !ids?.length && !values.all)
+      throw usageError("delete needs --ids, or --all to delete every letter");
     const result = await api(gateway, path(queue, `/${action}`), ids?.length ? { ids } : {}, Count);
     io.out(values.json ? jsonLine(result) : `${action === "replay" ? "replayed" : "deleted"} ${result.count}`);
     return ExitCode.OK;

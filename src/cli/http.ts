@@ -32,7 +32,8 @@ export const DEV_KEY = "local-dev-key";
 export function gatewayUrl(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): URL {
   const text = flag ?? env.TRIBUTARY_URL ?? DEFAULT_URL;
   const url = URL.canParse(text) ? new URL(text) : undefined;
-  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) throw usageError(`--url: not an http(s) URL: ${text}`);
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:"))
+    throw usageError(`--url: not an http(s) URL: ${text}`);
   return url;
 }
 
@@ -41,7 +42,11 @@ export function under(base: URL, path: string): URL {
   return new URL(`${base.href.replace(/\/+$/, "")}${path}`);
 }
 
-const NETWORK_ERRORS: Readonly<Record<string, string>> = { ECONNREFUSED: "connection refused", ENOTFOUND: "host not found", ECONNRESET: "connection reset" };
+const NETWORK_ERRORS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "host not found",
+  ECONNRESET: "connection reset",
+};
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
 
 /** fetch, with network failures as exit code 3 and a hint at what to check. */
@@ -52,9 +57,14 @@ export async function send(url: URL, init: RequestInit): Promise<Response> {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const hint = LOOPBACK.test(url.hostname) ? "is `npm run dev` running?" : "check --url";
     if (err instanceof Error && err.name === "TimeoutError") {
-      throw new CliError(`no answer from ${url.origin} within ${REQUEST_TIMEOUT_MS / 1000} s`, ExitCode.CONNECTION, hint);
+      throw new CliError(
+        `no answer from ${url.origin} within ${REQUEST_TIMEOUT_MS / 1000} s`,
+        ExitCode.CONNECTION,
+        hint,
+      );
     }
-    const reason = (cause?.code && NETWORK_ERRORS[cause.code]) ?? cause?.code ?? cause?.message ?? (err as Error).message;
+    const reason =
+      (cause?.code && NETWORK_ERRORS[cause.code]) ?? cause?.code ?? cause?.message ?? (err as Error).message;
     throw new CliError(`cannot reach ${url.origin} (${reason})`, ExitCode.CONNECTION, hint);
   }
 }
@@ -75,14 +85,22 @@ export interface Gateway {
 }
 
 /** The gateway key: `--key`, else TRIBUTARY_KEY (kept out of `ps`), else the development key. */
-export function gatewayKey(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): { key: string; keySource: string } {
+export function gatewayKey(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): { key: string; keySource: string } {
   if (flag !== undefined) return { key: flag, keySource: "--key" };
   if (env.TRIBUTARY_KEY) return { key: env.TRIBUTARY_KEY, keySource: "TRIBUTARY_KEY" };
   return { key: DEV_KEY, keySource: `the development key (${DEV_KEY}); pass --key or set TRIBUTARY_KEY` };
 }
 
 /** A call to the gateway's APIs: the envelope's `result`, checked with `schema`, or a CliError. */
-export async function api<T extends z.ZodType>(gateway: Gateway, path: string, body: unknown, schema: T): Promise<z.infer<T>> {
+export async function api<T extends z.ZodType>(
+  gateway: Gateway,
+  path: string,
+  body: unknown,
+  schema: T,
+): Promise<z.infer<T>> {
   return (await apiPage(gateway, path, body, schema)).result;
 }
 
@@ -95,13 +113,18 @@ export async function apiPage<T extends z.ZodType>(
 ): Promise<{ result: z.infer<T>; cursor: string | null }> {
   const headers: Record<string, string> = { authorization: `Bearer ${gateway.key}` };
   if (body !== undefined) headers["content-type"] = "application/json";
-  const init = body === undefined ? { method: "GET", headers } : { method: "POST", headers, body: JSON.stringify(body) };
+  const init =
+    body === undefined ? { method: "GET", headers } : { method: "POST", headers, body: JSON.stringify(body) };
   const response = await send(under(gateway.base, path), init);
   const text = await response.text();
   const envelope = parseEnvelope(text);
   if (!response.ok || !envelope?.success) throw refusal(response.status, envelope?.errors ?? [], text, gateway);
   const result = schema.safeParse(envelope.result);
-  if (!result.success) throw new CliError(`unexpected answer from ${gateway.base.origin}${path}: ${result.error.issues[0]?.message}`, ExitCode.REFUSED);
+  if (!result.success)
+    throw new CliError(
+      `unexpected answer from ${gateway.base.origin}${path}: ${result.error.issues[0]?.message}`,
+      ExitCode.REFUSED,
+    );
   return { result: result.data, cursor: envelope.result_info?.cursor ?? null };
 }
 
@@ -126,8 +149,15 @@ export class Refusal extends CliError {
   }
 }
 
-function refusal(status: number, errors: readonly { code: number; message: string }[], text: string, gateway: Gateway): Refusal {
-  const said = errors.length ? errors.map((e) => `${e.message} (${e.code})`).join("; ") : text.slice(0, 200) || "no body";
+function refusal(
+  status: number,
+  errors: readonly { code: number; message: string }[],
+  text: string,
+  gateway: Gateway,
+): Refusal {
+  const said = errors.length
+    ? errors.map((e) => `${e.message} (${e.code})`).join("; ")
+    : text.slice(0, 200) || "no body";
   const hint =
     status === 401
       ? `check the gateway key: ${gateway.keySource}`

@@ -13,7 +13,14 @@ import { sendCommand } from "./send";
 import { sourcesCommand } from "./sources-command";
 import { tailCommand } from "./tail";
 
-const COMMANDS: readonly Command[] = [sendCommand, sourcesCommand, tailCommand, pullCommand, pushCommand, deadLettersCommand];
+const COMMANDS: readonly Command[] = [
+  sendCommand,
+  sourcesCommand,
+  tailCommand,
+  pullCommand,
+  pushCommand,
+  deadLettersCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
@@ -42,7 +49,12 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
   try {
     let parsed: ReturnType<typeof parseArgs>;
     try {
-      parsed = parseArgs({ args: [...rest], options: { ...command.options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+      parsed = parseArgs({
+        args: [...rest],
+        options: { ...command.options, help: { type: "boolean", short: "h" } },
+        allowPositionals: true,
+        strict: true,
+      });
     } catch (err) {
       throw new CliError((err as Error).message, ExitCode.USAGE, `tributary ${command.name} --help`);
     }

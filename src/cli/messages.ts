@@ -12,7 +12,8 @@ const ACCOUNT = "local";
 /** Characters of a non-envelope body shown on its line. */
 const PREVIEW_CHARS = 160;
 
-export const queuePath = (queue: string, action: string) => `/client/v4/accounts/${ACCOUNT}/queues/${encodeURIComponent(queue)}/messages${action}`;
+export const queuePath = (queue: string, action: string) =>
+  `/client/v4/accounts/${ACCOUNT}/queues/${encodeURIComponent(queue)}/messages${action}`;
 
 type Message = PulledMessage | PeekedMessage;
 
@@ -59,9 +60,12 @@ export function messageLine(message: Message, colour: Palette): string {
   }
   const preview = text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
   return (
-    [colour.dim(new Date(message.timestamp_ms).toISOString()), json ? "json" : "text", printable(preview), colour.dim(`id ${printable(message.id)}`)].join(
-      "  ",
-    ) + attempts
+    [
+      colour.dim(new Date(message.timestamp_ms).toISOString()),
+      json ? "json" : "text",
+      printable(preview),
+      colour.dim(`id ${printable(message.id)}`),
+    ].join("  ") + attempts
   );
 }
 

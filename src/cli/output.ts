@@ -21,7 +21,10 @@ const hex = (char: string, width: number) => char.charCodeAt(0).toString(16).pad
 
 /** Text made inert for a terminal: unsafe characters as visible escapes (`\x1b`, `\r`, `\u202e`). */
 export function printable(text: string): string {
-  return text.replace(UNSAFE, (char) => NAMED[char] ?? (char.charCodeAt(0) <= 0xff ? `\\x${hex(char, 2)}` : `\\u${hex(char, 4)}`));
+  return text.replace(
+    UNSAFE,
+    (char) => NAMED[char] ?? (char.charCodeAt(0) <= 0xff ? `\\x${hex(char, 2)}` : `\\u${hex(char, 4)}`),
+  );
 }
 
 /** One line of JSON whose every unsafe character is a \u escape: still valid JSON, inert in a terminal. */
@@ -57,7 +60,13 @@ export function palette(stream: { isTTY?: boolean }, env: Readonly<Record<string
     ([open, close]: readonly [number, number]) =>
     (text: string) =>
       on ? `\u001b[${open}m${text}\u001b[${close}m` : text;
-  return { bold: paint(SGR.bold), dim: paint(SGR.dim), green: paint(SGR.green), yellow: paint(SGR.yellow), red: paint(SGR.red) };
+  return {
+    bold: paint(SGR.bold),
+    dim: paint(SGR.dim),
+    green: paint(SGR.green),
+    yellow: paint(SGR.yellow),
+    red: paint(SGR.red),
+  };
 }
 
 /** Where a command writes: its lines, and the palette of each stream. */

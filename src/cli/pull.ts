@@ -4,7 +4,13 @@
  * `--ack` acknowledges what it printed.
  */
 import * as z from "zod";
-import { DEFAULT_PULL_BATCH_SIZE, DEFAULT_VISIBILITY_TIMEOUT_MS, MAX_DELAY_SECONDS, MAX_PULL_BATCH_SIZE, MAX_VISIBILITY_TIMEOUT_MS } from "../queues/limits";
+import {
+  DEFAULT_PULL_BATCH_SIZE,
+  DEFAULT_VISIBILITY_TIMEOUT_MS,
+  MAX_DELAY_SECONDS,
+  MAX_PULL_BATCH_SIZE,
+  MAX_VISIBILITY_TIMEOUT_MS,
+} from "../queues/limits";
 import { AckResult, PullResult, PushResult } from "../queues/schemas";
 import { type Command, GATEWAY_HELP, GATEWAY_OPTIONS, text, type Values } from "./command";
 import { dataText, jsonData } from "./data";
@@ -43,21 +49,38 @@ Unacked leases return the messages to the queue after the visibility timeout.
   --batch-size N           1 to ${MAX_PULL_BATCH_SIZE} (default ${DEFAULT_PULL_BATCH_SIZE})
   --visibility-timeout MS  how long the lease hides them (default ${DEFAULT_VISIBILITY_TIMEOUT_MS})
 ${GATEWAY_HELP}`,
-  options: { ...GATEWAY_OPTIONS, ack: { type: "boolean" }, "batch-size": { type: "string" }, "visibility-timeout": { type: "string" } },
+  options: {
+    ...GATEWAY_OPTIONS,
+    ack: { type: "boolean" },
+    "batch-size": { type: "string" },
+    "visibility-timeout": { type: "string" },
+  },
   async run(positionals, values, { env, io }) {
     const queue = oneQueue(positionals, "pull");
     const gateway = gatewayOf(values, env);
     const request = {
       batch_size: integer(values, "batch-size", DEFAULT_PULL_BATCH_SIZE, 1, MAX_PULL_BATCH_SIZE),
-      visibility_timeout_ms: integer(values, "visibility-timeout", DEFAULT_VISIBILITY_TIMEOUT_MS, 1, MAX_VISIBILITY_TIMEOUT_MS),
+      visibility_timeout_ms: integer(
+        values,
+        "visibility-timeout",
+        DEFAULT_VISIBILITY_TIMEOUT_MS,
+        1,
+        MAX_VISIBILITY_TIMEOUT_MS,
+      ),
     };
     const pulled = await api(gateway, queuePath(queue, "/pull"), request, PullResult);
     for (const message of pulled.messages) io.out(values.json ? messageJson(message) : messageLine(message, io.colour));
     if (values.ack && pulled.messages.length) {
-      const acked = await api(gateway, queuePath(queue, "/ack"), { acks: pulled.messages.map((m) => ({ lease_id: m.lease_id })), retries: [] }, AckResult);
+      const acked = await api(
+        gateway,
+        queuePath(queue, "/ack"),
+        { acks: pulled.messages.map((m) => ({ lease_id: m.lease_id })), retries: [] },
+        AckResult,
+      );
       if (!values.json) io.err(io.errColour.dim(`acked ${acked.ackCount}`));
     }
-    if (!values.json) io.err(io.errColour.dim(`${pulled.messages.length} pulled, ${pulled.message_backlog_count} waiting`));
+    if (!values.json)
+      io.err(io.errColour.dim(`${pulled.messages.length} pulled, ${pulled.message_backlog_count} waiting`));
     return ExitCode.OK;
   },
 };
@@ -77,12 +100,18 @@ ${GATEWAY_HELP}`,
   async run(positionals, values, { env, io }) {
     const queue = oneQueue(positionals, "push");
     const data = text(values, "data");
-    if (data === undefined) throw usageError("push needs --data", 'tributary push <queue> --data \'{"hello":"world"}\'');
+    if (data === undefined)
+      throw usageError("push needs --data", 'tributary push <queue> --data \'{"hello":"world"}\'');
     const body = dataText(data);
-    const delay = text(values, "delay") === undefined ? {} : { delay_seconds: integer(values, "delay", 0, 0, MAX_DELAY_SECONDS) };
-    const message = values.text ? { body, content_type: "text", ...delay } : { body: jsonData(body), content_type: "json", ...delay };
+    const delay =
+      text(values, "delay") === undefined ? {} : { delay_seconds: integer(values, "delay", 0, 0, MAX_DELAY_SECONDS) };
+    const message = values.text
+      ? { body, content_type: "text", ...delay }
+      : { body: jsonData(body), content_type: "json", ...delay };
     const pushed = await api(gatewayOf(values, env), queuePath(queue, ""), message, PushResult);
-    io.out(values.json ? jsonLine(pushed) : `pushed to ${queue}: ${pushed.metadata.metrics.backlog_count} in its backlog`);
+    io.out(
+      values.json ? jsonLine(pushed) : `pushed to ${queue}: ${pushed.metadata.metrics.backlog_count} in its backlog`,
+    );
     return ExitCode.OK;
   },
 };

@@ -40,24 +40,42 @@ export const sendCommand: Command = {
   },
   async run(positionals, values, { root, env, io }) {
     const [name, ...extra] = positionals;
-    if (!name || extra.length) throw usageError("send takes one source", "tributary send <source>; tributary sources lists them");
+    if (!name || extra.length)
+      throw usageError("send takes one source", "tributary send <source>; tributary sources lists them");
     const devVars = readDevVars(root, env);
     const source = sendable(name, devVars, text(values, "secret"));
     const target = under(gatewayUrl(text(values, "url"), env), `/ingest/${encodeURIComponent(name)}`);
     const request = await build(source, values, target, devVars.path);
-    const response = await send(request.url, { method: request.method, headers: request.headers, ...(request.body !== undefined && { body: request.body }) });
+    const response = await send(request.url, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.body !== undefined && { body: request.body }),
+    });
     const answer = await response.text();
 
     if (values.json === true) {
-      io.out(jsonLine({ status: response.status, method: request.method, url: request.url.href, answer: jsonOrText(answer) }));
+      io.out(
+        jsonLine({
+          status: response.status,
+          method: request.method,
+          url: request.url.href,
+          answer: jsonOrText(answer),
+        }),
+      );
     } else {
-      const what = values.handshake ? (source.provider.handshakeSample?.name ?? "handshake") : (text(values, "event") ?? source.provider.sample?.event ?? "");
+      const what = values.handshake
+        ? (source.provider.handshakeSample?.name ?? "handshake")
+        : (text(values, "event") ?? source.provider.sample?.event ?? "");
       io.out(io.colour.dim(`${request.method} ${printable(request.url.href)}${what ? `  ${printable(what)}` : ""}`));
       const status = `${response.status} ${printable(response.statusText)}`;
       io.out(`${response.ok ? io.colour.green(status) : io.colour.red(status)}  ${printable(answer)}`);
     }
     if (response.ok) return ExitCode.OK;
-    throw new CliError(`refused (${response.status})`, ExitCode.REFUSED, refusalHint(response.status, source, devVars.path, values, target));
+    throw new CliError(
+      `refused (${response.status})`,
+      ExitCode.REFUSED,
+      refusalHint(response.status, source, devVars.path, values, target),
+    );
   },
 };
 
@@ -66,9 +84,11 @@ async function build(source: Sendable, values: Values, target: URL, devVarsPath:
   const event = text(values, "event");
   const data = text(values, "data");
   const nowSeconds = Math.floor(Date.now() / 1000);
-  if (values.handshake && (event !== undefined || data !== undefined)) throw usageError("--handshake takes no --event or --data");
+  if (values.handshake && (event !== undefined || data !== undefined))
+    throw usageError("--handshake takes no --event or --data");
   if (values.handshake && !provider.handshakeSample) throw usageError(`${provider.title} has no handshake`);
-  if (event !== undefined && provider.sample?.event === null) throw usageError(`${provider.title} names no events: --event does not apply`);
+  if (event !== undefined && provider.sample?.event === null)
+    throw usageError(`${provider.title} names no events: --event does not apply`);
   try {
     if (values.handshake) return await handshakeRequest(provider, auth, credentials, { target, nowSeconds });
     const body = data === undefined ? undefined : payload(dataText(data), provider.sample?.contentType);
@@ -95,11 +115,21 @@ function jsonOrText(answer: string): unknown {
   }
 }
 
-function refusalHint(status: number, source: Sendable, devVarsPath: string, values: Values, target: URL): string | undefined {
-  if (status === 404) return `no source "${source.name}" at ${target.origin}: check --url, and that the gateway runs this project's configuration`;
+function refusalHint(
+  status: number,
+  source: Sendable,
+  devVarsPath: string,
+  values: Values,
+  target: URL,
+): string | undefined {
+  if (status === 404)
+    return `no source "${source.name}" at ${target.origin}: check --url, and that the gateway runs this project's configuration`;
   if (status !== 401) return undefined;
   const names = Object.values(source.secretNames).join(", ");
   const used = values.secret !== undefined ? "--secret" : `${names} from ${devVarsPath}`;
-  const asymmetric = (source.provider.publicKeys ?? []).length > 0 ? " (for a public key: the private key you sign with must be its pair)" : "";
+  const asymmetric =
+    (source.provider.publicKeys ?? []).length > 0
+      ? " (for a public key: the private key you sign with must be its pair)"
+      : "";
   return `the gateway could not verify it (its log says why: the \`npm run dev\` output). Check that ${used} matches the gateway's ${names}${asymmetric}, and that this machine's clock is right`;
 }

@@ -29,7 +29,14 @@ takes, each with its provider, queue, example event and handshake.`,
       io.out(
         values.json
           ? jsonLine(row)
-          : [name.padEnd(12), row.provider.padEnd(20), (row.event ?? "-").padEnd(36), row.handshake ? `handshake: ${row.handshake}` : ""].join(" ").trimEnd(),
+          : [
+              name.padEnd(12),
+              row.provider.padEnd(20),
+              (row.event ?? "-").padEnd(36),
+              row.handshake ? `handshake: ${row.handshake}` : "",
+            ]
+              .join(" ")
+              .trimEnd(),
       );
     }
     return ExitCode.OK;

@@ -21,8 +21,11 @@ export interface DevVars {
 }
 
 export function readDevVars(root: string, env: Readonly<Record<string, string | undefined>>): DevVars {
-  const path = env.TRIBUTARY_DEV_VARS ? resolve(env.TRIBUTARY_DEV_VARS) : [".dev.vars", ".dev.vars.example"].map((file) => join(root, file)).find(existsSync);
-  if (!path || !existsSync(path)) throw usageError(`no development secrets: ${path ?? join(root, ".dev.vars.example")} is missing`);
+  const path = env.TRIBUTARY_DEV_VARS
+    ? resolve(env.TRIBUTARY_DEV_VARS)
+    : [".dev.vars", ".dev.vars.example"].map((file) => join(root, file)).find(existsSync);
+  if (!path || !existsSync(path))
+    throw usageError(`no development secrets: ${path ?? join(root, ".dev.vars.example")} is missing`);
   return { path, vars: parseEnv(readFileSync(path, "utf8")) as Record<string, string> };
 }
 
@@ -52,7 +55,10 @@ export function sendable(name: string, devVars: DevVars, secret: string | undefi
   if (!auth) throw usageError(`unknown source "${name}"`, `sources with an example: ${sendableNames().join(", ")}`);
   const provider = providerByKind(auth.kind);
   if (!provider?.sample || !provider.sign) {
-    throw usageError(`source "${name}" (auth kind ${auth.kind}) has no example to send`, "send signs as webhook providers do; see README for apps and forms");
+    throw usageError(
+      `source "${name}" (auth kind ${auth.kind}) has no example to send`,
+      "send signs as webhook providers do; see README for apps and forms",
+    );
   }
   const secretNames: Record<string, string> = {};
   const resolved: Record<string, unknown> = { ...auth };
@@ -65,7 +71,10 @@ export function sendable(name: string, devVars: DevVars, secret: string | undefi
   const parsed = provider.auth.safeParse(resolved);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw usageError(`source "${name}": ${issue?.path.join(".")}: ${issue?.message}`, `check ${Object.values(secretNames).join(", ")} in ${devVars.path}`);
+    throw usageError(
+      `source "${name}": ${issue?.path.join(".")}: ${issue?.message}`,
+      `check ${Object.values(secretNames).join(", ")} in ${devVars.path}`,
+    );
   }
   return {
     name,

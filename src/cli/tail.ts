@@ -59,9 +59,15 @@ export const tailCommand: Command = {
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
 
-    const peek = () => api(gateway, queuePath(queue, "/peek"), { batch_size: MAX_PEEK_BATCH_SIZE }, PeekResult).then((r) => r.messages);
+    const peek = () =>
+      api(gateway, queuePath(queue, "/peek"), { batch_size: MAX_PEEK_BATCH_SIZE }, PeekResult).then((r) => r.messages);
     const lease = async () => {
-      const pulled = await api(gateway, queuePath(queue, "/pull"), { batch_size: MAX_PULL_BATCH_SIZE, visibility_timeout_ms: LEASE_MS }, PullResult);
+      const pulled = await api(
+        gateway,
+        queuePath(queue, "/pull"),
+        { batch_size: MAX_PULL_BATCH_SIZE, visibility_timeout_ms: LEASE_MS },
+        PullResult,
+      );
       const retries = pulled.messages.map((m) => ({ lease_id: m.lease_id, delay_seconds: 0 }));
       if (retries.length) await api(gateway, queuePath(queue, "/ack"), { acks: [], retries }, AckResult);
       return pulled.messages;
@@ -81,7 +87,11 @@ export const tailCommand: Command = {
           "--lease follows it by pulling instead (each poll counts as a delivery attempt)",
         );
       }
-      io.err(io.errColour.yellow(`tributary tail: peeking refused (${err.status}); leasing instead: every poll is a delivery attempt`));
+      io.err(
+        io.errColour.yellow(
+          `tributary tail: peeking refused (${err.status}); leasing instead: every poll is a delivery attempt`,
+        ),
+      );
       poll = lease;
       messages = await lease();
     }

@@ -3,9 +3,10 @@
  * whatever differs per deployment — upstream kinds, Cloudflare ids, tokens, key hashes, webhook
  * secrets — read from vars and secrets, so one codebase serves every environment.
  */
-import type { SourceConfigInput } from "../ingest/source-schema";
+
 import { secretFieldsOf } from "../providers";
 import type { GatewayConfigInput, QueueConfig } from "./schema";
+import type { SourceConfigInput } from "./source-schema";
 import { PRESETS, SOURCES } from "./sources";
 import { jsonVar, secretList } from "./vars";
 
@@ -28,10 +29,15 @@ export function gatewayConfig(env: Env): GatewayConfigInput {
     api_base_url: env.QUEUES_API_BASE_URL,
     api_token: env.QUEUES_API_TOKEN || undefined,
     api_timeout_ms: Number(env.QUEUES_API_TIMEOUT_MS),
-    queues: merge(QUEUES, jsonVar(env.QUEUES, "QUEUES", {}), (_name, queue) => ({ upstream: env.QUEUE_UPSTREAM as QueueConfig["upstream"], ...queue })),
+    queues: merge(QUEUES, jsonVar(env.QUEUES, "QUEUES", {}), (_name, queue) => ({
+      upstream: env.QUEUE_UPSTREAM as QueueConfig["upstream"],
+      ...queue,
+    })),
     keys: jsonVar(env.GATEWAY_KEYS, "GATEWAY_KEYS", []),
     write_keys: jsonVar(env.WRITE_KEYS, "WRITE_KEYS", []),
-    sources: merge(enabledSources(env.PRESET_SOURCES, overrides), overrides, (_name, source) => withSecrets(source, vars)),
+    sources: merge(enabledSources(env.PRESET_SOURCES, overrides), overrides, (_name, source) =>
+      withSecrets(source, vars),
+    ),
     turnstile_secret: env.TURNSTILE_SECRET_KEY || undefined,
     docs_enabled: env.DOCS_ENABLED,
     console_enabled: env.CONSOLE_ENABLED,
@@ -44,7 +50,10 @@ export function gatewayConfig(env: Env): GatewayConfigInput {
  * PRESET_SOURCES names ("*" for all, as in development; a comma-separated list; empty for none),
  * plus any preset `[vars.SOURCES]` configures. A preset nobody enabled needs no secret.
  */
-function enabledSources(presetList: string | undefined, overrides: Record<string, unknown>): Record<string, SourceConfigInput> {
+function enabledSources(
+  presetList: string | undefined,
+  overrides: Record<string, unknown>,
+): Record<string, SourceConfigInput> {
   const list = (presetList ?? "").trim();
   const named = new Set(
     list
@@ -57,7 +66,11 @@ function enabledSources(presetList: string | undefined, overrides: Record<string
 }
 
 /** Code defaults merged with per-deployment overrides (field by field), then finished by `finish`. */
-function merge<T extends object>(defaults: Record<string, T>, overrides: unknown, finish: (name: string, value: T) => T): Record<string, T> {
+function merge<T extends object>(
+  defaults: Record<string, T>,
+  overrides: unknown,
+  finish: (name: string, value: T) => T,
+): Record<string, T> {
   const extra = (overrides ?? {}) as Record<string, Partial<T>>;
   const names = new Set([...Object.keys(defaults), ...Object.keys(extra)]);
   return Object.fromEntries([...names].map((name) => [name, finish(name, { ...defaults[name], ...extra[name] } as T)]));

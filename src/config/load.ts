@@ -19,7 +19,9 @@ export function loadConfig(env: Env): GatewayConfig {
 export function parseConfig(input: unknown): GatewayConfig {
   const parsed = GatewayConfig.safeParse(input);
   if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`).join("; ");
+    const detail = parsed.error.issues
+      .map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`)
+      .join("; ");
     throw new ConfigError(`Invalid gateway configuration: ${detail}`);
   }
   return parsed.data;

@@ -4,8 +4,8 @@
  * upstream kinds, queue ids, key hashes, tokens). `loadConfig` validates the result once.
  */
 import * as z from "zod";
-import { SourceConfig } from "../ingest/source-schema";
 import { ruleIssues } from "../rules/check";
+import { SourceConfig } from "./source-schema";
 
 /**
  * What a key may do on its queues. Each scope is granted by listing it: `admin` (the operator
@@ -16,7 +16,9 @@ import { ruleIssues } from "../rules/check";
 export const Scope = z.enum(["push", "pull", "ack", "peek", "purge", "admin"]);
 export type Scope = z.infer<typeof Scope>;
 
-export const QueueName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "queue names are 1-63 lowercase letters, digits and dashes");
+export const QueueName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "queue names are 1-63 lowercase letters, digits and dashes");
 
 export const CloudflareQueueId = z.string().regex(/^[0-9a-f]{32}$/, "Cloudflare queue ids are 32 hex digits");
 
@@ -67,7 +69,10 @@ export const QueueConfig = z
     mode: z.enum(["buffered", "direct", "direct_first"]).optional(),
     buffer: BufferConfig.default(BufferConfig.parse({})),
   })
-  .transform((queue) => ({ ...queue, mode: queue.mode ?? (queue.upstream === "binding" ? "direct_first" : "buffered") }));
+  .transform((queue) => ({
+    ...queue,
+    mode: queue.mode ?? (queue.upstream === "binding" ? "direct_first" : "buffered"),
+  }));
 export type QueueConfig = z.infer<typeof QueueConfig>;
 
 export const KeyConfig = z.object({
@@ -104,7 +109,10 @@ export const GatewayConfig = z
     queues: z.record(QueueName, QueueConfig),
     keys: z.array(KeyConfig),
     write_keys: z.array(WriteKeyConfig).default([]),
-    sources: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "source names are lowercase letters, digits, - and _"), SourceConfig),
+    sources: z.record(
+      z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "source names are lowercase letters, digits, - and _"),
+      SourceConfig,
+    ),
     /** Cloudflare Turnstile secret, for form sources with `turnstile: true`. */
     turnstile_secret: z.string().optional(),
     /** GET /openapi.json and /docs. Strict: a typo such as "FALSE" must not leave them on. Unset is off. */
@@ -131,7 +139,11 @@ export const GatewayConfig = z
     for (const [name, queue] of Object.entries(config.queues)) {
       const at = (field: string) => ["queues", name, field];
       if (queue.dead_letter_queue !== undefined && !Object.hasOwn(config.queues, queue.dead_letter_queue)) {
-        ctx.addIssue({ code: "custom", path: at("dead_letter_queue"), message: `no queue named "${queue.dead_letter_queue}"` });
+        ctx.addIssue({
+          code: "custom",
+          path: at("dead_letter_queue"),
+          message: `no queue named "${queue.dead_letter_queue}"`,
+        });
       }
       const target = queue.dead_letter_queue === undefined ? undefined : config.queues[queue.dead_letter_queue];
       if (queue.upstream === "local" && target && target.upstream !== "local") {
@@ -142,7 +154,11 @@ export const GatewayConfig = z
         });
       }
       if (queue.dead_letter_queue === name) {
-        ctx.addIssue({ code: "custom", path: at("dead_letter_queue"), message: "a queue cannot be its own dead-letter queue" });
+        ctx.addIssue({
+          code: "custom",
+          path: at("dead_letter_queue"),
+          message: "a queue cannot be its own dead-letter queue",
+        });
       }
       if (queue.upstream !== "local" && queue.cloudflare_id === undefined) {
         ctx.addIssue({
@@ -152,10 +168,18 @@ export const GatewayConfig = z
         });
       }
       if (queue.upstream !== "local" && !config.api_token) {
-        ctx.addIssue({ code: "custom", path: ["api_token"], message: `required for the ${queue.upstream} upstream (wrangler secret put QUEUES_API_TOKEN)` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["api_token"],
+          message: `required for the ${queue.upstream} upstream (wrangler secret put QUEUES_API_TOKEN)`,
+        });
       }
       if (queue.upstream !== "local" && !config.account_id) {
-        ctx.addIssue({ code: "custom", path: ["account_id"], message: "required for Cloudflare upstreams (set QUEUES_ACCOUNT_ID)" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["account_id"],
+          message: "required for Cloudflare upstreams (set QUEUES_ACCOUNT_ID)",
+        });
       }
       if (queue.upstream === "binding" && !queue.binding) {
         ctx.addIssue({ code: "custom", path: at("binding"), message: "required for the binding upstream" });
@@ -169,41 +193,70 @@ export const GatewayConfig = z
         ctx.addIssue({ code: "custom", path: ["sources", name, ...issue.path], message: issue.message });
       }
       if (source.form?.turnstile && !config.turnstile_secret) {
-        ctx.addIssue({ code: "custom", path: ["sources", name, "form", "turnstile"], message: "needs the TURNSTILE_SECRET_KEY secret" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["sources", name, "form", "turnstile"],
+          message: "needs the TURNSTILE_SECRET_KEY secret",
+        });
       }
       const limit = source.rate_limit;
       const at = (...field: string[]) => ["sources", name, ...field];
       if (source.auth.kind === "write_key") {
         if (limit && limit.by !== "ip") {
-          ctx.addIssue({ code: "custom", path: at("rate_limit", "by"), message: "write keys are public: a write_key source is limited per client (ip)" });
+          ctx.addIssue({
+            code: "custom",
+            path: at("rate_limit", "by"),
+            message: "write keys are public: a write_key source is limited per client (ip)",
+          });
         }
         // Segment's protocol fixes the payload, the format and the answer of a write_key source.
         for (const field of ["schema", "form", "response", "event_field"] as const) {
           if (source[field] !== undefined)
-            ctx.addIssue({ code: "custom", path: at(field), message: "does not apply to a write_key source (Segment's protocol)" });
+            ctx.addIssue({
+              code: "custom",
+              path: at(field),
+              message: "does not apply to a write_key source (Segment's protocol)",
+            });
         }
-        if (source.format !== "envelope") ctx.addIssue({ code: "custom", path: at("format"), message: "a write_key source sends envelopes" });
+        if (source.format !== "envelope")
+          ctx.addIssue({ code: "custom", path: at("format"), message: "a write_key source sends envelopes" });
       } else if (limit?.user_binding !== undefined) {
-        ctx.addIssue({ code: "custom", path: at("rate_limit", "user_binding"), message: "only write_key sources are limited per end user" });
+        ctx.addIssue({
+          code: "custom",
+          path: at("rate_limit", "user_binding"),
+          message: "only write_key sources are limited per end user",
+        });
       }
     }
     const secretHashes = new Set(config.keys.map((k) => k.sha256));
     const writeKeyNames = new Set<string>();
     for (const [i, key] of config.write_keys.entries()) {
       const source = Object.hasOwn(config.sources, key.source) ? config.sources[key.source] : undefined;
-      if (!source) ctx.addIssue({ code: "custom", path: ["write_keys", i, "source"], message: `no source named "${key.source}"` });
+      if (!source)
+        ctx.addIssue({ code: "custom", path: ["write_keys", i, "source"], message: `no source named "${key.source}"` });
       else if (source.auth.kind !== "write_key") {
-        ctx.addIssue({ code: "custom", path: ["write_keys", i, "source"], message: `source "${key.source}" is not a write_key source` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["write_keys", i, "source"],
+          message: `source "${key.source}" is not a write_key source`,
+        });
       }
       // A key both public and secret would hand anyone holding the app the secret key's scopes.
-      if (secretHashes.has(key.sha256)) ctx.addIssue({ code: "custom", path: ["write_keys", i, "sha256"], message: "the same key is also a gateway key" });
-      if (writeKeyNames.has(key.name)) ctx.addIssue({ code: "custom", path: ["write_keys", i, "name"], message: "write key names must be unique" });
+      if (secretHashes.has(key.sha256))
+        ctx.addIssue({
+          code: "custom",
+          path: ["write_keys", i, "sha256"],
+          message: "the same key is also a gateway key",
+        });
+      if (writeKeyNames.has(key.name))
+        ctx.addIssue({ code: "custom", path: ["write_keys", i, "name"], message: "write key names must be unique" });
       writeKeyNames.add(key.name);
     }
     for (const [i, key] of config.keys.entries()) {
       if (key.queues === "*") continue;
       for (const q of key.queues) {
-        if (!Object.hasOwn(config.queues, q)) ctx.addIssue({ code: "custom", path: ["keys", i, "queues"], message: `no queue named "${q}"` });
+        if (!Object.hasOwn(config.queues, q))
+          ctx.addIssue({ code: "custom", path: ["keys", i, "queues"], message: `no queue named "${q}"` });
       }
     }
   });

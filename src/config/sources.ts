@@ -6,9 +6,9 @@
  * referenced by name.
  */
 import * as z from "zod";
-import type { SourceConfigInput } from "../ingest/source-schema";
 import { PROVIDERS } from "../providers";
 import type { RuleInput } from "../rules/schema";
+import type { SourceConfigInput } from "./source-schema";
 
 /** Events sent by the example mobile/web app. */
 export const AppEvent = z.object({
@@ -26,7 +26,11 @@ export const AppEvent = z.object({
  * PRESET_SOURCES names (src/config/gateway.ts), so it needs only the secrets of the senders it runs.
  */
 export const PRESETS: Record<string, SourceConfigInput> = Object.fromEntries(
-  PROVIDERS.flatMap((p) => (p.example ? [[p.kind, { queue: "webhooks", auth: { ...p.example.auth, secrets: [] }, accept: [...p.example.accept] }]] : [])),
+  PROVIDERS.flatMap((p) =>
+    p.example
+      ? [[p.kind, { queue: "webhooks", auth: { ...p.example.auth, secrets: [] }, accept: [...p.example.accept] }]]
+      : [],
+  ),
 );
 
 /**

@@ -109,7 +109,9 @@ function prettyJson(text) {
     if (typeof json.rawJSON === "function") {
       /** @type {(key: string, value: unknown, context?: { source?: string }) => unknown} */
       const keepDigits = (_key, value, context) =>
-        typeof value === "number" && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source) ? json.rawJSON(context.source) : value;
+        typeof value === "number" && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source)
+          ? json.rawJSON(context.source)
+          : value;
       return JSON.stringify(json.parse(text, keepDigits), null, 2);
     }
     const value = JSON.parse(text);
@@ -217,7 +219,9 @@ async function signIn(event) {
   } catch (err) {
     sessionStorage.removeItem(KEY_STORAGE);
     byId("sign-in-error").textContent =
-      err instanceof ApiError && err.status === 403 ? "This key does not have the admin scope." : `Sign-in failed: ${String(err)}`;
+      err instanceof ApiError && err.status === 403
+        ? "This key does not have the admin scope."
+        : `Sign-in failed: ${String(err)}`;
     return;
   }
   await start();
@@ -330,9 +334,15 @@ function renderChart(now) {
   const pad = { left: 40, right: 8, top: 8, bottom: 18 };
   const names = [...backlogHistory.keys()].sort();
   const max = Math.max(1, ...names.flatMap((n) => (backlogHistory.get(n) ?? []).map((p) => p.count)));
-  const x = (/** @type {number} */ t) => pad.left + ((t - (now - CHART_WINDOW_MS)) / CHART_WINDOW_MS) * (width - pad.left - pad.right);
+  const x = (/** @type {number} */ t) =>
+    pad.left + ((t - (now - CHART_WINDOW_MS)) / CHART_WINDOW_MS) * (width - pad.left - pad.right);
   const y = (/** @type {number} */ v) => pad.top + (1 - v / max) * (height - pad.top - pad.bottom);
-  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none", role: "img", "aria-label": "Backlog per queue" });
+  const root = svg("svg", {
+    viewBox: `0 0 ${width} ${height}`,
+    preserveAspectRatio: "none",
+    role: "img",
+    "aria-label": "Backlog per queue",
+  });
   for (const v of [0, max / 2, max]) {
     root.append(svg("line", { class: "grid", x1: pad.left, x2: width - pad.right, y1: y(v), y2: y(v) }));
     const label = svg("text", { class: "axis", x: 4, y: y(v) + 3 });
@@ -348,7 +358,10 @@ function renderChart(now) {
     const points = backlogHistory.get(name) ?? [];
     const series = `s${i % SERIES_CLASSES}`;
     if (points.length) {
-      const line = svg("polyline", { class: series, points: points.map((p) => `${x(p.t).toFixed(1)},${y(p.count).toFixed(1)}`).join(" ") });
+      const line = svg("polyline", {
+        class: series,
+        points: points.map((p) => `${x(p.t).toFixed(1)},${y(p.count).toFixed(1)}`).join(" "),
+      });
       root.append(line);
     }
     return el("li", series, [el("span", undefined, [`${name} (${points.at(-1)?.count ?? "?"})`])]);
@@ -380,7 +393,8 @@ async function peek() {
   const size = Math.min(100, Math.max(1, Number(input("peek-size").value) || 10));
   try {
     /** @type {Peeked[]} */
-    const messages = (await api(queuePath(queue, "messages/peek"), { method: "POST", body: { batch_size: size } })).result.messages;
+    const messages = (await api(queuePath(queue, "messages/peek"), { method: "POST", body: { batch_size: size } }))
+      .result.messages;
     peekedRefs = new Map();
     const items = messages.map((m) => {
       const type = m.metadata?.["CF-Content-Type"] ?? "text";
@@ -414,7 +428,8 @@ async function purgeSelected() {
     const result = (await api(queuePath(queue, "messages/purge"), { method: "POST", body: { refs } })).result;
     const warnings = Object.keys(result?.warnings ?? {}).length;
     await peek();
-    byId("peek-note").textContent = `Purged ${refs.length - warnings} of ${refs.length} selected${warnings ? ` (${warnings} already gone)` : ""}.`;
+    byId("peek-note").textContent =
+      `Purged ${refs.length - warnings} of ${refs.length} selected${warnings ? ` (${warnings} already gone)` : ""}.`;
     await refresh();
   } catch (err) {
     byId("peek-note").textContent = `Purge failed: ${String(err)}`;
@@ -448,13 +463,18 @@ async function loadDeadLetters(next) {
         el("label", undefined, [box, el("span", "id", [letter.id])]),
         `${letter.content_type} · ${formatBytes(letter.bytes)} · failed ${formatTime(letter.failed_at)}`,
       ]);
-      return el("li", "item", [head, el("p", "error", [letter.error]), el("pre", "body", [bodyText(letter.body, letter.content_type, false)])]);
+      return el("li", "item", [
+        head,
+        el("p", "error", [letter.error]),
+        el("pre", "body", [bodyText(letter.body, letter.content_type, false)]),
+      ]);
     });
     if (next) byId("dl-list").append(...items);
     else byId("dl-list").replaceChildren(...items);
     deadLetterCursor = envelope.result_info?.cursor ?? null;
     byId("dl-more").hidden = deadLetterCursor === null;
-    byId("dl-note").textContent = `${deadLetterIds.size} dead letter(s) of ${queue} shown${deadLetterCursor ? "; more on the next page" : ""}.`;
+    byId("dl-note").textContent =
+      `${deadLetterIds.size} dead letter(s) of ${queue} shown${deadLetterCursor ? "; more on the next page" : ""}.`;
     updateDeadLetterButtons();
   } catch (err) {
     byId("dl-note").textContent = `Loading dead letters failed: ${String(err)}`;
@@ -472,11 +492,13 @@ async function actOnDeadLetters(action) {
   const queue = select("dl-queue").value;
   const ids = [...deadLetterIds].filter(([box]) => box.checked).map(([, id]) => id);
   if (!ids.length) return;
-  if (action === "delete" && !confirm(`Delete ${ids.length} dead letter(s) of ${queue}? This cannot be undone.`)) return;
+  if (action === "delete" && !confirm(`Delete ${ids.length} dead letter(s) of ${queue}? This cannot be undone.`))
+    return;
   try {
     const { count } = (await api(deadLetterPath(queue, `/${action}`), { method: "POST", body: { ids } })).result;
     await loadDeadLetters(false);
-    byId("dl-note").textContent = `${action === "replay" ? "Replayed" : "Deleted"} ${count} dead letter(s) of ${queue}.`;
+    byId("dl-note").textContent =
+      `${action === "replay" ? "Replayed" : "Deleted"} ${count} dead letter(s) of ${queue}.`;
     await refresh();
   } catch (err) {
     byId("dl-note").textContent = `${action} failed: ${String(err)}`;
@@ -504,12 +526,19 @@ async function refreshRefusals() {
   byId("refusal-summary").replaceChildren(
     ...[...summary.values()]
       .sort((a, b) => b.last - a.last)
-      .map((s) => row([s.source, s.reason, String(s.count), formatTime(s.last)], [undefined, "mono", "num", undefined])),
+      .map((s) =>
+        row([s.source, s.reason, String(s.count), formatTime(s.last)], [undefined, "mono", "num", undefined]),
+      ),
   );
   byId("refusal-rows").replaceChildren(
     ...refusals
       .slice(0, 50)
-      .map((r) => row([formatTime(r.at), r.source, r.queue, r.reason, String(r.status), r.request_id], [undefined, undefined, "muted", "mono", "num", "mono"])),
+      .map((r) =>
+        row(
+          [formatTime(r.at), r.source, r.queue, r.reason, String(r.status), r.request_id],
+          [undefined, undefined, "muted", "mono", "num", "mono"],
+        ),
+      ),
   );
   const choice = select("refusal-source");
   const known = new Set([...choice.options].map((o) => o.value));
@@ -521,7 +550,10 @@ async function refreshRefusals() {
 // ---------------------------------------------------------------------------------------------
 
 function main() {
-  /** @type {HTMLFormElement} */ (byId("sign-in-form")).addEventListener("submit", (event) => void signIn(/** @type {SubmitEvent} */ (event)));
+  /** @type {HTMLFormElement} */ (byId("sign-in-form")).addEventListener(
+    "submit",
+    (event) => void signIn(/** @type {SubmitEvent} */ (event)),
+  );
   button("sign-out").addEventListener("click", () => signOut());
   button("peek").addEventListener("click", () => void peek());
   button("purge").addEventListener("click", () => void purgeSelected());

@@ -44,7 +44,12 @@ export class GatewayError extends Error {
   readonly errors: ErrorDetail[];
   readonly headers: Record<string, string>;
 
-  constructor(status: ContentfulStatusCode, code: number, message: string, options: { headers?: Record<string, string>; errors?: ErrorDetail[] } = {}) {
+  constructor(
+    status: ContentfulStatusCode,
+    code: number,
+    message: string,
+    options: { headers?: Record<string, string>; errors?: ErrorDetail[] } = {},
+  ) {
     super(message);
     this.name = "GatewayError";
     this.status = status;

@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ConfigError } from "../config/vars";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "./env";
 import { ErrorCode, failure, GatewayError } from "./errors";
 
 export function onError(err: Error, c: Context<AppEnv>): Response {

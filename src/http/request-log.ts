@@ -5,8 +5,8 @@
  * largest per-request cost after the durable write); every refusal and error logs.
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env";
-import { randomHex } from "../queues/ids";
+import { randomHex } from "../lib/ids";
+import type { AppEnv } from "./env";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
 

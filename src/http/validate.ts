@@ -7,7 +7,7 @@ import { zValidator } from "@hono/zod-validator";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type * as z from "zod";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "./env";
 import { ErrorCode, type ErrorDetail, GatewayError } from "./errors";
 
 export function requireJsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
@@ -52,7 +52,9 @@ export function issuesToError(issues: readonly z.core.$ZodIssue[], options: Mapp
     message: `${issue.path.length ? `${issue.path.map(String).join(".")}: ` : ""}${issue.message}`,
     source: { pointer: `/${issue.path.map(String).join("/")}` },
   }));
-  const tooLarge = issues.some((i) => i.code === "custom" && (i.params as { status?: number } | undefined)?.status === 413);
+  const tooLarge = issues.some(
+    (i) => i.code === "custom" && (i.params as { status?: number } | undefined)?.status === 413,
+  );
   const first = errors[0] ?? { code: ErrorCode.BODY_INVALID, message: "Invalid request body" };
   return new GatewayError(tooLarge ? 413 : 400, first.code, first.message, { errors });
 }

@@ -10,9 +10,9 @@
 import { gunzipSync, inflateSync } from "node:zlib";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { AppEnv } from "../env";
+import type { ContentEncoding } from "../config/source-schema";
+import type { AppEnv } from "../http/env";
 import { fail, type Result, success } from "../lib/result";
-import type { ContentEncoding } from "./source-schema";
 
 // A Map: a header like "__proto__" must not find anything.
 const ENCODINGS = new Map<string, ContentEncoding | null>([
@@ -27,10 +27,15 @@ const INFLATE_CHUNK_BYTES = 16 * 1024;
 
 class TooLarge extends Error {}
 
-export async function readBody<E extends AppEnv>(c: Context<E>, maxBytes: number, accepted: readonly ContentEncoding[]): Promise<Result<Uint8Array>> {
+export async function readBody<E extends AppEnv>(
+  c: Context<E>,
+  maxBytes: number,
+  accepted: readonly ContentEncoding[],
+): Promise<Result<Uint8Array>> {
   const encoding = (c.req.header("content-encoding") ?? "identity").trim().toLowerCase();
   const format = ENCODINGS.get(encoding);
-  if (format === undefined || (format !== null && !accepted.includes(format))) return fail({ reason: "unsupported_encoding", accepted });
+  if (format === undefined || (format !== null && !accepted.includes(format)))
+    return fail({ reason: "unsupported_encoding", accepted });
 
   let raw: ArrayBuffer | undefined;
   try {

@@ -17,7 +17,7 @@ import type { GatewayConfig } from "../config/schema";
 import { fail, type Result, success } from "../lib/result";
 import { MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, messageBytes } from "../queues/limits";
 import { type ResolvedQueue, resolveQueue } from "../queues/resolve";
-import { UpstreamError } from "../queues/upstream-error";
+import { UpstreamError } from "../queues/upstreams/upstream-error";
 
 /** What became of one parcel: stored now, or seen before (duplicate with its first ids, or conflict). */
 export type Outcome = { state: "new" } | Seen;
@@ -26,23 +26,42 @@ const NEW: Outcome = { state: "new" };
 /** Tries to drop failed claims before giving up (a shard being reset refuses a call or two). */
 const FORGET_ATTEMPTS = 5;
 
-export async function deliver(config: GatewayConfig, env: Env, queueName: string, parcels: Parcel[]): Promise<Result<Outcome[]>> {
+export async function deliver(
+  config: GatewayConfig,
+  env: Env,
+  queueName: string,
+  parcels: Parcel[],
+): Promise<Result<Outcome[]>> {
   const { unique, slot } = foldRepeats(parcels);
   const queue = resolveQueue(config, queueName);
-  const outcomes = queue.config.mode === "buffered" ? await deliverBuffered(config, env, queue, unique) : await deliverDirect(config, env, queue, unique);
+  const outcomes =
+    queue.config.mode === "buffered"
+      ? await deliverBuffered(config, env, queue, unique)
+      : await deliverDirect(config, env, queue, unique);
   if (!outcomes.ok) return outcomes;
   return success(parcels.map((parcel, i) => outcomeOf(parcel, unique[slot[i]!]!, outcomes.value[slot[i]!]!)));
 }
 
-async function deliverBuffered(config: GatewayConfig, env: Env, queue: ResolvedQueue, parcels: Parcel[]): Promise<Result<Outcome[]>> {
+async function deliverBuffered(
+  config: GatewayConfig,
+  env: Env,
+  queue: ResolvedQueue,
+  parcels: Parcel[],
+): Promise<Result<Outcome[]>> {
   const accepted = await attempt(() => acceptMessages(config, env, queue, parcels));
   if (!accepted.ok) return accepted;
   const result = accepted.value;
-  if (!result.ok) return fail({ reason: "upstream_unavailable", retryAfterSeconds: result.retryAfterSeconds, detail: result.detail });
+  if (!result.ok)
+    return fail({ reason: "upstream_unavailable", retryAfterSeconds: result.retryAfterSeconds, detail: result.detail });
   return success(result.seen.map((seen) => seen ?? NEW));
 }
 
-async function deliverDirect(config: GatewayConfig, env: Env, queue: ResolvedQueue, parcels: Parcel[]): Promise<Result<Outcome[]>> {
+async function deliverDirect(
+  config: GatewayConfig,
+  env: Env,
+  queue: ResolvedQueue,
+  parcels: Parcel[],
+): Promise<Result<Outcome[]>> {
   const keyed = parcels.filter((p) => p.delivery);
   const shard = keyed.length ? homeShard(env, queue, keyed) : undefined;
   const home = shard?.stub;
@@ -52,7 +71,12 @@ async function deliverDirect(config: GatewayConfig, env: Env, queue: ResolvedQue
     if (!claimed.ok) return claimed;
     const result = claimed.value;
     // Claims carry no messages, so backpressure never refuses them.
-    if (!result.ok) return fail({ reason: "upstream_unavailable", retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS, detail: "claim refused" });
+    if (!result.ok)
+      return fail({
+        reason: "upstream_unavailable",
+        retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
+        detail: "claim refused",
+      });
     for (const [i, parcel] of keyed.entries()) claimOf.set(parcel, result.seen[i] ?? NEW);
   }
   const outcomes = parcels.map((p) => claimOf.get(p) ?? NEW);
@@ -68,7 +92,11 @@ async function deliverDirect(config: GatewayConfig, env: Env, queue: ResolvedQue
       if (shard && lost.length) await forget(() => shardStub(env, queue.name, shard.index), lost);
       if (!pushed.ok) return pushed;
       const refused = pushed.value as Extract<typeof pushed.value, { ok: false }>;
-      return fail({ reason: "upstream_unavailable", retryAfterSeconds: refused.retryAfterSeconds, detail: refused.detail });
+      return fail({
+        reason: "upstream_unavailable",
+        retryAfterSeconds: refused.retryAfterSeconds,
+        detail: refused.detail,
+      });
     }
   }
   return success(outcomes);
@@ -150,7 +178,9 @@ function foldRepeats(parcels: Parcel[]): { unique: Parcel[]; slot: number[] } {
 function outcomeOf(parcel: Parcel, first: Parcel, firstOutcome: Outcome): Outcome {
   if (parcel === first) return firstOutcome;
   if (!samePayload(parcel.delivery, first.delivery) || firstOutcome.state === "conflict") return { state: "conflict" };
-  return firstOutcome.state === "duplicate" ? firstOutcome : { state: "duplicate", ids: first.messages.map((m) => m.id) };
+  return firstOutcome.state === "duplicate"
+    ? firstOutcome
+    : { state: "duplicate", ids: first.messages.map((m) => m.id) };
 }
 
 const samePayload = (a: Delivery | undefined, b: Delivery | undefined) => a?.payload_hash === b?.payload_hash;

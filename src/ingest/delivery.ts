@@ -16,9 +16,9 @@
  * with it, so reusing an id with another payload is a conflict, not a silent duplicate.
  */
 import type { Delivery } from "../buffer/types";
-import { toHex } from "../encoding";
+import { isWebhookSource, type SourceConfig } from "../config/source-schema";
+import { toHex } from "../lib/encoding";
 import { providerOf } from "../providers";
-import { isWebhookSource, type SourceConfig } from "./source-schema";
 
 export type DeliveryBasis = "signed_id" | "caller_id" | "signed_body" | "anonymous_id";
 

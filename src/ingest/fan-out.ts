@@ -20,7 +20,7 @@
  */
 import type { Delivery, Parcel } from "../buffer/types";
 import type { GatewayConfig } from "../config/schema";
-import { toHex } from "../encoding";
+import { toHex } from "../lib/encoding";
 import { fail, type Result, success } from "../lib/result";
 import { deliver, type Outcome } from "./deliver";
 import type { Normalized } from "./normalize";
@@ -47,7 +47,8 @@ export interface FanOutRequest {
 export type FanOut = { state: "accepted"; queues: string[]; ids: string[] } | { state: "duplicate"; ids: string[] };
 
 const encoder = new TextEncoder();
-const sha256 = async (text: string) => toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text))));
+const sha256 = async (text: string) =>
+  toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text))));
 
 export async function fanOut(config: GatewayConfig, env: Env, request: FanOutRequest): Promise<Result<FanOut>> {
   const { sourceQueue, targets, delivery } = request;
@@ -81,7 +82,8 @@ export async function fanOut(config: GatewayConfig, env: Env, request: FanOutReq
       if (messages[item]!.id !== id) messages[item] = request.withId(item, id);
     });
   }
-  if (delivery && !fresh) return success({ state: "duplicate", ids: messages.flatMap((m, i) => (targets[i]!.length ? [m.id] : [])) });
+  if (delivery && !fresh)
+    return success({ state: "duplicate", ids: messages.flatMap((m, i) => (targets[i]!.length ? [m.id] : [])) });
   return success({ state: "accepted", queues, ids: messages.map((m) => m.id) });
 }
 

@@ -3,14 +3,16 @@
  * like success, enqueue nothing; the field is never forwarded), Cloudflare Turnstile, and 303
  * redirects to the configured success or error page for browsers.
  */
+
+import type { FormOptions } from "../config/source-schema";
 import type { Item } from "./parse";
-import type { FormOptions } from "./source-schema";
 
 export const TURNSTILE_FIELD = "cf-turnstile-response";
 export const TURNSTILE_VERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
 
 type FieldItem = Extract<Item, { kind: "form" | "json" }>;
-const isObject = (data: unknown): data is Record<string, unknown> => typeof data === "object" && data !== null && !Array.isArray(data);
+const isObject = (data: unknown): data is Record<string, unknown> =>
+  typeof data === "object" && data !== null && !Array.isArray(data);
 
 export function honeypotFilled(item: Item, field: string): boolean {
   if (item.kind === "text" || !isObject(item.data) || !Object.hasOwn(item.data, field)) return false;
@@ -26,13 +28,20 @@ export function fieldValue(item: Item, field: string): string | undefined {
 
 /** The item without the gateway's own fields (honeypot, Turnstile token). */
 export function withoutFields(item: Item, fields: readonly string[]): Item {
-  if (item.kind === "text" || !isObject(item.data) || !fields.some((f) => Object.hasOwn(item.data as object, f))) return item;
+  if (item.kind === "text" || !isObject(item.data) || !fields.some((f) => Object.hasOwn(item.data as object, f)))
+    return item;
   const data = Object.fromEntries(Object.entries(item.data).filter(([name]) => !fields.includes(name)));
   // Form payloads are small and have no big integers: re-serializing them is safe.
-  return item.kind === "json" ? { kind: "json", data, json: JSON.stringify(data) } : ({ kind: "form", data } satisfies FieldItem);
+  return item.kind === "json"
+    ? { kind: "json", data, json: JSON.stringify(data) }
+    : ({ kind: "form", data } satisfies FieldItem);
 }
 
-export async function verifyTurnstile(secret: string, token: string | undefined, ip: string | undefined): Promise<boolean> {
+export async function verifyTurnstile(
+  secret: string,
+  token: string | undefined,
+  ip: string | undefined,
+): Promise<boolean> {
   if (!token) return false;
   const body = new URLSearchParams({ secret, response: token });
   if (ip) body.set("remoteip", ip);

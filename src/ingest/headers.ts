@@ -3,8 +3,9 @@
  * allowlist, never credentials or signatures (the provider's own secret headers and every
  * provider's signature headers, whatever a source's allowlist says).
  */
+
+import type { WebhookSource } from "../config/source-schema";
 import { PROVIDERS, providerOf } from "../providers";
-import type { WebhookSource } from "./source-schema";
 
 /** Credentials, cookies and the gateway's own form fields, plus every provider's fixed signature headers. */
 const NEVER = new Set([

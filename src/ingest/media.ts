@@ -1,5 +1,5 @@
 /** Maps a request's Content-Type to the body kinds a source can accept. */
-import type { BodyKind } from "./source-schema";
+import type { BodyKind } from "../config/source-schema";
 
 export interface MediaType {
   kind: BodyKind;
@@ -11,7 +11,8 @@ export function mediaType(header: string | undefined): MediaType | undefined {
   const type = header?.split(";")[0]?.trim().toLowerCase();
   if (!type) return undefined;
   if (type === "application/json" || /^[a-z0-9.+-]+\/[a-z0-9.+-]+\+json$/.test(type)) return { kind: "json", type };
-  if (type === "application/x-ndjson" || type === "application/jsonl" || type === "application/jsonlines") return { kind: "ndjson", type };
+  if (type === "application/x-ndjson" || type === "application/jsonl" || type === "application/jsonlines")
+    return { kind: "ndjson", type };
   if (type === "application/x-www-form-urlencoded") return { kind: "form", type };
   if (type === "multipart/form-data") return { kind: "multipart", type };
   if (/^text\/[a-z0-9.+-]+$/.test(type)) return { kind: "text", type };

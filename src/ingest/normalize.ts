@@ -7,9 +7,9 @@
  * Every message must fit Cloudflare's 128 KB (with overhead); nothing is ever truncated.
  */
 
+import { newMessageId } from "../lib/ids";
 import { fail, type Result, success } from "../lib/result";
 import type { Identity } from "../providers/provider";
-import { newMessageId } from "../queues/ids";
 import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, messageBytes } from "../queues/limits";
 import type { QueueMessage } from "../queues/schemas";
 import type { Item } from "./parse";
@@ -30,7 +30,13 @@ export interface Normalized {
  * `id` is a fresh gateway id unless given: a message routed to several queues carries the same id
  * in each (consumers correlate the copies), and a retried fan-out reuses the id a queue kept.
  */
-export function normalize(format: "envelope" | "raw", item: Item, meta: EnvelopeMeta, delaySeconds: number | undefined, id = newMessageId()): Normalized {
+export function normalize(
+  format: "envelope" | "raw",
+  item: Item,
+  meta: EnvelopeMeta,
+  delaySeconds: number | undefined,
+  id = newMessageId(),
+): Normalized {
   const delay = delaySeconds === undefined ? {} : { delay_seconds: delaySeconds };
   if (format === "raw") {
     if (item.kind === "text") return { id, message: { body: item.data, content_type: "text", ...delay } };

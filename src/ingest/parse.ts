@@ -3,16 +3,20 @@
  * batch (JSON array on a batch source, or NDJSON). JSON items keep their source text for
  * normalization; form bodies become objects (repeated fields become arrays).
  */
-import { toBase64 } from "../encoding";
+
+import type { SourceConfig } from "../config/source-schema";
+import { toBase64 } from "../lib/encoding";
 import { fail, type Result, success } from "../lib/result";
 import { splitJsonArray } from "./json-split";
 import type { MediaType } from "./media";
-import type { SourceConfig } from "./source-schema";
 
 /** Most messages one ingest request may carry: one upstream batch, so it is pushed atomically. */
 export const MAX_ITEMS_PER_REQUEST = 100;
 
-export type Item = { kind: "json"; data: unknown; json: string } | { kind: "text"; data: string } | { kind: "form"; data: Record<string, unknown> };
+export type Item =
+  | { kind: "json"; data: unknown; json: string }
+  | { kind: "text"; data: string }
+  | { kind: "form"; data: Record<string, unknown> };
 
 export interface Parsed {
   items: Item[];
@@ -21,7 +25,12 @@ export interface Parsed {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
-export async function parseBody(bytes: Uint8Array, media: MediaType, contentType: string, source: SourceConfig): Promise<Result<Parsed>> {
+export async function parseBody(
+  bytes: Uint8Array,
+  media: MediaType,
+  contentType: string,
+  source: SourceConfig,
+): Promise<Result<Parsed>> {
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -50,11 +59,15 @@ function parseJson(text: string, batch: boolean): Result<Parsed> {
   } catch (err) {
     return fail({ reason: "malformed_json", detail: jsonErrorWhere(err) });
   }
-  if (!batch || !Array.isArray(data)) return success({ items: [{ kind: "json", data, json: text.trim() }], batch: false });
+  if (!batch || !Array.isArray(data))
+    return success({ items: [{ kind: "json", data, json: text.trim() }], batch: false });
   if (data.length === 0) return fail({ reason: "empty_batch" });
   if (data.length > MAX_ITEMS_PER_REQUEST) return fail({ reason: "too_many_items", limit: MAX_ITEMS_PER_REQUEST });
   const texts = splitJsonArray(text);
-  return success({ items: data.map((element, i) => ({ kind: "json", data: element, json: texts[i] ?? JSON.stringify(element) })), batch: true });
+  return success({
+    items: data.map((element, i) => ({ kind: "json", data: element, json: texts[i] ?? JSON.stringify(element) })),
+    batch: true,
+  });
 }
 
 function parseNdjson(text: string): Result<Parsed> {
@@ -69,7 +82,10 @@ function parseNdjson(text: string): Result<Parsed> {
     try {
       items.push({ kind: "json", data: JSON.parse(line), json: line });
     } catch (err) {
-      return fail({ reason: "malformed_json", detail: `line ${i + 1}${jsonErrorWhere(err) ? `, ${jsonErrorWhere(err)}` : ""}` });
+      return fail({
+        reason: "malformed_json",
+        detail: `line ${i + 1}${jsonErrorWhere(err) ? `, ${jsonErrorWhere(err)}` : ""}`,
+      });
     }
   }
   return success({ items, batch: true });
@@ -90,9 +106,17 @@ async function parseMultipart(bytes: Uint8Array, contentType: string, maxFileByt
       continue;
     }
     if (maxFileBytes === 0 || value.size > maxFileBytes) return fail({ reason: "file_not_allowed" });
-    files.set(name, { filename: value.name, type: value.type, size: value.size, base64: toBase64(new Uint8Array(await value.arrayBuffer())) });
+    files.set(name, {
+      filename: value.name,
+      type: value.type,
+      size: value.size,
+      base64: toBase64(new Uint8Array(await value.arrayBuffer())),
+    });
   }
-  return success({ items: [{ kind: "form", data: Object.fromEntries([...Object.entries(fieldsToObject(fields)), ...files]) }], batch: false });
+  return success({
+    items: [{ kind: "form", data: Object.fromEntries([...Object.entries(fieldsToObject(fields)), ...files]) }],
+    batch: false,
+  });
 }
 
 /**
@@ -111,7 +135,10 @@ export function fieldsToObject(params: URLSearchParams): Record<string, unknown>
   const fields = new Map<string, string | string[]>();
   for (const [name, value] of params) {
     const existing = fields.get(name);
-    fields.set(name, existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value]);
+    fields.set(
+      name,
+      existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value],
+    );
   }
   return Object.fromEntries(fields);
 }

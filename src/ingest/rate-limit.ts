@@ -4,7 +4,7 @@
  * is shared by every install of an app: a per-key budget would let one device spend everyone's.
  */
 import { ConfigError } from "../config/vars";
-import { toHex } from "../encoding";
+import { toHex } from "../lib/encoding";
 import { fail, type Result, success } from "../lib/result";
 
 /** The bindings' period is 10 or 60 s; telling senders to wait the longer one is always safe. */
@@ -20,7 +20,8 @@ const encoder = new TextEncoder();
 
 export async function checkRateLimit(env: Env, binding: string, key: string): Promise<Result<void>> {
   const limiter = (env as unknown as Record<string, RateLimit | undefined>)[binding];
-  if (typeof limiter?.limit !== "function") throw new ConfigError(`rate_limit.binding: no rate-limiting binding named ${binding}`);
+  if (typeof limiter?.limit !== "function")
+    throw new ConfigError(`rate_limit.binding: no rate-limiting binding named ${binding}`);
   const { success: allowed } = await limiter.limit({ key });
   return allowed ? success(undefined) : fail({ reason: "rate_limited", retryAfterSeconds: RETRY_AFTER_SECONDS });
 }
@@ -30,7 +31,12 @@ export async function checkRateLimit(env: Env, binding: string, key: string): Pr
  * keyed `user:<caller>:<SHA-256 of the user id>`: the ids are the client's to choose and of any
  * length, so the key holds a fixed-size hash of them.
  */
-export async function checkUserLimits(env: Env, binding: string, caller: string, users: Iterable<string>): Promise<Result<void>> {
+export async function checkUserLimits(
+  env: Env,
+  binding: string,
+  caller: string,
+  users: Iterable<string>,
+): Promise<Result<void>> {
   const counted = new Set<string>();
   for (const user of users) {
     if (counted.size >= MAX_USERS_COUNTED_PER_REQUEST) break;

@@ -18,7 +18,11 @@ export function ingestError(failure: Failure): GatewayError {
     case "unknown_source":
       return new GatewayError(404, ErrorCode.NO_ROUTE, "No such ingest source");
     case "unsupported_media_type":
-      return new GatewayError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, `Unsupported Content-Type; this source accepts ${failure.detail}`);
+      return new GatewayError(
+        415,
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        `Unsupported Content-Type; this source accepts ${failure.detail}`,
+      );
     case "unsupported_encoding":
       // The header's value is not echoed: whatever a client put there stays out of responses.
       return new GatewayError(
@@ -37,13 +41,19 @@ export function ingestError(failure: Failure): GatewayError {
     case "bad_utf8":
       return new GatewayError(400, ErrorCode.BODY_MALFORMED, "Body is not valid UTF-8");
     case "malformed_json":
-      return new GatewayError(400, ErrorCode.BODY_MALFORMED, `Body is not valid JSON${failure.detail ? ` (${failure.detail})` : ""}`);
+      return new GatewayError(
+        400,
+        ErrorCode.BODY_MALFORMED,
+        `Body is not valid JSON${failure.detail ? ` (${failure.detail})` : ""}`,
+      );
     case "malformed_body":
       return new GatewayError(400, ErrorCode.BODY_MALFORMED, failure.detail);
     case "duplicate_json_key": {
       const where = failure.path.length ? failure.path.join(".") : "(root)";
       return new GatewayError(400, ErrorCode.BODY_MALFORMED, `Body has a duplicate JSON key at ${where}`, {
-        errors: [{ code: ErrorCode.BODY_MALFORMED, message: `Body has a duplicate JSON key at ${where}`, path: failure.path }],
+        errors: [
+          { code: ErrorCode.BODY_MALFORMED, message: `Body has a duplicate JSON key at ${where}`, path: failure.path },
+        ],
       });
     }
     case "file_not_allowed":
@@ -67,15 +77,25 @@ export function ingestError(failure: Failure): GatewayError {
         `Message ${failure.index} would be ${failure.bytes} bytes; the queue limit is ${failure.limit}`,
       );
     case "batch_too_large":
-      return new GatewayError(413, ErrorCode.BATCH_TOO_LARGE, `Messages total ${failure.bytes} bytes; one request may produce at most ${failure.limit}`);
+      return new GatewayError(
+        413,
+        ErrorCode.BATCH_TOO_LARGE,
+        `Messages total ${failure.bytes} bytes; one request may produce at most ${failure.limit}`,
+      );
     case "unauthorized":
       return new GatewayError(401, ErrorCode.AUTHENTICATION, "Unauthorized");
     case "turnstile_failed":
       return new GatewayError(403, INGEST_CODE.HUMAN_CHECK_FAILED, "Human verification failed");
     case "rate_limited":
-      return new GatewayError(429, INGEST_CODE.RATE_LIMITED, "Too many requests", { headers: { "Retry-After": String(failure.retryAfterSeconds) } });
+      return new GatewayError(429, INGEST_CODE.RATE_LIMITED, "Too many requests", {
+        headers: { "Retry-After": String(failure.retryAfterSeconds) },
+      });
     case "idempotency_conflict":
-      return new GatewayError(422, INGEST_CODE.IDEMPOTENCY_CONFLICT, "This delivery id was already used with a different payload");
+      return new GatewayError(
+        422,
+        INGEST_CODE.IDEMPOTENCY_CONFLICT,
+        "This delivery id was already used with a different payload",
+      );
     case "upstream_unavailable":
       return new GatewayError(503, INGEST_CODE.UPSTREAM_UNAVAILABLE, "Queue temporarily unavailable; retry later", {
         headers: { "Retry-After": String(failure.retryAfterSeconds) },

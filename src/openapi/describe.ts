@@ -10,7 +10,13 @@ const INPUT = { io: "input", unrepresentable: "any" } as const;
 
 export const ErrorEnvelope = z.object({
   success: z.literal(false),
-  errors: z.array(z.object({ code: z.number().int(), message: z.string(), path: z.array(z.union([z.string(), z.number()])).optional() })),
+  errors: z.array(
+    z.object({
+      code: z.number().int(),
+      message: z.string(),
+      path: z.array(z.union([z.string(), z.number()])).optional(),
+    }),
+  ),
   messages: z.array(z.string()),
   result: z.null(),
 });
@@ -28,8 +34,10 @@ const json = (schema: z.ZodType) => ({ "application/json": { schema: resolver(sc
 /** Responses: the documented success plus the envelope for every error status the route can give. */
 export function responses(success: Record<number, { description: string; schema?: z.ZodType }>, errors: number[]) {
   const out: Record<string, { description: string; content?: ReturnType<typeof json> }> = {};
-  for (const [status, { description, schema }] of Object.entries(success)) out[status] = schema ? { description, content: json(schema) } : { description };
-  for (const status of errors) out[String(status)] = { description: ERROR_DESCRIPTIONS[status] ?? "Error", content: json(ErrorEnvelope) };
+  for (const [status, { description, schema }] of Object.entries(success))
+    out[status] = schema ? { description, content: json(schema) } : { description };
+  for (const status of errors)
+    out[String(status)] = { description: ERROR_DESCRIPTIONS[status] ?? "Error", content: json(ErrorEnvelope) };
   return out;
 }
 

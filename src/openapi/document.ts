@@ -7,8 +7,8 @@ import type { Context, Hono } from "hono";
 import { generateSpecs } from "hono-openapi";
 import * as z from "zod";
 import type { GatewayConfig } from "../config/schema";
-import type { AppEnv } from "../env";
-import { isWebhookSource, type WebhookSource } from "../ingest/source-schema";
+import { isWebhookSource, type WebhookSource } from "../config/source-schema";
+import type { AppEnv } from "../http/env";
 import { providerOf } from "../providers";
 import { describeRules } from "../rules/describe";
 import { ErrorEnvelope } from "./describe";
@@ -22,11 +22,20 @@ function mediaTypes(source: WebhookSource): Json {
   const content: Json = {};
   for (const kind of source.accept) {
     if (kind === "json")
-      content["application/json"] = { schema: source.batch ? { oneOf: [payload, { type: "array", items: payload, maxItems: 100 }] } : payload };
-    if (kind === "ndjson") content["application/x-ndjson"] = { schema: { type: "string", description: "One JSON payload per line, up to 100 lines" } };
+      content["application/json"] = {
+        schema: source.batch ? { oneOf: [payload, { type: "array", items: payload, maxItems: 100 }] } : payload,
+      };
+    if (kind === "ndjson")
+      content["application/x-ndjson"] = {
+        schema: { type: "string", description: "One JSON payload per line, up to 100 lines" },
+      };
     if (kind === "text") content["text/plain"] = { schema: { type: "string" } };
-    if (kind === "form") content["application/x-www-form-urlencoded"] = { schema: { type: "object", additionalProperties: { type: "string" } } };
-    if (kind === "multipart") content["multipart/form-data"] = { schema: { type: "object", additionalProperties: { type: "string" } } };
+    if (kind === "form")
+      content["application/x-www-form-urlencoded"] = {
+        schema: { type: "object", additionalProperties: { type: "string" } },
+      };
+    if (kind === "multipart")
+      content["multipart/form-data"] = { schema: { type: "object", additionalProperties: { type: "string" } } };
   }
   return content;
 }
@@ -40,7 +49,10 @@ function security(name: string, source: WebhookSource): { requirement: Json[]; s
   const schemeName = `${name}_${provider.readsBody ? "signature" : "key"}`;
   return {
     requirement: [{ [schemeName]: [] }],
-    scheme: [schemeName, { type: "apiKey", in: "header", name: described.header, description: provider.openapi.description }],
+    scheme: [
+      schemeName,
+      { type: "apiKey", in: "header", name: described.header, description: provider.openapi.description },
+    ],
   };
 }
 
@@ -69,11 +81,16 @@ const Accepted = z.object({
 });
 
 function sourceOperation(name: string, source: WebhookSource): Json {
-  const errors = [400, 401, 404, 409, 413, 415, 422, 429, 503].map((s) => [String(s), { description: "Refused (Cloudflare envelope)", content: errorContent }]);
+  const errors = [400, 401, 404, 409, 413, 415, 422, 429, 503].map((s) => [
+    String(s),
+    { description: "Refused (Cloudflare envelope)", content: errorContent },
+  ]);
   return {
     tags: ["Ingest"],
     operationId: `ingest_${name.replace(/-/g, "_")}`,
-    summary: source.rules.length ? `Ingest, routed by rules (default queue "${source.queue}")` : `Ingest into queue "${source.queue}"`,
+    summary: source.rules.length
+      ? `Ingest, routed by rules (default queue "${source.queue}")`
+      : `Ingest into queue "${source.queue}"`,
     description: [
       providerOf(source.auth).openapi.description,
       `Format: ${source.format}. Cap: ${source.max_body_bytes} bytes${source.content_encodings.length ? ` (${source.content_encodings.join("/")} accepted, inflated up to the cap)` : ""}.`,
@@ -84,16 +101,27 @@ function sourceOperation(name: string, source: WebhookSource): Json {
       .join(" "),
     security: security(name, source).requirement,
     parameters: [
-      { name: "Idempotency-Key", in: "header", required: false, schema: { type: "string" }, description: "Deduplicates repeats within the source's window" },
+      {
+        name: "Idempotency-Key",
+        in: "header",
+        required: false,
+        schema: { type: "string" },
+        description: "Deduplicates repeats within the source's window",
+      },
     ],
     requestBody: { required: true, content: mediaTypes(source) },
     responses: {
-      "202": { description: "Accepted: the gateway owns the messages", content: { "application/json": { schema: z.toJSONSchema(Accepted) } } },
+      "202": {
+        description: "Accepted: the gateway owns the messages",
+        content: { "application/json": { schema: z.toJSONSchema(Accepted) } },
+      },
       "200": {
         description: "A repeat of a delivery already accepted (duplicate: true)",
         content: { "application/json": { schema: z.toJSONSchema(Accepted) } },
       },
-      ...(source.form && { "303": { description: "Browsers (Accept: text/html) are redirected to the success or error page" } }),
+      ...(source.form && {
+        "303": { description: "Browsers (Accept: text/html) are redirected to the success or error page" },
+      }),
       ...Object.fromEntries(errors),
     },
   };
@@ -105,11 +133,18 @@ export async function openApiDocument(app: Hono<AppEnv>, c: Context<AppEnv>, con
     {
       documentation: {
         openapi: "3.1.0",
-        info: { title: "Tributary", version: "0.1.0", description: "HTTP ingest gateway and Cloudflare-compatible Queues messages API." },
+        info: {
+          title: "Tributary",
+          version: "0.1.0",
+          description: "HTTP ingest gateway and Cloudflare-compatible Queues messages API.",
+        },
         // Relative: the request's Host is the client's to choose, and must not be echoed back.
         servers: [{ url: "/" }],
         components: {
-          securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "A gateway API key" }, basic: { type: "http", scheme: "basic" } },
+          securitySchemes: {
+            bearer: { type: "http", scheme: "bearer", description: "A gateway API key" },
+            basic: { type: "http", scheme: "basic" },
+          },
         },
       },
       defaultValidationErrorResponse: false,
@@ -118,7 +153,11 @@ export async function openApiDocument(app: Hono<AppEnv>, c: Context<AppEnv>, con
   )) as unknown as Json & { paths: Record<string, Json>; components: { securitySchemes: Record<string, Json> } };
   // The document's own route (hono-openapi leaves out the route that is generating it).
   spec.paths["/openapi.json"] ??= {
-    get: { tags: ["Operations"], summary: "This OpenAPI 3.1 document", responses: { "200": { description: "OpenAPI JSON" } } },
+    get: {
+      tags: ["Operations"],
+      summary: "This OpenAPI 3.1 document",
+      responses: { "200": { description: "OpenAPI JSON" } },
+    },
   };
   for (const [name, source] of Object.entries(config.sources)) {
     // Write-key sources are served at /v1/* (documented by their routes), not under /ingest.

@@ -34,7 +34,10 @@ export const basic = defineProvider({
   delivery: "caller_id",
   headers: ["user-agent"],
   secretHeaders: () => [],
-  openapi: { description: "HTTP Basic credentials (`user:password`, UTF-8).", security: () => ({ type: "http", scheme: "basic" }) },
+  openapi: {
+    description: "HTTP Basic credentials (`user:password`, UTF-8).",
+    security: () => ({ type: "http", scheme: "basic" }),
+  },
 });
 
 /** Base64, then UTF-8; atob alone is Latin-1, so no non-ASCII password would match. */

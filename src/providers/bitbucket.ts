@@ -19,11 +19,20 @@ export const bitbucket = hmacPreset({
     event: "repo:push",
     body: () =>
       JSON.stringify({
-        push: { changes: [{ new: { type: "branch", name: "main", target: { hash: uuid().replaceAll("-", "").slice(0, 12) } } }] },
+        push: {
+          changes: [
+            { new: { type: "branch", name: "main", target: { hash: uuid().replaceAll("-", "").slice(0, 12) } } },
+          ],
+        },
         repository: { full_name: "team/repo", uuid: `{${uuid()}}` },
         actor: { display_name: "Ada Lovelace" },
       }),
-    headers: (event) => ({ "x-event-key": event ?? "repo:push", "x-request-uuid": uuid(), "x-hook-uuid": uuid(), "x-attempt-number": "1" }),
+    headers: (event) => ({
+      "x-event-key": event ?? "repo:push",
+      "x-request-uuid": uuid(),
+      "x-hook-uuid": uuid(),
+      "x-attempt-number": "1",
+    }),
   },
   delivery: "signed_body",
   headers: ["x-event-key", "x-request-uuid", "x-hook-uuid", "x-attempt-number", "user-agent"],

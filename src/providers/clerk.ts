@@ -14,7 +14,12 @@ export const clerk = svixSender({
     event: "user.created",
     body: (event, nowSeconds) =>
       JSON.stringify({
-        data: { id: `user_${randomHex(12)}`, object: "user", first_name: "Example", email_addresses: [{ email_address: "example@example.org" }] },
+        data: {
+          id: `user_${randomHex(12)}`,
+          object: "user",
+          first_name: "Example",
+          email_addresses: [{ email_address: "example@example.org" }],
+        },
         instance_id: "ins_123",
         object: "event",
         timestamp: nowSeconds * 1000,

@@ -19,7 +19,8 @@ export const DEV_P256_SCALAR = "c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b12
 const PRIVATE_HALVES: Readonly<Record<string, string>> = {
   d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a: DEV_ED25519_SEED,
   "whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=": DEV_ED25519_SEED,
-  "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYP7UuiVanTHJYet0xjVtaMBJuJI7Yfps5mliLmDyn7Z5A/4QCLi8maQa6elWKLxk8vGyDC1+n1F3o8KU1EYimQ==": DEV_P256_SCALAR,
+  "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYP7UuiVanTHJYet0xjVtaMBJuJI7Yfps5mliLmDyn7Z5A/4QCLi8maQa6elWKLxk8vGyDC1+n1F3o8KU1EYimQ==":
+    DEV_P256_SCALAR,
 };
 
 /**
@@ -27,7 +28,10 @@ const PRIVATE_HALVES: Readonly<Record<string, string>> = {
  * the variables that hold them: each named secret's newest value; for a public key, its private
  * half when it is a development key (left out otherwise: nobody has it).
  */
-export function developmentCredentials(auth: { kind: string } & Record<string, unknown>, vars: Readonly<Record<string, unknown>>): Credentials {
+export function developmentCredentials(
+  auth: { kind: string } & Record<string, unknown>,
+  vars: Readonly<Record<string, unknown>>,
+): Credentials {
   const publicKeys = new Set(providerByKind(auth.kind)?.publicKeys ?? []);
   const credentials: Record<string, string> = {};
   for (const field of Object.keys(secretFieldsOf(auth.kind))) {

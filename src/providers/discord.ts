@@ -14,7 +14,7 @@
  * a deferred `{"type":5}` for commands).
  */
 import * as z from "zod";
-import { fromHex, toHex } from "../encoding";
+import { fromHex, toHex } from "../lib/encoding";
 import { success, unauthorized } from "../lib/result";
 import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, ed25519Sign, ed25519VerifyAny } from "../verify/ed25519";
 import { concatBytes } from "../verify/hmac";
@@ -49,13 +49,18 @@ export const DiscordAuth = z
   .superRefine((auth, ctx) => {
     for (const [i, key] of auth.secrets.entries()) {
       if (!publicKey(key)) {
-        ctx.addIssue({ code: "custom", path: ["secrets", i], message: `${auth.secret} is not a Discord public key (64 hex characters)` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["secrets", i],
+          message: `${auth.secret} is not a Discord public key (64 hex characters)`,
+        });
       }
     }
   });
 export type DiscordAuth = z.infer<typeof DiscordAuth>;
 
-const typeOf = (data: unknown): unknown => (typeof data === "object" && data !== null ? (data as Record<string, unknown>).type : undefined);
+const typeOf = (data: unknown): unknown =>
+  typeof data === "object" && data !== null ? (data as Record<string, unknown>).type : undefined;
 const isWebhookEvent = (data: unknown) => typeof data === "object" && data !== null && Object.hasOwn(data, "event");
 
 export const discord = defineProvider<DiscordAuth>({
@@ -108,14 +113,25 @@ export const discord = defineProvider<DiscordAuth>({
         event: {
           type: event,
           timestamp: isoAt(nowSeconds),
-          data: { integration_type: 0, scopes: ["applications.commands"], user: { id: snowflake(), username: "wumpus" } },
+          data: {
+            integration_type: 0,
+            scopes: ["applications.commands"],
+            user: { id: snowflake(), username: "wumpus" },
+          },
         },
       }),
   },
   handshakeSample: {
     name: "PING",
     method: "POST",
-    body: () => JSON.stringify({ id: snowflake(), application_id: "1234560123453231555", type: INTERACTION_PING, token: "A_UNIQUE_TOKEN", version: 1 }),
+    body: () =>
+      JSON.stringify({
+        id: snowflake(),
+        application_id: "1234560123453231555",
+        type: INTERACTION_PING,
+        token: "A_UNIQUE_TOKEN",
+        version: 1,
+      }),
   },
   openapi: {
     description:

@@ -30,7 +30,12 @@ export interface DeliveryOptions {
   nowSeconds: number;
 }
 
-export async function signedDelivery(provider: Provider, auth: SourceAuthLike, credentials: Credentials, options: DeliveryOptions): Promise<OutgoingRequest> {
+export async function signedDelivery(
+  provider: Provider,
+  auth: SourceAuthLike,
+  credentials: Credentials,
+  options: DeliveryOptions,
+): Promise<OutgoingRequest> {
   const { sample } = provider;
   if (!sample) throw new TypeError(`${provider.title} has no example to send`);
   const event = options.event === undefined ? sample.event : options.event;
@@ -50,10 +55,12 @@ export async function handshakeRequest(
   if (!handshake) throw new TypeError(`${provider.title} has no handshake`);
   const challenge = randomHex(CHALLENGE_BYTES);
   const url = new URL(options.target);
-  for (const [name, value] of Object.entries(handshake.query?.(challenge, credentials) ?? {})) url.searchParams.set(name, value);
+  for (const [name, value] of Object.entries(handshake.query?.(challenge, credentials) ?? {}))
+    url.searchParams.set(name, value);
   const contentType = handshake.contentType ?? (handshake.body ? JSON_TYPE : undefined);
   const headers = { ...(contentType && { "content-type": contentType }), ...handshake.headers?.() };
-  if (!handshake.body) return { method: handshake.method, url, headers, ...(handshake.method === "POST" && { body: "" }), challenge };
+  if (!handshake.body)
+    return { method: handshake.method, url, headers, ...(handshake.method === "POST" && { body: "" }), challenge };
   const request = { method: handshake.method, url, headers, body: handshake.body(challenge, options.nowSeconds) };
   return { ...(await sign(provider, auth, credentials, request, options.nowSeconds)), challenge };
 }
@@ -71,5 +78,10 @@ async function sign(
   const signed = await provider.sign(auth, credentials, { ...request, url, nowSeconds });
   const sendTo = new URL(request.url);
   if (signed.url) sendTo.search = signed.url.search;
-  return { method: request.method, url: sendTo, headers: { ...request.headers, ...signed.headers }, body: signed.body ?? request.body };
+  return {
+    method: request.method,
+    url: sendTo,
+    headers: { ...request.headers, ...signed.headers },
+    body: signed.body ?? request.body,
+  };
 }

@@ -42,7 +42,11 @@ export const GitlabAuth = z
   })
   .superRefine((auth, ctx) => {
     if (!auth.secrets && !auth.signing_tokens) {
-      ctx.addIssue({ code: "custom", path: ["secret"], message: "configure the secret token (`secret`), the signing token (`signing_token`), or both" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["secret"],
+        message: "configure the secret token (`secret`), the signing token (`signing_token`), or both",
+      });
     }
     for (const [i, key] of schemeKeys(SIGNING_KEY, auth.signing_tokens ?? []).entries()) {
       if (!(key instanceof Uint8Array) || key.byteLength !== SIGNING_KEY_BYTES) {
@@ -79,7 +83,12 @@ export const gitlab = defineProvider<GitlabAuth>({
       if (!(await tokenMatches(presented, auth.secrets))) return unauthorized("unknown_credentials");
     }
     if (auth.signing_tokens) {
-      const signing = { kind: "standard" as const, secret: auth.signing_token, secrets: auth.signing_tokens, tolerance_seconds: auth.tolerance_seconds };
+      const signing = {
+        kind: "standard" as const,
+        secret: auth.signing_token,
+        secrets: auth.signing_tokens,
+        tolerance_seconds: auth.tolerance_seconds,
+      };
       const signed = await standard.verify(signing, input, context);
       if (!signed.ok) return signed;
     }
@@ -101,11 +110,15 @@ export const gitlab = defineProvider<GitlabAuth>({
     "user-agent",
   ],
   secretHeaders: () => [TOKEN_HEADER, SIGNATURE_HEADER],
-  example: { auth: { kind: "gitlab", secret: "GITLAB_WEBHOOK_TOKEN", signing_token: "GITLAB_SIGNING_TOKEN" }, accept: ["json"] },
+  example: {
+    auth: { kind: "gitlab", secret: "GITLAB_WEBHOOK_TOKEN", signing_token: "GITLAB_SIGNING_TOKEN" },
+    accept: ["json"],
+  },
   // Whatever credentials the sender has, as GitLab sends them: the token as is, the signing token as a signature.
   async sign(auth, credentials, request) {
     const { secret, signing_token } = credentials;
-    if (!secret && !signing_token) throw new TypeError("no credential for `secret` (the secret token) or `signing_token`");
+    if (!secret && !signing_token)
+      throw new TypeError("no credential for `secret` (the secret token) or `signing_token`");
     const signed = signing_token ? await signWithToken(auth, { secret: signing_token }, request) : { headers: {} };
     return { headers: { ...(secret && { [TOKEN_HEADER]: secret }), ...signed.headers } };
   },

@@ -6,7 +6,13 @@
  */
 import * as z from "zod";
 import { success } from "../lib/result";
-import { SignatureScheme as SchemeSchema, type SignatureScheme, type SignatureSchemeInput, signScheme, verifyScheme } from "../verify/scheme";
+import {
+  SignatureScheme as SchemeSchema,
+  type SignatureScheme,
+  type SignatureSchemeInput,
+  signScheme,
+  verifyScheme,
+} from "../verify/scheme";
 import {
   credential,
   DEV_PUBLIC_BASE_URL,
@@ -56,7 +62,8 @@ export type PresetAuth<K extends string> = {
 /** The public base URL a URL-signing provider posts to: the request's Host is the client's to choose. */
 export const PublicBaseUrl = z.url({
   protocol: /^https?$/,
-  error: (issue) => (issue.input === undefined ? "required: the public http(s) URL the provider posts to" : "an http(s) URL"),
+  error: (issue) =>
+    issue.input === undefined ? "required: the public http(s) URL the provider posts to" : "an http(s) URL",
 });
 
 export function hmacPreset<K extends string>(preset: HmacPreset<K>): Provider<PresetAuth<K>> {
@@ -89,7 +96,10 @@ export function hmacPreset<K extends string>(preset: HmacPreset<K>): Provider<Pr
       const result = await verifyScheme(schemeFor(auth), auth.secrets, input);
       return result.ok ? success({}) : result;
     },
-    ...(preset.handshake && { handshake: (auth: PresetAuth<K>, data: unknown, headers: Headers) => preset.handshake!(auth.secrets, data, headers) }),
+    ...(preset.handshake && {
+      handshake: (auth: PresetAuth<K>, data: unknown, headers: Headers) =>
+        preset.handshake!(auth.secrets, data, headers),
+    }),
     async sign(_auth, credentials, request) {
       const input = { ...request, body: encoder.encode(request.body), headers: new Headers(request.headers) };
       return { headers: await signScheme(scheme, credential(credentials, "secret"), input) };
@@ -101,7 +111,11 @@ export function hmacPreset<K extends string>(preset: HmacPreset<K>): Provider<Pr
     headers: preset.headers,
     secretHeaders: () => [scheme.header, ...(preset.secretHeaders ?? [])],
     example: {
-      auth: { kind: preset.kind, secret: preset.example.secret, ...(preset.signsUrl && { public_base_url: DEV_PUBLIC_BASE_URL }) },
+      auth: {
+        kind: preset.kind,
+        secret: preset.example.secret,
+        ...(preset.signsUrl && { public_base_url: DEV_PUBLIC_BASE_URL }),
+      },
       accept: preset.example.accept,
     },
     openapi: {

@@ -12,13 +12,21 @@
  * (signed); nothing names the delivery as a whole, so repeats are recognised by the signed body.
  */
 import * as z from "zod";
-import { toBase64 } from "../encoding";
+import { toBase64 } from "../lib/encoding";
 import { success, unauthorized } from "../lib/result";
 import { concatBytes, decodeSignature, hmacSign, hmacVerifyAny } from "../verify/hmac";
 import { signatureList } from "../verify/signature-list";
 import { checkSeconds, TOLERANCE_SECONDS } from "../verify/timestamp";
 import { PublicBaseUrl } from "./hmac-preset";
-import { credential, DEV_PUBLIC_BASE_URL, defineProvider, field, SecretName, SecretValues, Tolerance } from "./provider";
+import {
+  credential,
+  DEV_PUBLIC_BASE_URL,
+  defineProvider,
+  field,
+  SecretName,
+  SecretValues,
+  Tolerance,
+} from "./provider";
 import { randomInt } from "./sample";
 
 const SIGNATURE_HEADER = "x-hubspot-signature-v3";
@@ -42,7 +50,10 @@ const DECODED: Readonly<Record<string, string>> = {
 };
 
 export function hubspotUri(url: URL): string {
-  return url.href.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (encoded) => DECODED[encoded.toUpperCase()] ?? encoded);
+  return url.href.replace(
+    /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi,
+    (encoded) => DECODED[encoded.toUpperCase()] ?? encoded,
+  );
 }
 
 export const HubspotAuth = z.object({
@@ -82,7 +93,9 @@ export const hubspot = defineProvider<HubspotAuth>({
     const fresh = checkSeconds(Number(timestamp) / 1000, input.nowSeconds, auth.tolerance_seconds ?? TOLERANCE_SECONDS);
     if (!fresh.ok) return fresh;
     const signed = concatBytes(input.method, hubspotUri(input.url), input.body, timestamp);
-    return (await hmacVerifyAny("sha256", auth.secrets, signed, signatures.value)) ? success({}) : unauthorized("signature_mismatch");
+    return (await hmacVerifyAny("sha256", auth.secrets, signed, signatures.value))
+      ? success({})
+      : unauthorized("signature_mismatch");
   },
   // A batch source (`batch: true`) names each event by its own type.
   identify: (_headers, data) => ({ event: subscriptionType(data), delivery_id: null }),
@@ -90,7 +103,10 @@ export const hubspot = defineProvider<HubspotAuth>({
   headers: [TIMESTAMP_HEADER, "user-agent"],
   // The v1/v2 signature HubSpot still sends beside v3.
   secretHeaders: () => [SIGNATURE_HEADER, "x-hubspot-signature"],
-  example: { auth: { kind: "hubspot", secret: "HUBSPOT_CLIENT_SECRET", public_base_url: DEV_PUBLIC_BASE_URL }, accept: ["json"] },
+  example: {
+    auth: { kind: "hubspot", secret: "HUBSPOT_CLIENT_SECRET", public_base_url: DEV_PUBLIC_BASE_URL },
+    accept: ["json"],
+  },
   async sign(_auth, credentials, request) {
     const timestamp = String(request.nowSeconds * 1000);
     const signed = concatBytes(request.method, hubspotUri(request.url), request.body, timestamp);

@@ -84,10 +84,10 @@ type AuthOf<P> = P extends Provider<infer A> ? A : never;
 export type SourceAuth = AuthOf<(typeof PROVIDERS)[number]>;
 export type ProviderKind = SourceAuth["kind"];
 
-export const SourceAuth = z.discriminatedUnion("kind", PROVIDERS.map((p) => p.auth) as unknown as [z.ZodObject, ...z.ZodObject[]]) as unknown as z.ZodType<
-  SourceAuth,
-  unknown
->;
+export const SourceAuth = z.discriminatedUnion(
+  "kind",
+  PROVIDERS.map((p) => p.auth) as unknown as [z.ZodObject, ...z.ZodObject[]],
+) as unknown as z.ZodType<SourceAuth, unknown>;
 
 const BY_KIND = new Map<string, Provider>(PROVIDERS.map((p) => [p.kind, p as unknown as Provider]));
 

@@ -31,7 +31,8 @@ export const key = defineProvider<KeyAuth>({
   headers: ["user-agent"],
   secretHeaders: (auth) => (auth.header ? [auth.header] : []),
   openapi: {
-    description: "A gateway key with the `push` scope on the source's queue, as `Authorization: Bearer <key>` (or the configured header).",
+    description:
+      "A gateway key with the `push` scope on the source's queue, as `Authorization: Bearer <key>` (or the configured header).",
     security: (auth) => (auth.header ? { type: "apiKey", header: auth.header } : { type: "http", scheme: "bearer" }),
   },
 });

@@ -63,7 +63,11 @@ export const linear = defineProvider({
         webhookId: uuid(),
         webhookTimestamp: nowSeconds * 1000,
       }),
-    headers: (event) => ({ "linear-delivery": uuid(), "linear-event": event ?? "Issue", "user-agent": "Linear-Webhook" }),
+    headers: (event) => ({
+      "linear-delivery": uuid(),
+      "linear-event": event ?? "Issue",
+      "user-agent": "Linear-Webhook",
+    }),
   },
   openapi: {
     description: `Linear (https://linear.app/developers/webhooks): \`Linear-Signature: <hex HMAC-SHA256 of the body>\`; the body's \`webhookTimestamp\` (ms, signed) within ${TOLERANCE_SECONDS} s either way. Event from the body's \`type\`; the delivery id (\`Linear-Delivery\`) is unsigned: repeats are recognised by the signed body.`,
@@ -79,7 +83,9 @@ function signedTimestamp(body: Uint8Array, nowSeconds: number): Result<void> {
     return unauthorized("missing_timestamp");
   }
   const ms =
-    typeof data === "object" && data !== null && Object.hasOwn(data, "webhookTimestamp") ? (data as { webhookTimestamp: unknown }).webhookTimestamp : undefined;
+    typeof data === "object" && data !== null && Object.hasOwn(data, "webhookTimestamp")
+      ? (data as { webhookTimestamp: unknown }).webhookTimestamp
+      : undefined;
   if (ms === undefined) return unauthorized("missing_timestamp");
   if (typeof ms !== "number" || !Number.isFinite(ms)) return unauthorized("malformed_signature");
   return checkSeconds(ms / 1000, nowSeconds, TOLERANCE_SECONDS);

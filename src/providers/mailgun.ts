@@ -10,8 +10,8 @@
  * while the source's idempotency window (a day by default) outlasts the timestamp tolerance.
  */
 import * as z from "zod";
-import { fromHex, toHex } from "../encoding";
 import { mediaType } from "../ingest/media";
+import { fromHex, toHex } from "../lib/encoding";
 import { success, unauthorized } from "../lib/result";
 import { concatBytes, hmacSign, hmacVerifyAny } from "../verify/hmac";
 import { checkTimestamp, TOLERANCE_SECONDS } from "../verify/timestamp";
@@ -49,12 +49,15 @@ export const mailgun = defineProvider<MailgunAuth>({
     if (!triple) return unauthorized("missing_signature");
     const { timestamp, token, signature } = triple;
     const ts = typeof timestamp === "number" && Number.isInteger(timestamp) ? String(timestamp) : timestamp;
-    if (typeof ts !== "string" || typeof token !== "string" || typeof signature !== "string") return unauthorized("malformed_signature");
+    if (typeof ts !== "string" || typeof token !== "string" || typeof signature !== "string")
+      return unauthorized("malformed_signature");
     const time = checkTimestamp(ts, input.nowSeconds, auth.tolerance_seconds ?? TOLERANCE_SECONDS);
     if (!time.ok) return time;
     const expected = signature.length === SIGNATURE_BYTES * 2 ? fromHex(signature) : undefined;
     if (!token || token.length > MAX_TOKEN_CHARS || !expected) return unauthorized("malformed_signature");
-    return (await hmacVerifyAny("sha256", auth.secrets, concatBytes(ts, token), [expected])) ? success({}) : unauthorized("signature_mismatch");
+    return (await hmacVerifyAny("sha256", auth.secrets, concatBytes(ts, token), [expected]))
+      ? success({})
+      : unauthorized("signature_mismatch");
   },
   identify: (_headers, data) => ({
     event: field(data, "event-data", "event") ?? field(data, "event"),
@@ -73,7 +76,10 @@ export const mailgun = defineProvider<MailgunAuth>({
       const fields = new URLSearchParams({ timestamp, token, signature }).toString();
       return { headers: {}, body: request.body ? `${request.body}&${fields}` : fields };
     }
-    return { headers: {}, body: withJsonField(request.body, "signature", JSON.stringify({ timestamp, token, signature })) };
+    return {
+      headers: {},
+      body: withJsonField(request.body, "signature", JSON.stringify({ timestamp, token, signature })),
+    };
   },
   sample: {
     event: "delivered",

@@ -68,7 +68,8 @@ export const meta = defineProvider<MetaAuth>({
     const query = url.searchParams;
     const challenge = query.get("hub.challenge");
     const token = query.get("hub.verify_token");
-    if (query.get("hub.mode") !== "subscribe" || token === null || !challenge || challenge.length > MAX_CHALLENGE_CHARS) return undefined;
+    if (query.get("hub.mode") !== "subscribe" || token === null || !challenge || challenge.length > MAX_CHALLENGE_CHARS)
+      return undefined;
     return knownToken(auth.verify_tokens, token) ? text(challenge) : undefined;
   },
   identify: (_headers, data) => ({ event: metaEvent(data), delivery_id: null }),
@@ -93,7 +94,11 @@ export const meta = defineProvider<MetaAuth>({
         type: "text",
         text: { body: "this is a text message" },
       };
-      const value = { messaging_product: "whatsapp", metadata: { display_phone_number: "16505551111", phone_number_id: "123456123" }, messages: [message] };
+      const value = {
+        messaging_product: "whatsapp",
+        metadata: { display_phone_number: "16505551111", phone_number_id: "123456123" },
+        messages: [message],
+      };
       return JSON.stringify({ object, entry: [{ id: "102290129340398", changes: [{ field: change, value }] }] });
     },
     headers: () => ({ "user-agent": "facebookexternalua" }),
@@ -101,7 +106,11 @@ export const meta = defineProvider<MetaAuth>({
   handshakeSample: {
     name: "hub.challenge",
     method: "GET",
-    query: (challenge, credentials) => ({ "hub.mode": "subscribe", "hub.verify_token": credential(credentials, "verify_token"), "hub.challenge": challenge }),
+    query: (challenge, credentials) => ({
+      "hub.mode": "subscribe",
+      "hub.verify_token": credential(credentials, "verify_token"),
+      "hub.challenge": challenge,
+    }),
   },
   openapi: {
     description:

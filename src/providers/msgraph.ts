@@ -97,7 +97,13 @@ export const msgraph = defineProvider<MsGraphAuth>({
     const clientState = credential(credentials, "secret");
     const data = jsonObject(request.body);
     if (!Array.isArray(data.value)) throw new TypeError('a Graph notification body is {"value":[…]}');
-    return { headers: {}, body: JSON.stringify({ ...data, value: data.value.map((item: unknown) => ({ ...(item as object), clientState })) }) };
+    return {
+      headers: {},
+      body: JSON.stringify({
+        ...data,
+        value: data.value.map((item: unknown) => ({ ...(item as object), clientState })),
+      }),
+    };
   },
   sample: {
     event: "created",
@@ -115,7 +121,12 @@ export const msgraph = defineProvider<MsGraphAuth>({
         ],
       }),
   },
-  handshakeSample: { name: "validationToken", method: "POST", contentType: "text/plain", query: (challenge) => ({ validationToken: challenge }) },
+  handshakeSample: {
+    name: "validationToken",
+    method: "POST",
+    contentType: "text/plain",
+    query: (challenge) => ({ validationToken: challenge }),
+  },
   openapi: {
     description:
       "Microsoft Graph (https://learn.microsoft.com/graph/change-notifications-delivery-webhooks): unsigned; every notification in `value` must carry a configured `clientState` (up to 100 per request), else 401; repeats are recognised by the body. The validation `POST ?validationToken=…` is answered 200 text/plain with the decoded token.",

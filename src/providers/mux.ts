@@ -12,7 +12,13 @@ export const mux = hmacPreset({
   kind: "mux",
   title: "Mux",
   docs: "https://www.mux.com/docs/core/verify-webhook-signatures",
-  scheme: { header: "mux-signature", separator: ",", entry: "v1=", timestamp_entry: "t=", template: "{timestamp}.{body}" },
+  scheme: {
+    header: "mux-signature",
+    separator: ",",
+    entry: "v1=",
+    timestamp_entry: "t=",
+    template: "{timestamp}.{body}",
+  },
   identify: (_headers, data) => ({ event: field(data, "type"), delivery_id: field(data, "id") }),
   example: { secret: "MUX_WEBHOOK_SECRET", accept: ["json"] },
   sample: {
@@ -29,5 +35,6 @@ export const mux = hmacPreset({
   },
   delivery: "signed_id",
   headers: ["user-agent"],
-  description: "`mux-signature: t=<unix>,v1=<hex HMAC-SHA256 of {t}.{body}>`, within 300 s either way; event id and type from the signed body.",
+  description:
+    "`mux-signature: t=<unix>,v1=<hex HMAC-SHA256 of {t}.{body}>`, within 300 s either way; event id and type from the signed body.",
 });

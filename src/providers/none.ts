@@ -19,5 +19,8 @@ export const none = defineProvider({
   delivery: "anonymous_id",
   headers: ["user-agent", "referer", "origin"],
   secretHeaders: () => [],
-  openapi: { description: "No authentication (public form): honeypot field, optional Turnstile, CORS.", security: () => undefined },
+  openapi: {
+    description: "No authentication (public form): honeypot field, optional Turnstile, CORS.",
+    security: () => undefined,
+  },
 });

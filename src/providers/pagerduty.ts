@@ -15,7 +15,10 @@ export const pagerduty = hmacPreset({
   title: "PagerDuty",
   docs: "https://developer.pagerduty.com/docs/verifying-signatures",
   scheme: { header: "x-pagerduty-signature", separator: ",", entry: "v1=" },
-  identify: (_headers, data) => ({ event: field(data, "event", "event_type"), delivery_id: field(data, "event", "id") }),
+  identify: (_headers, data) => ({
+    event: field(data, "event", "event_type"),
+    delivery_id: field(data, "event", "id"),
+  }),
   example: { secret: "PAGERDUTY_WEBHOOK_SECRET", accept: ["json"] },
   sample: {
     event: "incident.triggered",
@@ -27,7 +30,13 @@ export const pagerduty = hmacPreset({
           resource_type: "incident",
           occurred_at: isoAt(nowSeconds),
           agent: null,
-          data: { id: "PGR0VU2", type: "incident", title: "A little bump in the road", status: "triggered", urgency: "high" },
+          data: {
+            id: "PGR0VU2",
+            type: "incident",
+            title: "A little bump in the road",
+            status: "triggered",
+            urgency: "high",
+          },
         },
       }),
     headers: () => ({ "x-webhook-id": uuid(), "x-webhook-subscription": "PY1OQGG" }),

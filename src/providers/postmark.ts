@@ -8,7 +8,7 @@
  * be refused as a conflict). A retry resends the same body, and the request is authenticated as
  * a whole, so repeats are recognised by the body.
  */
-import { toBase64 } from "../encoding";
+import { toBase64 } from "../lib/encoding";
 import { basic } from "./basic";
 import { credential, defineProvider, field, secretAuth } from "./provider";
 import { isoAt, randomInt, uuid } from "./sample";
@@ -28,7 +28,9 @@ export const postmark = defineProvider({
   secretHeaders: () => [],
   example: { auth: { kind: "postmark", secret: "POSTMARK_CREDENTIALS" }, accept: ["json"] },
   // The `user:password` of the webhook URL, sent as HTTP Basic (UTF-8).
-  sign: async (_auth, credentials) => ({ headers: { authorization: `Basic ${toBase64(credential(credentials, "secret"))}` } }),
+  sign: async (_auth, credentials) => ({
+    headers: { authorization: `Basic ${toBase64(credential(credentials, "secret"))}` },
+  }),
   sample: {
     event: "Delivery",
     body: (event, nowSeconds) =>

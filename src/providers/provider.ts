@@ -159,11 +159,14 @@ export const defineProvider = <A extends { kind: string }>(provider: Provider<A>
 /** Name of a Worker secret holding one value, or a JSON array of them (rotation). */
 export const SecretName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, "a secret's variable name, like GITHUB_WEBHOOK_SECRET");
 /** The resolved values: at least one. */
-export const SecretValues = z.array(z.string().min(1)).min(1, "the named secret is empty or not set (wrangler secret put / .dev.vars)");
+export const SecretValues = z
+  .array(z.string().min(1))
+  .min(1, "the named secret is empty or not set (wrangler secret put / .dev.vars)");
 export const Tolerance = z.number().int().min(1).max(3600);
 
 /** `{kind, secret, secrets}`: the auth options of a scheme keyed by one secret list. */
-export const secretAuth = <K extends string>(kind: K) => z.object({ kind: z.literal(kind), secret: SecretName, secrets: SecretValues });
+export const secretAuth = <K extends string>(kind: K) =>
+  z.object({ kind: z.literal(kind), secret: SecretName, secrets: SecretValues });
 
 /** A JSON field by path, as text (numbers included), or null. */
 export function field(data: unknown, ...path: string[]): string | null {
@@ -188,6 +191,14 @@ export const DEV_PUBLIC_BASE_URL = "http://127.0.0.1:8787";
 export const noIdentity: Identity = { event: null, delivery_id: null };
 
 /** Standard answers to handshakes. */
-export const json = (value: unknown): HandshakeAnswer => ({ status: 200, contentType: "application/json", body: JSON.stringify(value) });
-export const text = (body: string): HandshakeAnswer => ({ status: 200, contentType: "text/plain; charset=utf-8", body });
+export const json = (value: unknown): HandshakeAnswer => ({
+  status: 200,
+  contentType: "application/json",
+  body: JSON.stringify(value),
+});
+export const text = (body: string): HandshakeAnswer => ({
+  status: 200,
+  contentType: "text/plain; charset=utf-8",
+  body,
+});
 export const noContent: HandshakeAnswer = { status: 204, body: "" };

@@ -16,7 +16,12 @@ export const resend = svixSender({
       JSON.stringify({
         type: event,
         created_at: isoAt(nowSeconds),
-        data: { email_id: uuid(), from: "Acme <onboarding@resend.dev>", to: ["delivered@resend.dev"], subject: "Sending this example" },
+        data: {
+          email_id: uuid(),
+          from: "Acme <onboarding@resend.dev>",
+          to: ["delivered@resend.dev"],
+          subject: "Sending this example",
+        },
       }),
   },
 });

@@ -3,7 +3,7 @@
  * a duplicate), timestamps, and editing a JSON body where a credential travels inside it. Not for
  * the Worker: tests and the CLI build requests with these.
  */
-import { toHex } from "../encoding";
+import { toHex } from "../lib/encoding";
 
 /** `bytes` random bytes as hex. */
 export function randomHex(bytes: number): string {
@@ -23,7 +23,8 @@ export const isoAt = (nowSeconds: number): string => new Date(nowSeconds * 1000)
 export const JSON_TYPE = "application/json";
 export const FORM_TYPE = "application/x-www-form-urlencoded";
 
-export const isForm = (contentType: string | undefined): boolean => (contentType ?? "").toLowerCase().startsWith(FORM_TYPE);
+export const isForm = (contentType: string | undefined): boolean =>
+  (contentType ?? "").toLowerCase().startsWith(FORM_TYPE);
 
 /**
  * `body` with `name` set to `value` (JSON text). A body without the field gets it spliced in
@@ -46,6 +47,7 @@ export function jsonObject(body: string): Record<string, unknown> {
   } catch {
     throw new TypeError("the body must be JSON");
   }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) throw new TypeError("the body must be a JSON object");
+  if (typeof data !== "object" || data === null || Array.isArray(data))
+    throw new TypeError("the body must be a JSON object");
   return data as Record<string, unknown>;
 }

@@ -9,7 +9,7 @@
  * events' common `event`, or null when they differ; its id is the `sg_event_id` of a single event.
  */
 import * as z from "zod";
-import { fromBase64, toBase64 } from "../encoding";
+import { fromBase64, toBase64 } from "../lib/encoding";
 import { success, unauthorized } from "../lib/result";
 import { derToP1363, ecdsaP256Sign, ecdsaP256VerifyAny, p256PublicKey, p1363ToDer } from "../verify/ecdsa";
 import { concatBytes } from "../verify/hmac";

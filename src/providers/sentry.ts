@@ -20,7 +20,10 @@ export const sentry = hmacPreset({
   identify(headers, data) {
     const resource = headers.get("sentry-hook-resource");
     const action = field(data, "action");
-    return { event: resource && action ? `${resource}.${action}` : (resource ?? action), delivery_id: headers.get("request-id") };
+    return {
+      event: resource && action ? `${resource}.${action}` : (resource ?? action),
+      delivery_id: headers.get("request-id"),
+    };
   },
   example: { secret: "SENTRY_CLIENT_SECRET", accept: ["json"] },
   sample: {
@@ -30,7 +33,15 @@ export const sentry = hmacPreset({
       JSON.stringify({
         action: event?.split(".").slice(1).join(".") || "created",
         installation: { uuid: uuid() },
-        data: { issue: { id: String(randomInt()), title: "Error: something broke", culprit: "app/main.js", level: "error", status: "unresolved" } },
+        data: {
+          issue: {
+            id: String(randomInt()),
+            title: "Error: something broke",
+            culprit: "app/main.js",
+            level: "error",
+            status: "unresolved",
+          },
+        },
         actor: { type: "application", id: "sentry", name: "Sentry" },
       }),
     headers: (event) => ({ "sentry-hook-resource": event?.split(".")[0] ?? "issue", "request-id": uuid() }),

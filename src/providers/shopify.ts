@@ -16,7 +16,14 @@ export const shopify = hmacPreset({
   sample: {
     event: "orders/create",
     body: (_event, nowSeconds) =>
-      JSON.stringify({ id: randomInt(), name: "#1001", email: "jon@example.com", created_at: isoAt(nowSeconds), currency: "USD", total_price: "10.00" }),
+      JSON.stringify({
+        id: randomInt(),
+        name: "#1001",
+        email: "jon@example.com",
+        created_at: isoAt(nowSeconds),
+        currency: "USD",
+        total_price: "10.00",
+      }),
     headers: (event) => ({
       "x-shopify-topic": event ?? "orders/create",
       "x-shopify-webhook-id": uuid(),
@@ -26,7 +33,14 @@ export const shopify = hmacPreset({
     }),
   },
   delivery: "signed_body",
-  headers: ["x-shopify-topic", "x-shopify-webhook-id", "x-shopify-shop-domain", "x-shopify-api-version", "x-shopify-event-id", "x-shopify-triggered-at"],
+  headers: [
+    "x-shopify-topic",
+    "x-shopify-webhook-id",
+    "x-shopify-shop-domain",
+    "x-shopify-api-version",
+    "x-shopify-event-id",
+    "x-shopify-triggered-at",
+  ],
   description:
     "`X-Shopify-Hmac-Sha256: <base64 HMAC-SHA256 of the body>`. Topic (`X-Shopify-Topic`) and webhook id are unsigned headers; repeats are recognised by the signed body.",
 });

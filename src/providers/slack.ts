@@ -24,7 +24,12 @@ export const slack = hmacPreset({
   kind: "slack",
   title: "Slack",
   docs: "https://api.slack.com/authentication/verifying-requests-from-slack",
-  scheme: { header: "x-slack-signature", prefix: "v0=", timestamp_header: "x-slack-request-timestamp", template: "v0:{timestamp}:{body}" },
+  scheme: {
+    header: "x-slack-signature",
+    prefix: "v0=",
+    timestamp_header: "x-slack-request-timestamp",
+    template: "v0:{timestamp}:{body}",
+  },
   identify(_headers, data) {
     const payload = slackPayload(data);
     return {
@@ -40,7 +45,13 @@ export const slack = hmacPreset({
         token: "XXYYZZ",
         team_id: "T0001",
         api_app_id: "A0001",
-        event: { type: event, user: "U0001", text: "<@U0LAN0Z89> is it everything a river should be?", ts: `${nowSeconds}.000200`, channel: "C0001" },
+        event: {
+          type: event,
+          user: "U0001",
+          text: "<@U0LAN0Z89> is it everything a river should be?",
+          ts: `${nowSeconds}.000200`,
+          channel: "C0001",
+        },
         type: "event_callback",
         event_id: `Ev${randomHex(5).toUpperCase()}`,
         event_time: nowSeconds,

@@ -34,7 +34,13 @@ export const square = hmacPreset({
     headers: () => ({ "square-environment": "Sandbox" }),
   },
   delivery: "signed_id",
-  headers: ["square-environment", "square-retry-number", "square-retry-reason", "square-initial-delivery-timestamp", "user-agent"],
+  headers: [
+    "square-environment",
+    "square-retry-number",
+    "square-retry-reason",
+    "square-initial-delivery-timestamp",
+    "user-agent",
+  ],
   secretHeaders: ["x-square-signature"],
   description:
     "`x-square-hmacsha256-signature: <base64 HMAC-SHA256 of the notification URL (public_base_url + path) + body>`; event type and id (`type`, `event_id`) from the signed body.",

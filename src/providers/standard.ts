@@ -10,14 +10,24 @@
  * https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
  */
 import * as z from "zod";
-import { fromBase64, toBase64 } from "../encoding";
+import { fromBase64, toBase64 } from "../lib/encoding";
 import { success, unauthorized } from "../lib/result";
 import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, ed25519Sign, ed25519VerifyAny } from "../verify/ed25519";
 import { concatBytes, hmacSign, hmacVerifyAny } from "../verify/hmac";
 import { schemeKeys } from "../verify/scheme";
 import { signatureList } from "../verify/signature-list";
 import { checkTimestamp, TOLERANCE_SECONDS } from "../verify/timestamp";
-import { type Credentials, credential, defineProvider, field, SecretName, SecretValues, type SignedRequest, type SignRequest, Tolerance } from "./provider";
+import {
+  type Credentials,
+  credential,
+  defineProvider,
+  field,
+  SecretName,
+  SecretValues,
+  type SignedRequest,
+  type SignRequest,
+  Tolerance,
+} from "./provider";
 import { isoAt, randomHex } from "./sample";
 
 const KEY_ENCODING = { secret_encoding: "base64", secret_prefix: "whsec_" } as const;
@@ -91,11 +101,14 @@ export const StandardAuth = z
       ctx.addIssue({
         code: "custom",
         path: ["secret"],
-        message: "required: `secret` (a whsec_ signing secret, for v1 signatures) or `public_key` (a whpk_ public key, for v1a), or both",
+        message:
+          "required: `secret` (a whsec_ signing secret, for v1 signatures) or `public_key` (a whpk_ public key, for v1a), or both",
       });
     }
-    if (auth.secret !== undefined && auth.secrets === undefined) ctx.addIssue({ code: "custom", path: ["secrets"], message: NOT_SET });
-    if (auth.public_key !== undefined && auth.public_keys === undefined) ctx.addIssue({ code: "custom", path: ["public_keys"], message: NOT_SET });
+    if (auth.secret !== undefined && auth.secrets === undefined)
+      ctx.addIssue({ code: "custom", path: ["secrets"], message: NOT_SET });
+    if (auth.public_key !== undefined && auth.public_keys === undefined)
+      ctx.addIssue({ code: "custom", path: ["public_keys"], message: NOT_SET });
     // An empty or undecodable key would pass here and then refuse every request.
     for (const [i, key] of schemeKeys(KEY_ENCODING, auth.secrets ?? []).entries()) {
       if (key === undefined) {
@@ -147,19 +160,29 @@ export const standard = defineProvider<StandardAuth>({
     const v1 = signatures.value.filter((s) => s.byteLength === V1_SIGNATURE_BYTES);
     const v1a = signatures.value.filter((s) => s.byteLength === ED25519_SIGNATURE_BYTES);
     // Both checks run whatever the other finds: the time taken does not tell which one matched.
-    const [byHmac, byKey] = await Promise.all([hmacVerifyAny("sha256", secrets, signed, v1), ed25519VerifyAny(publicKeys, signed, v1a)]);
+    const [byHmac, byKey] = await Promise.all([
+      hmacVerifyAny("sha256", secrets, signed, v1),
+      ed25519VerifyAny(publicKeys, signed, v1a),
+    ]);
     return byHmac || byKey ? success({}) : unauthorized("signature_mismatch");
   },
-  identify: (headers, data) => ({ event: field(data, "type"), delivery_id: headers.get(`${standardPrefix(headers)}-id`) }),
+  identify: (headers, data) => ({
+    event: field(data, "type"),
+    delivery_id: headers.get(`${standardPrefix(headers)}-id`),
+  }),
   delivery: "signed_id",
   headers: ["webhook-id", "webhook-timestamp", "svix-id", "svix-timestamp"],
   secretHeaders: () => ["webhook-signature", "svix-signature"],
-  example: { auth: { kind: "standard", secret: "STANDARD_WEBHOOK_SECRET", public_key: "STANDARD_WEBHOOK_PUBLIC_KEY" }, accept: ["json"] },
+  example: {
+    auth: { kind: "standard", secret: "STANDARD_WEBHOOK_SECRET", public_key: "STANDARD_WEBHOOK_PUBLIC_KEY" },
+    accept: ["json"],
+  },
   sign: signStandard("webhook"),
   publicKeys: ["public_key"],
   sample: {
     event: "invoice.paid",
-    body: (event, nowSeconds) => standardEvent(event, nowSeconds, { id: `in_${randomHex(8)}`, amount: 2000, currency: "usd" }),
+    body: (event, nowSeconds) =>
+      standardEvent(event, nowSeconds, { id: `in_${randomHex(8)}`, amount: 2000, currency: "usd" }),
   },
   openapi: {
     description:

@@ -13,7 +13,13 @@ export const stripe = hmacPreset({
   kind: "stripe",
   title: "Stripe",
   docs: "https://docs.stripe.com/webhooks#verify-manually",
-  scheme: { header: "stripe-signature", separator: ",", entry: "v1=", timestamp_entry: "t=", template: "{timestamp}.{body}" },
+  scheme: {
+    header: "stripe-signature",
+    separator: ",",
+    entry: "v1=",
+    timestamp_entry: "t=",
+    template: "{timestamp}.{body}",
+  },
   identify: (_headers, data) => ({ event: field(data, "type"), delivery_id: field(data, "id") }),
   example: { secret: "STRIPE_WEBHOOK_SECRET", accept: ["json"] },
   sample: {
@@ -27,11 +33,20 @@ export const stripe = hmacPreset({
         type: event,
         livemode: false,
         pending_webhooks: 1,
-        data: { object: { id: `pi_${randomHex(12)}`, object: "payment_intent", amount: 2000, currency: "usd", status: "succeeded" } },
+        data: {
+          object: {
+            id: `pi_${randomHex(12)}`,
+            object: "payment_intent",
+            amount: 2000,
+            currency: "usd",
+            status: "succeeded",
+          },
+        },
       }),
     headers: () => ({ "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)" }),
   },
   delivery: "signed_id",
   headers: ["user-agent"],
-  description: "`Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of {t}.{body}>`, within 300 s either way; event id and type from the signed body.",
+  description:
+    "`Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of {t}.{body}>`, within 300 s either way; event id and type from the signed body.",
 });

@@ -9,7 +9,7 @@
  */
 import * as z from "zod";
 import { timingSafeEqualBytes } from "../auth/keys";
-import { fromBase64, fromHex, toBase64, toHex } from "../encoding";
+import { fromBase64, fromHex, toBase64, toHex } from "../lib/encoding";
 import { success, unauthorized } from "../lib/result";
 import { concatBytes, hmacSign, hmacVerifyAny } from "../verify/hmac";
 import { credential, DEV_PUBLIC_BASE_URL, defineProvider, SecretName, SecretValues } from "./provider";
@@ -24,7 +24,8 @@ export const TwilioAuth = z.object({
   /** The public base URL Twilio posts to (and signs). Required: the Host header is the client's to choose. */
   public_base_url: z.url({
     protocol: /^https?$/,
-    error: (issue) => (issue.input === undefined ? "required: the public http(s) URL Twilio posts to" : "an http(s) URL"),
+    error: (issue) =>
+      issue.input === undefined ? "required: the public http(s) URL Twilio posts to" : "an http(s) URL",
   }),
 });
 export type TwilioAuth = z.infer<typeof TwilioAuth>;
@@ -58,15 +59,25 @@ export const twilio = defineProvider<TwilioAuth>({
   delivery: "signed_body",
   headers: ["i-twilio-idempotency-token", "user-agent"],
   secretHeaders: () => ["x-twilio-signature"],
-  example: { auth: { kind: "twilio", secret: "TWILIO_AUTH_TOKEN", public_base_url: DEV_PUBLIC_BASE_URL }, accept: ["form", "json"] },
+  example: {
+    auth: { kind: "twilio", secret: "TWILIO_AUTH_TOKEN", public_base_url: DEV_PUBLIC_BASE_URL },
+    accept: ["form", "json"],
+  },
   async sign(_auth, credentials, request) {
     const token = credential(credentials, "secret");
     const signature = async (text: string) => toBase64(await hmacSign("sha1", token, concatBytes(text)));
     if (isForm(request.headers["content-type"])) {
-      return { headers: { "x-twilio-signature": await signature(request.url.href + sortedParams(new URLSearchParams(request.body))) } };
+      return {
+        headers: {
+          "x-twilio-signature": await signature(request.url.href + sortedParams(new URLSearchParams(request.body))),
+        },
+      };
     }
     const url = new URL(request.url);
-    url.searchParams.set("bodySHA256", toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", concatBytes(request.body)))));
+    url.searchParams.set(
+      "bodySHA256",
+      toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", concatBytes(request.body)))),
+    );
     return { headers: { "x-twilio-signature": await signature(url.href) }, url };
   },
   sample: {

@@ -70,7 +70,13 @@ const preset = hmacPreset({
     body: (event, nowSeconds) =>
       JSON.stringify({
         subscription: { ...subscription(event ?? "channel.follow", nowSeconds), status: "enabled" },
-        event: { user_id: "1234", user_login: "cool_user", broadcaster_user_id: "1337", broadcaster_user_login: "cooler_user", followed_at: isoAt(nowSeconds) },
+        event: {
+          user_id: "1234",
+          user_login: "cool_user",
+          broadcaster_user_id: "1337",
+          broadcaster_user_login: "cooler_user",
+          followed_at: isoAt(nowSeconds),
+        },
       }),
     headers: (event) => messageHeaders("notification", event ?? "channel.follow"),
   },
@@ -78,7 +84,13 @@ const preset = hmacPreset({
     name: "webhook_callback_verification",
     method: "POST",
     body: (challenge, nowSeconds) =>
-      JSON.stringify({ challenge, subscription: { ...subscription("channel.follow", nowSeconds), status: "webhook_callback_verification_pending" } }),
+      JSON.stringify({
+        challenge,
+        subscription: {
+          ...subscription("channel.follow", nowSeconds),
+          status: "webhook_callback_verification_pending",
+        },
+      }),
     headers: () => messageHeaders("webhook_callback_verification", "channel.follow"),
   },
   delivery: "signed_id",
@@ -103,7 +115,9 @@ export const twitch = defineProvider({
   async verify(auth, input, context) {
     const timestamp = input.headers.get("twitch-eventsub-message-timestamp");
     if (!input.headers.get("twitch-eventsub-message-id") || (timestamp !== null && !RFC3339.test(timestamp))) {
-      return input.headers.has("twitch-eventsub-message-signature") ? unauthorized("malformed_signature") : unauthorized("missing_signature");
+      return input.headers.has("twitch-eventsub-message-signature")
+        ? unauthorized("malformed_signature")
+        : unauthorized("missing_signature");
     }
     return preset.verify(auth, input, context);
   },

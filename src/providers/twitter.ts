@@ -14,7 +14,7 @@
  * Payloads are `{"for_user_id":…,"<type>_events":[…]}` (or `user_event`): the event is that key; ids are per item
  * inside the signed body, and there is no delivery id: repeats are recognised by the signed body.
  */
-import { toBase64 } from "../encoding";
+import { toBase64 } from "../lib/encoding";
 import { unauthorized } from "../lib/result";
 import { hmacPreset } from "./hmac-preset";
 import { defineProvider, json } from "./provider";
@@ -27,7 +27,9 @@ const OPEN_BRACE = 0x7b;
 const encoder = new TextEncoder();
 
 async function crcResponse(secret: string, token: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
   return `sha256=${toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(token))))}`;
 }
 
@@ -77,7 +79,8 @@ export const twitter = defineProvider({
     if (method !== "GET" && method !== "HEAD") return undefined;
     const token = url.searchParams.get("crc_token");
     const newest = auth.secrets.at(-1);
-    if (!token || token.length > MAX_CRC_TOKEN_CHARS || !CRC_TOKEN.test(token) || newest === undefined) return undefined;
+    if (!token || token.length > MAX_CRC_TOKEN_CHARS || !CRC_TOKEN.test(token) || newest === undefined)
+      return undefined;
     return json({ response_token: await crcResponse(newest, token) });
   },
 });

@@ -30,5 +30,6 @@ export const typeform = hmacPreset({
   },
   delivery: "signed_id",
   headers: ["user-agent"],
-  description: "`Typeform-Signature: sha256=<base64 HMAC-SHA256 of the body>`; event type and id (`event_type`, `event_id`) from the signed body.",
+  description:
+    "`Typeform-Signature: sha256=<base64 HMAC-SHA256 of the body>`; event type and id (`event_type`, `event_id`) from the signed body.",
 });

@@ -33,5 +33,6 @@ export const vercel = hmacPreset({
   },
   delivery: "signed_id",
   headers: ["user-agent"],
-  description: "`x-vercel-signature: <hex HMAC-SHA1 of the body>`, no timestamp; event id and type from the signed body.",
+  description:
+    "`x-vercel-signature: <hex HMAC-SHA1 of the body>`, no timestamp; event id and type from the signed body.",
 });

@@ -11,7 +11,7 @@
  * as the delivery id for tracing); the body (event, `event_ts`, payload) is signed, and Zoom's
  * retries resend it unchanged: repeats are recognised by the signed body.
  */
-import { toHex } from "../encoding";
+import { toHex } from "../lib/encoding";
 import { hmacPreset } from "./hmac-preset";
 import { field, json } from "./provider";
 import { randomHex, uuid } from "./sample";
@@ -19,7 +19,9 @@ import { randomHex, uuid } from "./sample";
 const encoder = new TextEncoder();
 
 async function encryptedToken(secret: string, plainToken: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
   return toHex(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(plainToken))));
 }
 
@@ -27,7 +29,12 @@ export const zoom = hmacPreset({
   kind: "zoom",
   title: "Zoom",
   docs: "https://developers.zoom.us/docs/api/webhooks/",
-  scheme: { header: "x-zm-signature", prefix: "v0=", timestamp_header: "x-zm-request-timestamp", template: "v0:{timestamp}:{body}" },
+  scheme: {
+    header: "x-zm-signature",
+    prefix: "v0=",
+    timestamp_header: "x-zm-request-timestamp",
+    template: "v0:{timestamp}:{body}",
+  },
   identify: (headers, data) => ({ event: field(data, "event"), delivery_id: headers.get("x-zm-trackingid") }),
   example: { secret: "ZOOM_SECRET_TOKEN", accept: ["json"] },
   sample: {
@@ -38,7 +45,12 @@ export const zoom = hmacPreset({
         event_ts: nowSeconds * 1000,
         payload: {
           account_id: "AAAAAABBBB",
-          object: { id: "1234567890", uuid: `${randomHex(11)}==`, topic: "My Meeting", start_time: new Date(nowSeconds * 1000).toISOString() },
+          object: {
+            id: "1234567890",
+            uuid: `${randomHex(11)}==`,
+            topic: "My Meeting",
+            start_time: new Date(nowSeconds * 1000).toISOString(),
+          },
         },
       }),
     headers: () => ({ "x-zm-trackingid": `v=2.0;clid=aw1;rid=${uuid()}` }),
@@ -46,7 +58,12 @@ export const zoom = hmacPreset({
   handshakeSample: {
     name: "endpoint.url_validation",
     method: "POST",
-    body: (challenge, nowSeconds) => JSON.stringify({ payload: { plainToken: challenge }, event_ts: nowSeconds * 1000, event: "endpoint.url_validation" }),
+    body: (challenge, nowSeconds) =>
+      JSON.stringify({
+        payload: { plainToken: challenge },
+        event_ts: nowSeconds * 1000,
+        event: "endpoint.url_validation",
+      }),
   },
   delivery: "signed_body",
   headers: ["x-zm-trackingid", "x-zm-request-timestamp", "user-agent"],
@@ -57,7 +74,8 @@ export const zoom = hmacPreset({
   async handshake(secrets, data) {
     const plainToken = field(data, "payload", "plainToken");
     const newest = secrets.at(-1);
-    if (field(data, "event") !== "endpoint.url_validation" || plainToken === null || newest === undefined) return undefined;
+    if (field(data, "event") !== "endpoint.url_validation" || plainToken === null || newest === undefined)
+      return undefined;
     return json({ plainToken, encryptedToken: await encryptedToken(newest, plainToken) });
   },
 });

@@ -11,7 +11,10 @@ const rawJSON = (JSON as unknown as { rawJSON?: RawJson }).rawJSON;
 export function parseExact(text: string): unknown {
   if (!rawJSON) return JSON.parse(text);
   const reviver: SourceReviver = (_key, value, context) =>
-    typeof value === "number" && !Number.isSafeInteger(value) && context.source !== undefined && /^-?\d+$/.test(context.source)
+    typeof value === "number" &&
+    !Number.isSafeInteger(value) &&
+    context.source !== undefined &&
+    /^-?\d+$/.test(context.source)
       ? rawJSON(context.source)
       : value;
   return JSON.parse(text, reviver as Parameters<typeof JSON.parse>[1]);

@@ -12,8 +12,8 @@
  * gateway configuration, so the object never holds stale configuration.
  */
 import { DurableObject } from "cloudflare:workers";
-import { migrate } from "../storage/migrations";
-import { newLeaseId, newMessageId } from "./ids";
+import { newLeaseId, newMessageId } from "../lib/ids";
+import { migrate } from "../lib/migrations";
 import { messageBytes } from "./limits";
 import { asDelivered, MIGRATIONS, type Row, type StoredMessage } from "./local-tables";
 import type { PurgeStatus } from "./queue-schemas";
@@ -54,7 +54,9 @@ export class LocalQueue extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage, MIGRATIONS);
-      const totals = this.sql.exec<{ n: number; b: number }>("SELECT count(*) AS n, coalesce(sum(size), 0) AS b FROM messages").one();
+      const totals = this.sql
+        .exec<{ n: number; b: number }>("SELECT count(*) AS n, coalesce(sum(size), 0) AS b FROM messages")
+        .one();
       this.count = totals.n;
       this.bytes = totals.b;
     });
@@ -65,7 +67,10 @@ export class LocalQueue extends DurableObject<Env> {
     this.expire(policy, now);
     this.ctx.storage.transactionSync(() => {
       for (const m of messages) {
-        this.insert({ id: newMessageId(), body: m.body, content_type: m.content_type, timestamp_ms: now }, now + (m.delay_seconds ?? 0) * 1000);
+        this.insert(
+          { id: newMessageId(), body: m.body, content_type: m.content_type, timestamp_ms: now },
+          now + (m.delay_seconds ?? 0) * 1000,
+        );
       }
     });
     return { metadata: { metrics: this.backlog() } };
@@ -87,7 +92,13 @@ export class LocalQueue extends DurableObject<Env> {
     const now = Date.now();
     this.expire(policy, now);
     await this.deadLetterExhausted(policy, now);
-    const rows = this.sql.exec<Row>("SELECT * FROM messages WHERE visible_at <= ? ORDER BY visible_at, seq LIMIT ?", now, request.batch_size).toArray();
+    const rows = this.sql
+      .exec<Row>(
+        "SELECT * FROM messages WHERE visible_at <= ? ORDER BY visible_at, seq LIMIT ?",
+        now,
+        request.batch_size,
+      )
+      .toArray();
     const messages: PulledMessage[] = [];
     this.ctx.storage.transactionSync(() => {
       for (const row of rows) {
@@ -133,7 +144,11 @@ export class LocalQueue extends DurableObject<Env> {
           continue;
         }
         // Clearing the lease makes a second retry or ack of it a warning, as upstream.
-        this.sql.exec("UPDATE messages SET lease_id = NULL, visible_at = ? WHERE seq = ?", now + (delay_seconds ?? 0) * 1000, row.seq);
+        this.sql.exec(
+          "UPDATE messages SET lease_id = NULL, visible_at = ? WHERE seq = ?",
+          now + (delay_seconds ?? 0) * 1000,
+          row.seq,
+        );
       }
     });
     if (exhausted.length) await this.deadLetter(policy, exhausted, now);
@@ -148,9 +163,18 @@ export class LocalQueue extends DurableObject<Env> {
     const now = Date.now();
     this.expire(policy, now);
     const rows = this.sql
-      .exec<Row>("SELECT * FROM messages WHERE visible_at <= ? AND attempts <= ? ORDER BY visible_at, seq LIMIT ?", now, policy.max_retries, request.batch_size)
+      .exec<Row>(
+        "SELECT * FROM messages WHERE visible_at <= ? AND attempts <= ? ORDER BY visible_at, seq LIMIT ?",
+        now,
+        policy.max_retries,
+        request.batch_size,
+      )
       .toArray();
-    const messages: PeekedMessage[] = rows.map((row) => ({ ...asDelivered(row), attempts: row.attempts, ref: encodeRef(policy.name, row.id) }));
+    const messages: PeekedMessage[] = rows.map((row) => ({
+      ...asDelivered(row),
+      attempts: row.attempts,
+      ref: encodeRef(policy.name, row.id),
+    }));
     return { messages };
   }
 
@@ -160,9 +184,16 @@ export class LocalQueue extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       for (const { ref } of request.refs) {
         const id = decodeRef(policy.name, ref);
-        const row = id === undefined ? undefined : this.sql.exec<Pick<Row, "seq" | "size">>("SELECT seq, size FROM messages WHERE id = ?", id).toArray()[0];
+        const row =
+          id === undefined
+            ? undefined
+            : this.sql.exec<Pick<Row, "seq" | "size">>("SELECT seq, size FROM messages WHERE id = ?", id).toArray()[0];
         if (row) this.remove(row);
-        else warnings[ref] = id === undefined ? "not a ref of this queue's peek" : "message not found: it was already purged, acked, dead-lettered or expired";
+        else
+          warnings[ref] =
+            id === undefined
+              ? "not a ref of this queue's peek"
+              : "message not found: it was already purged, acked, dead-lettered or expired";
       }
     });
     return { warnings };
@@ -181,7 +212,11 @@ export class LocalQueue extends DurableObject<Env> {
     const startedAt = Date.now();
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("DELETE FROM messages");
-      this.sql.exec("INSERT OR REPLACE INTO last_purge (id, started_at, completed_at) VALUES (1, ?, ?)", startedAt, Date.now());
+      this.sql.exec(
+        "INSERT OR REPLACE INTO last_purge (id, started_at, completed_at) VALUES (1, ?, ?)",
+        startedAt,
+        Date.now(),
+      );
     });
     this.count = 0;
     this.bytes = 0;
@@ -233,7 +268,11 @@ export class LocalQueue extends DurableObject<Env> {
   /** Visible messages already delivered max_retries + 1 times (their last lease expired). */
   private async deadLetterExhausted(policy: LocalQueuePolicy, now: number): Promise<void> {
     const rows = this.sql
-      .exec<Row>("SELECT * FROM messages INDEXED BY messages_exhausted WHERE attempts > ? AND visible_at <= ? LIMIT 100", policy.max_retries, now)
+      .exec<Row>(
+        "SELECT * FROM messages INDEXED BY messages_exhausted WHERE attempts > ? AND visible_at <= ? LIMIT 100",
+        policy.max_retries,
+        now,
+      )
       .toArray();
     if (rows.length) await this.deadLetter(policy, rows, now);
   }
@@ -245,7 +284,12 @@ export class LocalQueue extends DurableObject<Env> {
    */
   private async deadLetter(policy: LocalQueuePolicy, rows: Row[], now: number): Promise<void> {
     this.ctx.storage.transactionSync(() => {
-      for (const row of rows) this.sql.exec("UPDATE messages SET lease_id = NULL, visible_at = ? WHERE seq = ?", now + DEAD_LETTER_HOLD_MS, row.seq);
+      for (const row of rows)
+        this.sql.exec(
+          "UPDATE messages SET lease_id = NULL, visible_at = ? WHERE seq = ?",
+          now + DEAD_LETTER_HOLD_MS,
+          row.seq,
+        );
     });
     if (policy.dead_letter) {
       const target = this.env.LOCAL_QUEUE.get(this.env.LOCAL_QUEUE.idFromName(policy.dead_letter.name));

@@ -16,8 +16,8 @@
  *   last_purge   the latest purge of the whole queue (one row, id 1), for its status.
  *     started_at, completed_at   ms (a local purge is one transaction: both are written at once)
  */
-import { toBase64 } from "../encoding";
-import type { Migration } from "../storage/migrations";
+import { toBase64 } from "../lib/encoding";
+import type { Migration } from "../lib/migrations";
 
 /** A message moving between local queues (dead-lettering) keeps its id and timestamp. */
 export type StoredMessage = {
@@ -27,7 +27,13 @@ export type StoredMessage = {
   timestamp_ms: number;
 };
 
-export type Row = StoredMessage & { seq: number; size: number; attempts: number; lease_id: string | null; visible_at: number };
+export type Row = StoredMessage & {
+  seq: number;
+  size: number;
+  attempts: number;
+  lease_id: string | null;
+  visible_at: number;
+};
 
 export const MIGRATIONS: Migration[] = [
   {

@@ -7,7 +7,9 @@ import * as z from "zod";
 
 /** Purging deletes every message for good, so the caller has to say so (as wrangler does). */
 export const PurgeQueueRequest = z.object({
-  delete_messages_permanently: z.literal(true, { error: "delete_messages_permanently must be true: a purge deletes every message for good" }),
+  delete_messages_permanently: z.literal(true, {
+    error: "delete_messages_permanently must be true: a purge deletes every message for good",
+  }),
 });
 export type PurgeQueueRequest = z.infer<typeof PurgeQueueRequest>;
 

@@ -4,7 +4,7 @@
  * does not allow. A ref names its queue, so one used on another queue deletes nothing there.
  * Format: base64url("r1:<queue>:<message id>"); the version lets the format change later.
  */
-import { fromBase64Url, toBase64Url } from "../encoding";
+import { fromBase64Url, toBase64Url } from "../lib/encoding";
 
 const VERSION = "r1";
 

@@ -79,7 +79,11 @@ export const PushMessage = z
       });
       return z.NEVER;
     }
-    return { body, content_type: message.content_type, ...(message.delay_seconds !== undefined && { delay_seconds: message.delay_seconds }) };
+    return {
+      body,
+      content_type: message.content_type,
+      ...(message.delay_seconds !== undefined && { delay_seconds: message.delay_seconds }),
+    };
   });
 
 /** Checks the byte total of a batch; the per-message checks already ran. */
@@ -98,7 +102,10 @@ export function checkBatchBytes(messages: readonly QueueMessage[], ctx: z.Refine
 export const BatchRequest = z
   .object({
     delay_seconds: DelaySeconds.optional(),
-    messages: z.array(PushMessage).min(1, "a batch needs at least one message").max(MAX_BATCH_MESSAGES, `a batch holds at most ${MAX_BATCH_MESSAGES} messages`),
+    messages: z
+      .array(PushMessage)
+      .min(1, "a batch needs at least one message")
+      .max(MAX_BATCH_MESSAGES, `a batch holds at most ${MAX_BATCH_MESSAGES} messages`),
   })
   .superRefine((batch, ctx) => checkBatchBytes(batch.messages, ctx))
   .transform(({ delay_seconds, messages }): QueueMessage[] =>

@@ -9,7 +9,7 @@
  * dropped; the log line still has the refusal.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "../http/env";
 import type { GatewayError } from "../http/errors";
 import type { Refusal } from "./schemas";
 import { KEEP_PER_SOURCE, refusalLogStub } from "./store";

@@ -14,7 +14,7 @@
  *     source, reason, status, at (ms), request_id   as src/refusals/schemas.ts
  */
 import { DurableObject } from "cloudflare:workers";
-import { type Migration, migrate } from "../storage/migrations";
+import { type Migration, migrate } from "../lib/migrations";
 import { MAX_FIELD_CHARS, type Refusal } from "./schemas";
 
 /** Rows each source keeps; older ones are deleted as new ones arrive. */

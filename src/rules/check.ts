@@ -5,8 +5,9 @@
  * webhook sources have rules (Segment's tracking API sends each write key's events to its source's
  * queue; rules do not apply there yet).
  */
+
+import { isWebhookSource, type SourceConfig } from "../config/source-schema";
 import { headerAllowlist } from "../ingest/headers";
-import { isWebhookSource, type SourceConfig } from "../ingest/source-schema";
 import type { Condition } from "./schema";
 
 export interface RuleIssue {
@@ -16,7 +17,8 @@ export interface RuleIssue {
 
 export function ruleIssues(source: SourceConfig, queueExists: (name: string) => boolean): RuleIssue[] {
   if (source.rules.length === 0) return [];
-  if (!isWebhookSource(source)) return [{ path: ["rules"], message: "does not apply to a write_key source (its events go to the source's queue)" }];
+  if (!isWebhookSource(source))
+    return [{ path: ["rules"], message: "does not apply to a write_key source (its events go to the source's queue)" }];
   const issues: RuleIssue[] = [];
   const forwarded = new Set(headerAllowlist(source));
   for (const [i, rule] of source.rules.entries()) {
@@ -28,9 +30,17 @@ export function ruleIssues(source: SourceConfig, queueExists: (name: string) => 
   return issues;
 }
 
-function checkHeaders(condition: Condition, path: (string | number)[], forwarded: ReadonlySet<string>, issues: RuleIssue[]): void {
+function checkHeaders(
+  condition: Condition,
+  path: (string | number)[],
+  forwarded: ReadonlySet<string>,
+  issues: RuleIssue[],
+): void {
   if (condition.header !== undefined && !forwarded.has(condition.header)) {
-    issues.push({ path: [...path, "header"], message: `"${condition.header}" is not a header this source forwards (add it to the source's headers)` });
+    issues.push({
+      path: [...path, "header"],
+      message: `"${condition.header}" is not a header this source forwards (add it to the source's headers)`,
+    });
   }
   for (const list of ["all", "any"] as const) {
     for (const [i, c] of (condition[list] ?? []).entries()) checkHeaders(c, [...path, list, i], forwarded, issues);

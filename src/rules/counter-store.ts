@@ -14,7 +14,7 @@
  *                 deleted after STALE_AFTER_MS, which keeps the table as small as the rules.
  */
 import { DurableObject } from "cloudflare:workers";
-import { type Migration, migrate } from "../storage/migrations";
+import { type Migration, migrate } from "../lib/migrations";
 
 /** Counters not touched for this long belong to rules that were edited away. */
 const STALE_AFTER_MS = 90 * 86_400_000;

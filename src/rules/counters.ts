@@ -47,7 +47,13 @@ let trailingScheduled = false;
 let flushing: Promise<void> = Promise.resolve();
 
 /** Adds an accepted request's decisions to this isolate's tally, and schedules a flush. */
-export function countDecisions(env: Env, sourceName: string, rules: readonly Rule[], decisions: readonly Decision[], schedule: Schedule): void {
+export function countDecisions(
+  env: Env,
+  sourceName: string,
+  rules: readonly Rule[],
+  decisions: readonly Decision[],
+  schedule: Schedule,
+): void {
   if (decisions.length === 0) return;
   const names = counterNames(rules);
   let counts = pending.get(sourceName);
@@ -92,13 +98,20 @@ async function flushPending(env: Env): Promise<void> {
   pending = new Map();
   pendingEvents = 0;
   const entries = [...batch];
-  const results = await Promise.allSettled(entries.map(async ([source, counts]) => storeOf(env, source).add([...counts])));
+  const results = await Promise.allSettled(
+    entries.map(async ([source, counts]) => storeOf(env, source).add([...counts])),
+  );
   for (const [i, result] of results.entries()) {
     if (result.status === "fulfilled") continue;
     const [source, counts] = entries[i]!;
     restore(source, counts);
     console.log(
-      JSON.stringify({ level: "warn", message: "rule counters not saved; kept for the next flush", source, error: String(result.reason).slice(0, 200) }),
+      JSON.stringify({
+        level: "warn",
+        message: "rule counters not saved; kept for the next flush",
+        source,
+        error: String(result.reason).slice(0, 200),
+      }),
     );
   }
 }
@@ -121,7 +134,11 @@ export async function readCounts(env: Env, sourceName: string, rules: readonly R
     events: saved.events ?? 0,
     defaulted: saved.defaulted ?? 0,
     dropped: saved.dropped ?? 0,
-    rules: names.map((n) => ({ matched: saved[n.matched] ?? 0, routed: saved[n.routed] ?? 0, dropped: saved[n.dropped] ?? 0 })),
+    rules: names.map((n) => ({
+      matched: saved[n.matched] ?? 0,
+      routed: saved[n.routed] ?? 0,
+      dropped: saved[n.dropped] ?? 0,
+    })),
   };
 }
 

@@ -10,7 +10,8 @@ import type { Condition, Rule } from "./schema";
 export function describeRules(rules: readonly Rule[], defaultQueue: string): string {
   if (rules.length === 0) return "";
   const steps = rules.map(
-    (rule, i) => `${i + 1}. ${rule.name ? `(${rule.name}) ` : ""}${rule.match ? describeCondition(rule.match) : "any event"} → ${describeAction(rule)}.`,
+    (rule, i) =>
+      `${i + 1}. ${rule.name ? `(${rule.name}) ` : ""}${rule.match ? describeCondition(rule.match) : "any event"} → ${describeAction(rule)}.`,
   );
   return `Rules, in order (each event goes where the first stopping rule says; "and continue" rules add queues or only count): ${steps.join(" ")} Otherwise → ${defaultQueue}.`;
 }
@@ -33,11 +34,17 @@ export function describeCondition(condition: Condition): string {
   if (condition.event !== undefined) {
     const names = typeof condition.event === "string" ? [condition.event] : condition.event;
     const glob = names.some((n) => n.includes("*"));
-    return names.length === 1 ? `event ${glob ? "matches" : "is"} ${names[0]}` : `event ${glob ? "matches one of" : "is one of"} ${names.join(", ")}`;
+    return names.length === 1
+      ? `event ${glob ? "matches" : "is"} ${names[0]}`
+      : `event ${glob ? "matches one of" : "is one of"} ${names.join(", ")}`;
   }
-  const subject = condition.header !== undefined ? `header ${condition.header}` : `payload ${pathSegments(condition.path!).join(".")}`;
+  const subject =
+    condition.header !== undefined
+      ? `header ${condition.header}`
+      : `payload ${pathSegments(condition.path!).join(".")}`;
   if (condition.exists !== undefined) return `${subject} ${condition.exists ? "exists" : "is absent"}`;
   if (condition.equals !== undefined) return `${subject} = ${JSON.stringify(condition.equals)}`;
-  if (condition.one_of !== undefined) return `${subject} is one of ${condition.one_of.map((v) => JSON.stringify(v)).join(", ")}`;
+  if (condition.one_of !== undefined)
+    return `${subject} is one of ${condition.one_of.map((v) => JSON.stringify(v)).join(", ")}`;
   return `${subject} starts with ${JSON.stringify(condition.prefix)}`;
 }

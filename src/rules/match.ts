@@ -78,14 +78,16 @@ export function decide(rules: readonly Rule[], input: RuleInput, defaultQueue: s
     const rule = compiled[i]!;
     if (!rule.test(input)) continue;
     matched.push(i);
-    if (rule.action === "drop") return { queues: [], dropped: true, defaulted: false, matched, routedBy: [], droppedBy: i };
+    if (rule.action === "drop")
+      return { queues: [], dropped: true, defaulted: false, matched, routedBy: [], droppedBy: i };
     if (rule.action === "route") {
       routedBy.push(i);
       for (const queue of rule.queues) if (!queues.includes(queue)) queues.push(queue);
     }
     if (rule.stops) break;
   }
-  if (queues.length === 0) return { queues: [defaultQueue], dropped: false, defaulted: true, matched, routedBy, droppedBy: null };
+  if (queues.length === 0)
+    return { queues: [defaultQueue], dropped: false, defaulted: true, matched, routedBy, droppedBy: null };
   return { queues, dropped: false, defaulted: false, matched, routedBy, droppedBy: null };
 }
 

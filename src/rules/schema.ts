@@ -51,9 +51,14 @@ export const PayloadPath = z.union([
     .string()
     .min(1)
     .max(MAX_PATH_SEGMENTS * (MAX_SEGMENT_CHARS + 1))
-    .refine((path) => path.split(".").length <= MAX_PATH_SEGMENTS && path.split(".").every((s) => s.length > 0 && s.length <= MAX_SEGMENT_CHARS), {
-      error: `dot-separated, at most ${MAX_PATH_SEGMENTS} non-empty segments of at most ${MAX_SEGMENT_CHARS} characters`,
-    }),
+    .refine(
+      (path) =>
+        path.split(".").length <= MAX_PATH_SEGMENTS &&
+        path.split(".").every((s) => s.length > 0 && s.length <= MAX_SEGMENT_CHARS),
+      {
+        error: `dot-separated, at most ${MAX_PATH_SEGMENTS} non-empty segments of at most ${MAX_SEGMENT_CHARS} characters`,
+      },
+    ),
   z
     .array(z.union([z.string().min(1).max(MAX_SEGMENT_CHARS), z.number().int().min(0)]))
     .min(1)
@@ -106,15 +111,24 @@ export const Condition = z
     }
     const [subject] = subjects;
     if (subject === "header" || subject === "path") {
-      if (operators.length !== 1) ctx.addIssue({ code: "custom", message: `a ${subject} condition needs exactly one of ${OPERATORS.join(", ")}` });
+      if (operators.length !== 1)
+        ctx.addIssue({
+          code: "custom",
+          message: `a ${subject} condition needs exactly one of ${OPERATORS.join(", ")}`,
+        });
       if (subject === "header") {
         if (condition.equals !== undefined && typeof condition.equals !== "string") {
           ctx.addIssue({ code: "custom", path: ["equals"], message: "header values are strings" });
         }
-        if (condition.one_of?.some((v) => typeof v !== "string")) ctx.addIssue({ code: "custom", path: ["one_of"], message: "header values are strings" });
+        if (condition.one_of?.some((v) => typeof v !== "string"))
+          ctx.addIssue({ code: "custom", path: ["one_of"], message: "header values are strings" });
       }
     } else if (operators.length > 0) {
-      ctx.addIssue({ code: "custom", path: [operators[0]!], message: `applies to header and path conditions, not to ${subject}` });
+      ctx.addIssue({
+        code: "custom",
+        path: [operators[0]!],
+        message: `applies to header and path conditions, not to ${subject}`,
+      });
     }
   });
 export type Condition = z.infer<typeof Condition>;
@@ -144,8 +158,10 @@ export const Rule = z
     continue: z.boolean().optional(),
   })
   .superRefine((rule, ctx) => {
-    if (rule.drop && rule.route) ctx.addIssue({ code: "custom", path: ["drop"], message: "a rule either routes or drops, not both" });
-    else if (rule.drop && rule.continue) ctx.addIssue({ code: "custom", path: ["continue"], message: "drop stops evaluation: it cannot continue" });
+    if (rule.drop && rule.route)
+      ctx.addIssue({ code: "custom", path: ["drop"], message: "a rule either routes or drops, not both" });
+    else if (rule.drop && rule.continue)
+      ctx.addIssue({ code: "custom", path: ["continue"], message: "drop stops evaluation: it cannot continue" });
     else if (!rule.drop && !rule.route && rule.continue !== true) {
       ctx.addIssue({ code: "custom", message: "a rule needs an action: route, drop: true or continue: true" });
     }
@@ -171,7 +187,11 @@ function checkBounds(match: Condition, ctx: z.RefinementCtx): void {
     if (list) for (const [i, c] of condition[list]!.entries()) walk(c, [...path, list, i], depth + 1);
     else if (condition.not) walk(condition.not, [...path, "not"], depth + 1);
     else if (++leaves > MAX_CONDITIONS_PER_RULE) {
-      ctx.addIssue({ code: "custom", path: ["match"], message: `a rule has at most ${MAX_CONDITIONS_PER_RULE} conditions` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["match"],
+        message: `a rule has at most ${MAX_CONDITIONS_PER_RULE} conditions`,
+      });
       reported = true;
     }
   };

@@ -6,7 +6,7 @@
  * spliced in byte for byte as the client sent it.
  */
 import type { EnvelopeMeta, Normalized } from "../ingest/normalize";
-import { newMessageId } from "../queues/ids";
+import { newMessageId } from "../lib/ids";
 import type { ValidEvent } from "./parse";
 
 export interface TrackingMeta extends Pick<EnvelopeMeta, "source" | "headers"> {
@@ -23,7 +23,11 @@ export interface TrackingMeta extends Pick<EnvelopeMeta, "source" | "headers"> {
  * `timestamp` and its `sentAt` is not, so timestamp = receivedAt − (sentAt − timestamp). Without
  * sentAt the timestamp stands; without a timestamp, the time the gateway received it.
  */
-export function correctedTimestamp(receivedMs: number, timestamp: string | null | undefined, sentAt: string | null | undefined): string {
+export function correctedTimestamp(
+  receivedMs: number,
+  timestamp: string | null | undefined,
+  sentAt: string | null | undefined,
+): string {
   const at = timestamp ? Date.parse(timestamp) : Number.NaN;
   if (!Number.isFinite(at)) return new Date(receivedMs).toISOString();
   const sent = sentAt ? Date.parse(sentAt) : Number.NaN;
@@ -49,11 +53,16 @@ export function trackingMessage(event: ValidEvent, meta: TrackingMeta): Normaliz
     content_type: "application/json",
     headers: meta.headers,
   });
-  const shared = Object.entries(meta.shared).flatMap(([name, text]) => (text === undefined ? [] : [`"${name}":${text}`]));
+  const shared = Object.entries(meta.shared).flatMap(([name, text]) =>
+    text === undefined ? [] : [`"${name}":${text}`],
+  );
   // Spliced as text: head is `{…}`, so drop its `}` and append.
   const batch = shared.length ? `,"batch":{${shared.join(",")}}` : "";
   const delay = meta.delay_seconds === undefined ? {} : { delay_seconds: meta.delay_seconds };
-  return { id, message: { body: `${head.slice(0, -1)}${batch},"data":${event.text}}`, content_type: "json", ...delay } };
+  return {
+    id,
+    message: { body: `${head.slice(0, -1)}${batch},"data":${event.text}}`, content_type: "json", ...delay },
+  };
 }
 
 /** Fields a client's retry may change while the event stays the same: when it was sent, how it authenticated, delivery metadata. */

@@ -36,7 +36,13 @@ export interface TrackingRequest {
 
 export interface ValidEvent extends RawEvent {
   type: CallType;
-  data: Record<string, unknown> & { messageId?: string; userId?: unknown; anonymousId?: unknown; timestamp?: string | null; sentAt?: string | null };
+  data: Record<string, unknown> & {
+    messageId?: string;
+    userId?: unknown;
+    anonymousId?: unknown;
+    timestamp?: string | null;
+    sentAt?: string | null;
+  };
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -56,7 +62,8 @@ export function parseRequest(bytes: Uint8Array, endpoint: Endpoint): Result<Trac
     // V8's message quotes the input: nothing a client sent is echoed.
     return fail({ reason: "malformed_json", detail: "" });
   }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) return fail({ reason: "malformed_body", detail: "Body must be a JSON object" });
+  if (typeof data !== "object" || data === null || Array.isArray(data))
+    return fail({ reason: "malformed_body", detail: "Body must be a JSON object" });
   // The events are validated as JSON.parse reads them and forwarded as text: both must mean the same.
   const duplicate = duplicateKeyPath(text);
   if (duplicate) return fail({ reason: "duplicate_json_key", path: duplicate });
@@ -74,7 +81,11 @@ export function parseRequest(bytes: Uint8Array, endpoint: Endpoint): Result<Trac
   }
   return success({
     endpoint,
-    events: batch.data.batch.map((event, index) => ({ index, text: texts[index] ?? JSON.stringify(event), data: event })),
+    events: batch.data.batch.map((event, index) => ({
+      index,
+      text: texts[index] ?? JSON.stringify(event),
+      data: event,
+    })),
     sentAt: batch.data.sentAt ?? null,
     writeKey: batch.data.writeKey,
     shared,
@@ -88,7 +99,8 @@ export function checkEvent(event: RawEvent, endpoint: Endpoint): Checked {
   const at = endpoint === "batch" ? ["batch", event.index] : [];
   const refuse = (issues: FieldIssue[]): Checked => ({ ok: false, index: event.index, issues });
   const bytes = utf8Length(event.text);
-  if (bytes > MAX_EVENT_BYTES) return refuse([{ path: at, message: `event is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}` }]);
+  if (bytes > MAX_EVENT_BYTES)
+    return refuse([{ path: at, message: `event is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}` }]);
   let type: CallType;
   if (endpoint === "batch") {
     const element = BatchElement.safeParse(event.data);
@@ -97,7 +109,8 @@ export function checkEvent(event: RawEvent, endpoint: Endpoint): Checked {
   } else {
     type = endpoint;
     const declared = (event.data as { type?: unknown }).type;
-    if (declared !== undefined && declared !== type) return refuse([{ path: ["type"], message: `must be "${type}" at this endpoint, or absent` }]);
+    if (declared !== undefined && declared !== type)
+      return refuse([{ path: ["type"], message: `must be "${type}" at this endpoint, or absent` }]);
   }
   const parsed = EVENT_SCHEMAS[type].safeParse(event.data);
   if (!parsed.success) return refuse(issuesOf(parsed.error.issues, at));
@@ -105,5 +118,8 @@ export function checkEvent(event: RawEvent, endpoint: Endpoint): Checked {
 }
 
 function issuesOf(issues: readonly { path: PropertyKey[]; message: string }[], at: (string | number)[]): FieldIssue[] {
-  return issues.map((issue) => ({ path: [...at, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))], message: issue.message }));
+  return issues.map((issue) => ({
+    path: [...at, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
+    message: issue.message,
+  }));
 }

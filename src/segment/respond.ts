@@ -21,17 +21,28 @@ export function trackingError(failure: Failure): GatewayError {
   const error = ingestError(failure);
   const status = STATUS_FOR_SEGMENT[failure.reason];
   if (!status) return error;
-  return new GatewayError(status, error.errors[0]?.code ?? INGEST_CODE.VALIDATION_FAILED, error.message, { errors: error.errors, headers: error.headers });
+  return new GatewayError(status, error.errors[0]?.code ?? INGEST_CODE.VALIDATION_FAILED, error.message, {
+    errors: error.errors,
+    headers: error.headers,
+  });
 }
 
 /** A refused event, for `rejected` or for the error when none was accepted. */
 export function invalidEvent(issue: FieldIssue): ErrorDetail & { path: (string | number)[] } {
-  return { code: INGEST_CODE.VALIDATION_FAILED, message: `${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}`, path: issue.path };
+  return {
+    code: INGEST_CODE.VALIDATION_FAILED,
+    message: `${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}`,
+    path: issue.path,
+  };
 }
 
 export function conflictingEvent(path: (string | number)[]): ErrorDetail & { path: (string | number)[] } {
   const where = path.length ? `${path.join(".")}: ` : "";
-  return { code: INGEST_CODE.IDEMPOTENCY_CONFLICT, message: `${where}this messageId was already used with a different payload`, path };
+  return {
+    code: INGEST_CODE.IDEMPOTENCY_CONFLICT,
+    message: `${where}this messageId was already used with a different payload`,
+    path,
+  };
 }
 
 /** Nothing was accepted: 400 when an event was invalid, else 422 (every event reused a messageId with another payload). */
@@ -39,5 +50,10 @@ export function nothingAccepted(rejected: (ErrorDetail & { path: (string | numbe
   if (rejected.some((r) => r.code === INGEST_CODE.VALIDATION_FAILED)) {
     return new GatewayError(400, INGEST_CODE.VALIDATION_FAILED, "Payload failed validation", { errors: rejected });
   }
-  return new GatewayError(422, INGEST_CODE.IDEMPOTENCY_CONFLICT, "This messageId was already used with a different payload", { errors: rejected });
+  return new GatewayError(
+    422,
+    INGEST_CODE.IDEMPOTENCY_CONFLICT,
+    "This messageId was already used with a different payload",
+    { errors: rejected },
+  );
 }

@@ -48,16 +48,23 @@ const common = {
 };
 
 const identified = (event: { userId?: unknown; anonymousId?: unknown }) =>
-  (event.userId !== undefined && event.userId !== null) || (event.anonymousId !== undefined && event.anonymousId !== null);
+  (event.userId !== undefined && event.userId !== null) ||
+  (event.anonymousId !== undefined && event.anonymousId !== null);
 const IDENTITY = { message: "userId or anonymousId is required", path: ["userId"] };
 
-export const TrackEvent = z.looseObject({ ...common, event: z.string().min(1), properties: Fields.nullish() }).refine(identified, IDENTITY);
+export const TrackEvent = z
+  .looseObject({ ...common, event: z.string().min(1), properties: Fields.nullish() })
+  .refine(identified, IDENTITY);
 export const IdentifyEvent = z.looseObject({ ...common, traits: Fields.nullish() }).refine(identified, IDENTITY);
 export const PageEvent = z
   .looseObject({ ...common, name: z.string().nullish(), category: z.string().nullish(), properties: Fields.nullish() })
   .refine(identified, IDENTITY);
-export const ScreenEvent = z.looseObject({ ...common, name: z.string().nullish(), properties: Fields.nullish() }).refine(identified, IDENTITY);
-export const GroupEvent = z.looseObject({ ...common, groupId: Id, traits: Fields.nullish() }).refine(identified, IDENTITY);
+export const ScreenEvent = z
+  .looseObject({ ...common, name: z.string().nullish(), properties: Fields.nullish() })
+  .refine(identified, IDENTITY);
+export const GroupEvent = z
+  .looseObject({ ...common, groupId: Id, traits: Fields.nullish() })
+  .refine(identified, IDENTITY);
 /** Alias links an earlier identity to a user: both are required. */
 export const AliasEvent = z.looseObject({ ...common, previousId: Id, userId: Id });
 
@@ -86,5 +93,7 @@ export const BatchRequest = z.looseObject({
 export const Accepted = z.object({
   success: z.literal(true),
   /** A batch's events that were refused while the others were accepted: where, and why (never their content). */
-  rejected: z.array(z.object({ code: z.number().int(), message: z.string(), path: z.array(z.union([z.string(), z.number()])) })).optional(),
+  rejected: z
+    .array(z.object({ code: z.number().int(), message: z.string(), path: z.array(z.union([z.string(), z.number()])) }))
+    .optional(),
 });

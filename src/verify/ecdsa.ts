@@ -5,7 +5,7 @@
  * are converted here, strictly: anything but canonical DER of the right size is no signature.
  * Imported keys are cached per isolate.
  */
-import { fromBase64, fromHex, toBase64, toHex } from "../encoding";
+import { fromBase64, fromHex, toBase64, toHex } from "../lib/encoding";
 
 /** Size of P-256's r and s (and of its coordinates). */
 const P256_SCALAR_BYTES = 32;
@@ -15,8 +15,8 @@ const MAX_DER_SIGNATURE_BYTES = 2 + 2 * (2 + P256_SCALAR_BYTES + 1);
 const MIN_DER_SIGNATURE_BYTES = 2 + 2 * 3;
 /** DER SPKI of a P-256 key, up to the uncompressed point (0x04 ‖ x ‖ y): id-ecPublicKey, prime256v1. */
 const P256_SPKI_PREFIX = Uint8Array.from([
-  0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
-  0x04,
+  0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
+  0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04,
 ]);
 const P256_SPKI_BYTES = P256_SPKI_PREFIX.byteLength + 2 * P256_SCALAR_BYTES;
 
@@ -61,14 +61,20 @@ export function p1363ToDer(signature: Uint8Array): Uint8Array {
     const bytes = (magnitude[0] ?? 0) & 0x80 ? [0, ...magnitude] : [...magnitude];
     return [0x02, bytes.length, ...bytes];
   };
-  const body = [...integer(signature.subarray(0, P256_SCALAR_BYTES)), ...integer(signature.subarray(P256_SCALAR_BYTES))];
+  const body = [
+    ...integer(signature.subarray(0, P256_SCALAR_BYTES)),
+    ...integer(signature.subarray(P256_SCALAR_BYTES)),
+  ];
   return Uint8Array.from([0x30, body.length, ...body]);
 }
 
 /** P-256's field prime and base point (SEC 2 §2.4.2; the curve's `a` is -3). */
 const P = 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n;
 const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
-const G: Point = [0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n, 0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n];
+const G: Point = [
+  0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n,
+  0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n,
+];
 type Point = readonly [bigint, bigint] | null;
 
 const mod = (a: bigint) => ((a % P) + P) % P;
@@ -121,7 +127,8 @@ function jwkField(value: bigint): string {
  */
 export async function ecdsaP256Sign(scalarHex: string, data: Uint8Array): Promise<Uint8Array> {
   const scalar = /^[0-9a-f]{64}$/i.test(scalarHex) ? BigInt(`0x${scalarHex}`) : 0n;
-  if (scalar <= 0n || scalar >= N) throw new TypeError("a P-256 private key is its scalar: 64 hex characters, below the curve's order");
+  if (scalar <= 0n || scalar >= N)
+    throw new TypeError("a P-256 private key is its scalar: 64 hex characters, below the curve's order");
   const [x, y] = publicPoint(scalar);
   const jwk = { kty: "EC", crv: "P-256", d: jwkField(scalar), x: jwkField(x), y: jwkField(y) };
   const key = await crypto.subtle.importKey("jwk", jwk, { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
@@ -137,14 +144,20 @@ function importKey(spki: Uint8Array): Promise<CryptoKey | undefined> {
   if (!key) {
     if (keyCache.size >= MAX_CACHED_KEYS) keyCache.clear();
     // A point off the curve is refused at import: it verifies nothing (never a 5xx).
-    key = crypto.subtle.importKey("spki", spki, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]).catch(() => undefined);
+    key = crypto.subtle
+      .importKey("spki", spki, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"])
+      .catch(() => undefined);
     keyCache.set(cacheKey, key);
   }
   return key;
 }
 
 /** True when any public key (rotation) verifies the `r‖s` signature over `data`; no early exit. */
-export async function ecdsaP256VerifyAny(publicKeys: readonly Uint8Array[], data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+export async function ecdsaP256VerifyAny(
+  publicKeys: readonly Uint8Array[],
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
   let ok = false;
   for (const spki of publicKeys) {
     const key = await importKey(spki);

@@ -3,7 +3,7 @@
  * publish the public one (Discord, Standard Webhooks `v1a`). The gateway holds no secret: a
  * leaked configuration lets nobody forge a request. Imported keys are cached per isolate.
  */
-import { fromHex, toHex } from "../encoding";
+import { fromHex, toHex } from "../lib/encoding";
 
 export const ED25519_PUBLIC_KEY_BYTES = 32;
 export const ED25519_SIGNATURE_BYTES = 64;
@@ -28,7 +28,8 @@ function importKey(raw: Uint8Array): Promise<CryptoKey | undefined> {
 }
 
 async function verifyOne(publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
-  if (publicKey.byteLength !== ED25519_PUBLIC_KEY_BYTES || signature.byteLength !== ED25519_SIGNATURE_BYTES) return false;
+  if (publicKey.byteLength !== ED25519_PUBLIC_KEY_BYTES || signature.byteLength !== ED25519_SIGNATURE_BYTES)
+    return false;
   const key = await importKey(publicKey);
   if (!key) return false;
   try {
@@ -44,13 +45,24 @@ async function verifyOne(publicKey: Uint8Array, data: Uint8Array, signature: Uin
  */
 export async function ed25519Sign(seedHex: string, data: Uint8Array): Promise<Uint8Array> {
   const seed = fromHex(seedHex);
-  if (seed?.byteLength !== ED25519_SEED_BYTES) throw new TypeError("an Ed25519 private key is its seed: 64 hex characters");
-  const key = await crypto.subtle.importKey("pkcs8", fromHex(PKCS8_ED25519_PREFIX + seedHex)!, { name: "Ed25519" }, false, ["sign"]);
+  if (seed?.byteLength !== ED25519_SEED_BYTES)
+    throw new TypeError("an Ed25519 private key is its seed: 64 hex characters");
+  const key = await crypto.subtle.importKey(
+    "pkcs8",
+    fromHex(PKCS8_ED25519_PREFIX + seedHex)!,
+    { name: "Ed25519" },
+    false,
+    ["sign"],
+  );
   return new Uint8Array(await crypto.subtle.sign("Ed25519", key, data));
 }
 
 /** True when any public key (rotation) verifies any of the signatures; no early exit. */
-export async function ed25519VerifyAny(publicKeys: readonly Uint8Array[], data: Uint8Array, signatures: readonly Uint8Array[]): Promise<boolean> {
+export async function ed25519VerifyAny(
+  publicKeys: readonly Uint8Array[],
+  data: Uint8Array,
+  signatures: readonly Uint8Array[],
+): Promise<boolean> {
   let ok = false;
   for (const publicKey of publicKeys) {
     for (const signature of signatures) {

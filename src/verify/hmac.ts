@@ -6,7 +6,7 @@
 export type HmacAlgorithm = "sha1" | "sha256" | "sha512";
 export type SignatureEncoding = "hex" | "base64";
 
-import { fromBase64, fromHex, toBase64, toHex } from "../encoding";
+import { fromBase64, fromHex, toBase64, toHex } from "../lib/encoding";
 
 const HASH: Record<HmacAlgorithm, string> = { sha1: "SHA-1", sha256: "SHA-256", sha512: "SHA-512" };
 const encoder = new TextEncoder();
@@ -27,7 +27,12 @@ function importKey(secret: SecretBytes, algorithm: HmacAlgorithm): Promise<Crypt
   return key;
 }
 
-export async function hmacVerify(algorithm: HmacAlgorithm, secret: SecretBytes, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+export async function hmacVerify(
+  algorithm: HmacAlgorithm,
+  secret: SecretBytes,
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
   return crypto.subtle.verify("HMAC", await importKey(secret, algorithm), signature, data);
 }
 

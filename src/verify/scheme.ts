@@ -12,9 +12,17 @@
  * what is signed and what is verified cannot drift apart.
  */
 import * as z from "zod";
-import { fromBase64 } from "../encoding";
+import { fromBase64 } from "../lib/encoding";
 import { type Result, success, unauthorized } from "../lib/result";
-import { concatBytes, decodeSignature, encodeSignature, type HmacAlgorithm, hmacSign, hmacVerifyAny, type SecretBytes } from "./hmac";
+import {
+  concatBytes,
+  decodeSignature,
+  encodeSignature,
+  type HmacAlgorithm,
+  hmacSign,
+  hmacVerifyAny,
+  type SecretBytes,
+} from "./hmac";
 import { signatureList } from "./signature-list";
 import { checkSeconds, checkTimestamp, TOLERANCE_SECONDS } from "./timestamp";
 
@@ -61,16 +69,26 @@ export interface VerifyInput {
 export type Secrets = readonly string[];
 
 /** The key bytes of each configured secret (undefined where a secret does not decode). */
-export function schemeKeys(scheme: Pick<SignatureScheme, "secret_encoding" | "secret_prefix">, secrets: Secrets): (SecretBytes | undefined)[] {
+export function schemeKeys(
+  scheme: Pick<SignatureScheme, "secret_encoding" | "secret_prefix">,
+  secrets: Secrets,
+): (SecretBytes | undefined)[] {
   return secrets.map((secret) => {
-    const text = scheme.secret_prefix && secret.startsWith(scheme.secret_prefix) ? secret.slice(scheme.secret_prefix.length) : secret;
+    const text =
+      scheme.secret_prefix && secret.startsWith(scheme.secret_prefix)
+        ? secret.slice(scheme.secret_prefix.length)
+        : secret;
     if (scheme.secret_encoding === "utf8") return text;
     const bytes = fromBase64(text);
     return bytes?.byteLength ? bytes : undefined;
   });
 }
 
-export async function verifyScheme(scheme: SignatureScheme, secrets: Secrets, input: VerifyInput): Promise<Result<void>> {
+export async function verifyScheme(
+  scheme: SignatureScheme,
+  secrets: Secrets,
+  input: VerifyInput,
+): Promise<Result<void>> {
   const raw = input.headers.get(scheme.header);
   if (!raw) return unauthorized("missing_signature");
   if (!raw.startsWith(scheme.prefix)) return unauthorized("malformed_signature");
@@ -98,11 +116,17 @@ export async function verifyScheme(scheme: SignatureScheme, secrets: Secrets, in
   const keys = schemeKeys(scheme, secrets).filter((k): k is SecretBytes => k !== undefined);
   if (!keys.length) return unauthorized("no_secret_configured");
   const signed = signedBytes(scheme, timestamp, input);
-  return (await hmacVerifyAny(scheme.algorithm, keys, signed, signatures.value)) ? success(undefined) : unauthorized("signature_mismatch");
+  return (await hmacVerifyAny(scheme.algorithm, keys, signed, signatures.value))
+    ? success(undefined)
+    : unauthorized("signature_mismatch");
 }
 
 /** The bytes a scheme's HMAC covers: its template, filled around the raw body. Signer and verifier both call this. */
-export function signedBytes(scheme: SignatureScheme, timestamp: string | null, input: Pick<VerifyInput, "body" | "headers" | "method" | "url">): Uint8Array {
+export function signedBytes(
+  scheme: SignatureScheme,
+  timestamp: string | null,
+  input: Pick<VerifyInput, "body" | "headers" | "method" | "url">,
+): Uint8Array {
   const [before = "", after = ""] = scheme.template.split("{body}", 2);
   // One pass: a value filled in (a URL's query, a header) is never read again as a placeholder.
   const fill = (part: string) =>
@@ -123,17 +147,32 @@ export type SignInput = Pick<VerifyInput, "body" | "headers" | "method" | "url" 
  * the timestamp header where the scheme has one), with the newest secret. Throws a TypeError for
  * a secret the scheme cannot use or a scheme no sender could satisfy.
  */
-export async function signScheme(scheme: SignatureScheme, secret: string, input: SignInput): Promise<Record<string, string>> {
+export async function signScheme(
+  scheme: SignatureScheme,
+  secret: string,
+  input: SignInput,
+): Promise<Record<string, string>> {
   const [key] = schemeKeys(scheme, [secret]);
-  if (key === undefined) throw new TypeError(`not a ${scheme.secret_encoding} secret${scheme.secret_prefix ? ` (${scheme.secret_prefix}…)` : ""}`);
-  if (scheme.timestamp_entry && !scheme.separator) throw new TypeError("the scheme's timestamp entry needs a separator");
+  if (key === undefined)
+    throw new TypeError(
+      `not a ${scheme.secret_encoding} secret${scheme.secret_prefix ? ` (${scheme.secret_prefix}…)` : ""}`,
+    );
+  if (scheme.timestamp_entry && !scheme.separator)
+    throw new TypeError("the scheme's timestamp entry needs a separator");
   const sendsTime = Boolean(scheme.timestamp_header || scheme.timestamp_entry);
-  if (!sendsTime && scheme.template.includes("{timestamp}")) throw new TypeError("the scheme signs a timestamp it does not send");
+  if (!sendsTime && scheme.template.includes("{timestamp}"))
+    throw new TypeError("the scheme signs a timestamp it does not send");
   const timestamp = sendsTime ? formatTimestamp(scheme.timestamp_format, input.nowSeconds) : null;
   const headers = new Headers(input.headers);
   if (scheme.timestamp_header && timestamp !== null) headers.set(scheme.timestamp_header, timestamp);
-  const signature = encodeSignature(await hmacSign(scheme.algorithm, key, signedBytes(scheme, timestamp, { ...input, headers })), scheme.encoding);
-  const entries = [scheme.timestamp_entry && `${scheme.timestamp_entry}${timestamp}`, `${scheme.entry}${signature}`].filter(Boolean);
+  const signature = encodeSignature(
+    await hmacSign(scheme.algorithm, key, signedBytes(scheme, timestamp, { ...input, headers })),
+    scheme.encoding,
+  );
+  const entries = [
+    scheme.timestamp_entry && `${scheme.timestamp_entry}${timestamp}`,
+    `${scheme.entry}${signature}`,
+  ].filter(Boolean);
   return {
     [scheme.header]: scheme.prefix + entries.join(scheme.separator ?? ""),
     ...(scheme.timestamp_header && timestamp !== null && { [scheme.timestamp_header]: timestamp }),

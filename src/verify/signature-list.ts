@@ -5,7 +5,7 @@
  * by length, the entries by count after dropping repeats. Beyond either, the request is refused
  * (the generic 401; the reason goes to the log).
  */
-import { toHex } from "../encoding";
+import { toHex } from "../lib/encoding";
 import { type Result, success, unauthorized } from "../lib/result";
 
 /** Longest signature header read; rotation needs a handful of entries, not a kilobyte. */
@@ -17,7 +17,11 @@ export const MAX_SIGNATURES = 5;
  * Picks the `entries` of a signature `header` that `decode` accepts, without repeats. `decode`
  * returns undefined for entries of another version or of the wrong length.
  */
-export function signatureList(header: string, entries: readonly string[], decode: (entry: string) => Uint8Array | undefined): Result<Uint8Array[]> {
+export function signatureList(
+  header: string,
+  entries: readonly string[],
+  decode: (entry: string) => Uint8Array | undefined,
+): Result<Uint8Array[]> {
   if (header.length > MAX_SIGNATURE_HEADER_CHARS) return unauthorized("signature_header_too_long");
   const byHex = new Map<string, Uint8Array>();
   for (const entry of entries) {

@@ -5,7 +5,11 @@ import { type Result, success, unauthorized } from "../lib/result";
 export const TOLERANCE_SECONDS = 300;
 
 /** Checks a signed unix timestamp (seconds) against the clock, symmetrically. */
-export function checkTimestamp(raw: string | null | undefined, nowSeconds: number, toleranceSeconds: number): Result<void> {
+export function checkTimestamp(
+  raw: string | null | undefined,
+  nowSeconds: number,
+  toleranceSeconds: number,
+): Result<void> {
   if (raw === undefined || raw === null || raw === "") return unauthorized("missing_timestamp");
   if (!/^\d{1,12}$/.test(raw)) return unauthorized("malformed_signature");
   return checkSeconds(Number(raw), nowSeconds, toleranceSeconds);

@@ -34,13 +34,21 @@ after(() => {
 });
 
 test("the production upload is within its budget and without zod's locales", async () => {
-  await run("npx", ["wrangler", "deploy", "--dry-run", "--env", "production", "--outdir", outdir], { env: { ...process.env, WRANGLER_LOG: "error" } });
+  await run("npx", ["wrangler", "deploy", "--dry-run", "--env", "production", "--outdir", outdir], {
+    env: { ...process.env, WRANGLER_LOG: "error" },
+  });
   // What is uploaded: the bundle and its text modules (the console's files), not the source map.
   const uploaded = readdirSync(outdir).filter((name) => name.endsWith(".js") || name.endsWith(".css"));
   const kib = uploaded.reduce((sum, name) => sum + statSync(join(outdir, name)).size, 0) / 1024;
-  assert.ok(kib < UPLOAD_BUDGET_KIB, `production upload is ${kib.toFixed(1)} KiB, over the ${UPLOAD_BUDGET_KIB} KiB budget (${uploaded.join(", ")})`);
+  assert.ok(
+    kib < UPLOAD_BUDGET_KIB,
+    `production upload is ${kib.toFixed(1)} KiB, over the ${UPLOAD_BUDGET_KIB} KiB budget (${uploaded.join(", ")})`,
+  );
   const bundle = readFileSync(join(outdir, "index.js"), "utf8");
-  assert.ok(!bundle.includes(LOCALE_MARKER), "zod's locales are in the bundle: is wrangler.toml's [alias] still matching?");
+  assert.ok(
+    !bundle.includes(LOCALE_MARKER),
+    "zod's locales are in the bundle: is wrangler.toml's [alias] still matching?",
+  );
 });
 
 test("wrangler's bundle serves a valid OpenAPI document and the reference", async () => {

@@ -46,12 +46,18 @@ async function startUpstream() {
       body += chunk;
     });
     req.on("end", () => {
-      const answer = (status, envelope) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(envelope));
+      const answer = (status, envelope) =>
+        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(envelope));
       if (req.method !== "POST" || !req.url.endsWith(`/queues/${RELAY_QUEUE_ID}/messages/batch`))
         return answer(404, { success: false, errors: [{ code: 7003, message: "No route" }] });
       const { messages } = JSON.parse(body);
       if (state.refusing && messages.some((m) => JSON.stringify(m.body).includes("POISON"))) {
-        return answer(413, { success: false, errors: [{ code: 10204, message: "message too large" }], messages: [], result: null });
+        return answer(413, {
+          success: false,
+          errors: [{ code: 10204, message: "message too large" }],
+          messages: [],
+          result: null,
+        });
       }
       state.received.push(...messages.map((m) => m.body));
       answer(200, {
@@ -98,7 +104,13 @@ after(() => {
 function start(args, env = {}) {
   const child = spawn(process.execPath, ["bin/tributary.mjs", ...args], {
     // The Worker serves .dev.vars.example's secrets: sign with those, whatever a developer's .dev.vars says.
-    env: { ...process.env, TRIBUTARY_URL: gateway.base, TRIBUTARY_DEV_VARS: ".dev.vars.example", NO_COLOR: "1", ...env },
+    env: {
+      ...process.env,
+      TRIBUTARY_URL: gateway.base,
+      TRIBUTARY_DEV_VARS: ".dev.vars.example",
+      NO_COLOR: "1",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const run = { child, stdout: "", stderr: "" };
@@ -108,7 +120,9 @@ function start(args, env = {}) {
   child.stderr.on("data", (d) => {
     run.stderr += d;
   });
-  run.done = new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout: run.stdout, stderr: run.stderr })));
+  run.done = new Promise((resolve) =>
+    child.on("close", (code) => resolve({ code, stdout: run.stdout, stderr: run.stderr })),
+  );
   return run;
 }
 
@@ -144,7 +158,11 @@ describe("send", () => {
     const results = [];
     // A few at a time: each is a Node process.
     for (let i = 0; i < sources.length; i += 4) {
-      results.push(...(await Promise.all(sources.slice(i, i + 4).map(async ({ name }) => ({ name, ...(await tributary(["send", name])) })))));
+      results.push(
+        ...(await Promise.all(
+          sources.slice(i, i + 4).map(async ({ name }) => ({ name, ...(await tributary(["send", name])) })),
+        )),
+      );
     }
     for (const { name, code, stdout, stderr } of results) assert.equal(code, 0, `${name}: ${stdout}${stderr}`);
     const delivered = (await drain("webhooks")).map((m) => m.body.source).sort();
@@ -193,10 +211,19 @@ describe("tail, pull and push", () => {
     const json = start(["tail", "webhooks", "--json"]);
     await sleep(1_500); // both are polling: what follows arrives after they started
     assert.equal((await tributary(["send", "github"])).code, 0);
-    const envelope = { id: "hostile-1", source: HOSTILE, received_at: "2026-01-01T00:00:00Z", event: HOSTILE, delivery_id: null };
+    const envelope = {
+      id: "hostile-1",
+      source: HOSTILE,
+      received_at: "2026-01-01T00:00:00Z",
+      event: HOSTILE,
+      delivery_id: null,
+    };
     assert.equal((await tributary(["push", "webhooks", "--data", JSON.stringify(envelope)])).code, 0);
     assert.equal((await tributary(["push", "webhooks", "--text", "--data", HOSTILE])).code, 0);
-    await until(() => json.stdout.split("\n").filter(Boolean).length >= 3 && human.stdout.split("\n").filter(Boolean).length >= 3, "tail's lines");
+    await until(
+      () => json.stdout.split("\n").filter(Boolean).length >= 3 && human.stdout.split("\n").filter(Boolean).length >= 3,
+      "tail's lines",
+    );
     human.child.kill("SIGTERM");
     json.child.kill("SIGTERM");
     assert.equal((await human.done).code, 0);
@@ -217,7 +244,11 @@ describe("tail, pull and push", () => {
     }
     assert.match(human.stdout, /github {2}issues {2}delivery /);
     assert.ok(human.stdout.includes("\\x1b]0;pwned\\x07 over\\rwritten \\u202eesrever \\x9b2J"), human.stdout);
-    assert.equal(human.stdout.split("\n").filter(Boolean).length, 3, "each message once, though every peek shows it again");
+    assert.equal(
+      human.stdout.split("\n").filter(Boolean).length,
+      3,
+      "each message once, though every peek shows it again",
+    );
   });
 
   test("push then pull --ack hands back exactly what was pushed, then nothing", async () => {

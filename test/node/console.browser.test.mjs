@@ -81,7 +81,13 @@ function startStandIn(error) {
     for await (const chunk of req) text += chunk;
     const path = new URL(req.url, "http://stand-in").pathname;
     if (path.endsWith(`/queues/${POISON_ID}/messages/batch`)) {
-      if (standIn.refusing) return json(res, 413, { success: false, errors: [{ code: 10204, message: error }], messages: [], result: null });
+      if (standIn.refusing)
+        return json(res, 413, {
+          success: false,
+          errors: [{ code: 10204, message: error }],
+          messages: [],
+          result: null,
+        });
       standIn.received.push(...JSON.parse(text).messages);
       return json(res, 200, {
         success: true,
@@ -102,7 +108,8 @@ function startStandIn(error) {
   });
 }
 
-const listen = (server) => new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}`)));
+const listen = (server) =>
+  new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}`)));
 
 async function api(path, body, key = ADMIN_KEY, headers = {}) {
   const res = await fetch(`${gateway.base}${path}`, {
@@ -117,7 +124,10 @@ const queuePath = (queue, action) => `/client/v4/accounts/local/queues/${queue}/
 
 /** The console's queue table cell, by queue and column (0 name … 2 backlog … 9 dead letters). */
 const cell = (queue, column) =>
-  page.evaluate(([q, i]) => document.querySelector(`#queue-rows tr[data-queue="${q}"]`)?.children[i]?.textContent ?? null, [queue, column]);
+  page.evaluate(
+    ([q, i]) => document.querySelector(`#queue-rows tr[data-queue="${q}"]`)?.children[i]?.textContent ?? null,
+    [queue, column],
+  );
 const waitForCell = (queue, column, expected) =>
   page.waitForFunction(
     ([q, i, want]) => document.querySelector(`#queue-rows tr[data-queue="${q}"]`)?.children[i]?.textContent === want,
@@ -130,7 +140,10 @@ const BACKLOG = 2;
 const DEAD_LETTERS = 9;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`);
+  assert.ok(
+    existsSync(CHROMIUM),
+    `Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`,
+  );
   trap = createServer((req, res) => {
     trapHits.push(req.url);
     res.end();
@@ -142,7 +155,12 @@ before(async () => {
   const devVars = parseEnv(readFileSync(".dev.vars.example", "utf8"));
   const keys = [
     ...JSON.parse(devVars.GATEWAY_KEYS),
-    { name: "push-only", sha256: createHash("sha256").update(PUSH_ONLY_KEY).digest("hex"), queues: "*", scopes: ["push"] },
+    {
+      name: "push-only",
+      sha256: createHash("sha256").update(PUSH_ONLY_KEY).digest("hex"),
+      queues: "*",
+      scopes: ["push"],
+    },
   ];
   gateway = await startWorker({
     config: "wrangler.toml",
@@ -216,7 +234,8 @@ test("an operator signs in and sees every queue with its backlog and buffer stat
   await page.click("#sign-in-form button[type=submit]");
   await page.waitForSelector('#queue-rows tr[data-queue="poison"]', { timeout: SEEN_WITHIN_MS });
   const names = await page.$$eval("#queue-rows tr", (rows) => rows.map((r) => r.dataset.queue));
-  for (const name of ["dead-letters", "events", "forms", "poison", "webhooks"]) assert.ok(names.includes(name), `${name} in ${names}`);
+  for (const name of ["dead-letters", "events", "forms", "poison", "webhooks"])
+    assert.ok(names.includes(name), `${name} in ${names}`);
   assert.equal(await cell("poison", 1), "cloudflare · buffered");
   assert.equal(await page.evaluate((k) => sessionStorage.getItem(k), KEY_STORAGE), ADMIN_KEY);
   assert.equal(await page.inputValue("#key"), "", "the key field is cleared");
@@ -242,12 +261,17 @@ test("a pushed message moves the backlog, on the table and the chart", async () 
   });
   assert.equal(ingested.status, 202);
   await waitForCell("webhooks", BACKLOG, String(before + 3));
-  await page.waitForFunction(() => document.querySelectorAll("#chart svg polyline").length >= 5, null, { timeout: SEEN_WITHIN_MS });
+  await page.waitForFunction(() => document.querySelectorAll("#chart svg polyline").length >= 5, null, {
+    timeout: SEEN_WITHIN_MS,
+  });
   assert.match(await page.textContent("#legend"), /webhooks \(3\)/);
 });
 
 test("a message the upstream refuses for good appears as a dead letter", async () => {
-  const pushed = await api(queuePath("poison", "messages"), { body: `poison ${hostileText.script}`, content_type: "text" });
+  const pushed = await api(queuePath("poison", "messages"), {
+    body: `poison ${hostileText.script}`,
+    content_type: "text",
+  });
   assert.equal(pushed.status, 200);
   await waitForCell("poison", DEAD_LETTERS, "1");
 });
@@ -255,12 +279,22 @@ test("a message the upstream refuses for good appears as a dead letter", async (
 test("a refused webhook appears under refusals with its reason", async () => {
   const refused = await fetch(`${gateway.base}/ingest/github`, {
     method: "POST",
-    headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${"0".repeat(64)}`, "cf-ray": hostileText.img },
+    headers: {
+      "content-type": "application/json",
+      "x-hub-signature-256": `sha256=${"0".repeat(64)}`,
+      "cf-ray": hostileText.img,
+    },
     body: JSON.stringify({ note: hostileText.script }),
   });
   assert.equal(refused.status, 401);
-  await page.waitForFunction(() => document.querySelector("#refusal-rows")?.textContent?.includes("signature_mismatch"), null, { timeout: SEEN_WITHIN_MS });
-  const row = await page.$$eval("#refusal-rows tr", (rows) => rows.map((r) => [...r.children].map((td) => td.textContent)));
+  await page.waitForFunction(
+    () => document.querySelector("#refusal-rows")?.textContent?.includes("signature_mismatch"),
+    null,
+    { timeout: SEEN_WITHIN_MS },
+  );
+  const row = await page.$$eval("#refusal-rows tr", (rows) =>
+    rows.map((r) => [...r.children].map((td) => td.textContent)),
+  );
   const [, source, queue, reason, status] = row[0];
   assert.deepEqual([source, queue, reason, status], ["github", "webhooks", "signature_mismatch", "401"]);
   assert.match(await page.textContent("#refusal-summary"), /githubsignature_mismatch1/);
@@ -269,7 +303,9 @@ test("a refused webhook appears under refusals with its reason", async () => {
 test("peek shows bodies as text: JSON pretty-printed with its digits, markup as characters", async () => {
   await page.selectOption("#peek-queue", "webhooks");
   await page.click("#peek");
-  await page.waitForFunction(() => document.querySelectorAll("#peeked li").length === 3, null, { timeout: SEEN_WITHIN_MS });
+  await page.waitForFunction(() => document.querySelectorAll("#peeked li").length === 3, null, {
+    timeout: SEEN_WITHIN_MS,
+  });
   const bodies = await page.$$eval("#peeked pre", (pres) => pres.map((p) => p.textContent));
   assert.equal(bodies[0], hostileText.script);
   assert.equal(bodies[1], `${hostileText.link} ${hostileText.pixel}`);
@@ -278,7 +314,10 @@ test("peek shows bodies as text: JSON pretty-printed with its digits, markup as 
   assert.ok(envelope.includes('"big": 12345678901234567890'), envelope);
   assert.deepEqual(JSON.parse(envelope).data.action, hostileText.img);
   assert.equal(
-    await page.$$eval("#peeked *", (nodes) => nodes.filter((n) => !["LI", "HEADER", "LABEL", "INPUT", "SPAN", "PRE"].includes(n.tagName)).length),
+    await page.$$eval(
+      "#peeked *",
+      (nodes) => nodes.filter((n) => !["LI", "HEADER", "LABEL", "INPUT", "SPAN", "PRE"].includes(n.tagName)).length,
+    ),
     0,
   );
 });
@@ -286,7 +325,9 @@ test("peek shows bodies as text: JSON pretty-printed with its digits, markup as 
 test("dead letters list their error and body as text", async () => {
   await page.selectOption("#dl-queue", "poison");
   await page.click("#dl-load");
-  await page.waitForFunction(() => document.querySelectorAll("#dl-list li").length === 1, null, { timeout: SEEN_WITHIN_MS });
+  await page.waitForFunction(() => document.querySelectorAll("#dl-list li").length === 1, null, {
+    timeout: SEEN_WITHIN_MS,
+  });
   assert.equal(await page.textContent("#dl-list .error"), `${hostileText.img} ${hostileText.script}`);
   assert.equal(await page.textContent("#dl-list pre"), `poison ${hostileText.script}`);
   mkdirSync(OUTPUT, { recursive: true });
@@ -297,7 +338,11 @@ test("purging a selected message removes it from the queue", async () => {
   const before = Number(await cell("webhooks", BACKLOG));
   await page.check("#peeked li:first-child input[type=checkbox]");
   await page.click("#purge");
-  await page.waitForFunction(() => /Purged 1 of 1/.test(document.querySelector("#peek-note")?.textContent ?? ""), null, { timeout: SEEN_WITHIN_MS });
+  await page.waitForFunction(
+    () => /Purged 1 of 1/.test(document.querySelector("#peek-note")?.textContent ?? ""),
+    null,
+    { timeout: SEEN_WITHIN_MS },
+  );
   await waitForCell("webhooks", BACKLOG, String(before - 1));
   assert.equal(await page.$$eval("#peeked li", (items) => items.length), 2);
 });
@@ -306,7 +351,11 @@ test("replaying a dead letter delivers it once the upstream takes it", async () 
   standIn.refusing = false;
   await page.check("#dl-list li:first-child input[type=checkbox]");
   await page.click("#dl-replay");
-  await page.waitForFunction(() => /Replayed 1 dead letter/.test(document.querySelector("#dl-note")?.textContent ?? ""), null, { timeout: SEEN_WITHIN_MS });
+  await page.waitForFunction(
+    () => /Replayed 1 dead letter/.test(document.querySelector("#dl-note")?.textContent ?? ""),
+    null,
+    { timeout: SEEN_WITHIN_MS },
+  );
   await waitForCell("poison", DEAD_LETTERS, "0");
   assert.deepEqual(
     standIn.received.map((m) => m.body),

@@ -10,7 +10,11 @@ let gateway;
 let client;
 
 before(async () => {
-  gateway = await startWorker({ config: "wrangler.toml", port: await freePort(), vars: { QUEUES: JSON.stringify({ webhooks: { mode: "direct" } }) } });
+  gateway = await startWorker({
+    config: "wrangler.toml",
+    port: await freePort(),
+    vars: { QUEUES: JSON.stringify({ webhooks: { mode: "direct" } }) },
+  });
   client = new Cloudflare({ apiToken: "local-dev-key", baseURL: `${gateway.base}/client/v4`, maxRetries: 0 });
 });
 
@@ -20,7 +24,11 @@ test("the consumer example processes, retries a failure, and stops cleanly on SI
   const account = { account_id: "local" };
   await client.queues.messages.bulkPush("webhooks", {
     ...account,
-    messages: [{ body: { n: 1 } }, { body: { n: 2, data: { fail_once: true } } }, { body: "three", content_type: "text" }],
+    messages: [
+      { body: { n: 1 } },
+      { body: { n: 2, data: { fail_once: true } } },
+      { body: "three", content_type: "text" },
+    ],
   });
 
   const consumer = spawn("node", ["--experimental-strip-types", "--no-warnings", "examples/consumer.ts"], {
@@ -47,7 +55,9 @@ test("the consumer example processes, retries a failure, and stops cleanly on SI
   assert.equal(processed.length, 3, `consumer output: ${JSON.stringify(lines)} ${stderr}`);
   assert.deepEqual(
     processed.map((l) => l.body).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
-    [{ n: 1 }, { n: 2, data: { fail_once: true } }, "three"].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    [{ n: 1 }, { n: 2, data: { fail_once: true } }, "three"].sort((a, b) =>
+      JSON.stringify(a).localeCompare(JSON.stringify(b)),
+    ),
   );
   assert.equal(processed.find((l) => l.body?.n === 2).attempts, 2, "the failed message is processed on its retry");
   assert.match(stderr, /failed \(simulated failure\); retrying in 1s/);

@@ -26,7 +26,10 @@ let gateway;
 let browser;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`);
+  assert.ok(
+    existsSync(CHROMIUM),
+    `Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`,
+  );
   gateway = await startWorker({ config: "wrangler.toml", port: await freePort() });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 });

@@ -47,8 +47,15 @@ function page(gatewayBase) {
 }
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`);
-  gateway = await startWorker({ config: "wrangler.toml", port: await freePort(), vars: { QUEUES: JSON.stringify({ forms: { mode: "direct" } }) } });
+  assert.ok(
+    existsSync(CHROMIUM),
+    `Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`,
+  );
+  gateway = await startWorker({
+    config: "wrangler.toml",
+    port: await freePort(),
+    vars: { QUEUES: JSON.stringify({ forms: { mode: "direct" } }) },
+  });
   client = new Cloudflare({ apiToken: "local-dev-key", baseURL: `${gateway.base}/client/v4`, maxRetries: 0 });
   site = createServer((_req, res) => {
     res.writeHead(200, { "content-type": "text/html" });
@@ -72,7 +79,10 @@ async function drainForms() {
     const { messages = [] } = await client.queues.messages.pull("forms", { account_id: "local", batch_size: 100 });
     if (!messages.length) return bodies;
     bodies.push(...messages.map((m) => JSON.parse(Buffer.from(m.body, "base64").toString("utf8"))));
-    await client.queues.messages.ack("forms", { account_id: "local", acks: messages.map((m) => ({ lease_id: m.lease_id })) });
+    await client.queues.messages.ack("forms", {
+      account_id: "local",
+      acks: messages.map((m) => ({ lease_id: m.lease_id })),
+    });
   }
 }
 

@@ -22,7 +22,10 @@ test("the quickstart pushes, pulls back, prints and acks its message, and leaves
   // Someone else's message, already waiting: the quickstart must hand it back, not ack it.
   await client.queues.messages.push("webhooks", { ...account, body: "not the quickstart's", content_type: "text" });
 
-  const { stdout, stderr } = await run("node", ["examples/quickstart.mjs"], { env: { ...process.env, GATEWAY_URL: gateway.base }, timeout: 30_000 });
+  const { stdout, stderr } = await run("node", ["examples/quickstart.mjs"], {
+    env: { ...process.env, GATEWAY_URL: gateway.base },
+    timeout: 30_000,
+  });
   const lines = stdout.trim().split("\n");
   assert.equal(lines.length, 3, `stdout: ${stdout}\nstderr: ${stderr}`);
   assert.match(lines[0], /^pushed to webhooks: \{"hello":"from the quickstart","marker":"[0-9a-f-]{36}"/);

@@ -40,7 +40,10 @@ const client = () => new Cloudflare({ apiToken: GATEWAY_KEY, baseURL: `${gateway
 
 /** Flushes the buffer, then pulls and acks everything in `events`: [{raw, message}] in arrival order. */
 async function drainEvents() {
-  const flushed = await fetch(`${gateway.base}/admin/queues/events/flush`, { method: "POST", headers: { authorization: `Bearer ${GATEWAY_KEY}` } });
+  const flushed = await fetch(`${gateway.base}/admin/queues/events/flush`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${GATEWAY_KEY}` },
+  });
   assert.equal(flushed.status, 200);
   const received = [];
   for (;;) {
@@ -50,7 +53,10 @@ async function drainEvents() {
       const raw = Buffer.from(m.body, "base64").toString("utf8");
       received.push({ raw, message: JSON.parse(raw) });
     }
-    await client().queues.messages.ack("events", { account_id: "local", acks: messages.map((m) => ({ lease_id: m.lease_id })) });
+    await client().queues.messages.ack("events", {
+      account_id: "local",
+      acks: messages.map((m) => ({ lease_id: m.lease_id })),
+    });
   }
 }
 
@@ -73,7 +79,8 @@ const CALLS = [
 test("every call type arrives exactly once in `events`, with its messageId as delivery_id and the event as sent", async () => {
   const analytics = new Analytics({ writeKey: WRITE_KEY, host: gateway.base });
   const sending = [];
-  for (let u = 0; u < 10; u++) for (const [method, params] of CALLS) sending.push(send(analytics, method, params(`user-${u}`)));
+  for (let u = 0; u < 10; u++)
+    for (const [method, params] of CALLS) sending.push(send(analytics, method, params(`user-${u}`)));
   const events = await Promise.all(sending);
   await analytics.closeAndFlush();
 
@@ -105,7 +112,11 @@ async function crashingHop({ crashAtResponse }) {
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
     try {
-      const answer = await fetch(`${gateway.base}${req.url}`, { method: req.method, headers: req.headers, body: Buffer.concat(chunks) });
+      const answer = await fetch(`${gateway.base}${req.url}`, {
+        method: req.method,
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      });
       const body = Buffer.from(await answer.arrayBuffer());
       if (++responses === crashAtResponse) {
         gateway.kill();
@@ -172,7 +183,10 @@ test("the example consumer reads these events", async () => {
   const sending = send(analytics, "track", { userId: "reader", event: "Consumer Demo" });
   await analytics.closeAndFlush();
   const event = await sending;
-  await fetch(`${gateway.base}/admin/queues/events/flush`, { method: "POST", headers: { authorization: `Bearer ${GATEWAY_KEY}` } });
+  await fetch(`${gateway.base}/admin/queues/events/flush`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${GATEWAY_KEY}` },
+  });
 
   const consumer = spawn("node", ["--experimental-strip-types", "--no-warnings", "examples/consumer.ts"], {
     env: { ...process.env, GATEWAY_URL: gateway.base, GATEWAY_KEY, QUEUE: "events" },

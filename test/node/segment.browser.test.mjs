@@ -63,9 +63,16 @@ function page() {
 }
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`);
+  assert.ok(
+    existsSync(CHROMIUM),
+    `Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`,
+  );
   const [gatewayPort, sitePort] = [await freePort(), await freePort()];
-  gateway = await startWorker({ config: "wrangler.toml", port: gatewayPort, vars: { QUEUES: JSON.stringify({ events: { mode: "direct" } }) } });
+  gateway = await startWorker({
+    config: "wrangler.toml",
+    port: gatewayPort,
+    vars: { QUEUES: JSON.stringify({ events: { mode: "direct" } }) },
+  });
   client = new Cloudflare({ apiToken: "local-dev-key", baseURL: `${gateway.base}/client/v4`, maxRetries: 0 });
   siteBase = `http://127.0.0.1:${sitePort}`;
   site = createServer((req, res) => {
@@ -97,7 +104,10 @@ async function drainEvents() {
     const { messages = [] } = await client.queues.messages.pull("events", { account_id: "local", batch_size: 100 });
     if (!messages.length) return bodies;
     bodies.push(...messages.map((m) => JSON.parse(Buffer.from(m.body, "base64").toString("utf8"))));
-    await client.queues.messages.ack("events", { account_id: "local", acks: messages.map((m) => ({ lease_id: m.lease_id })) });
+    await client.queues.messages.ack("events", {
+      account_id: "local",
+      acks: messages.map((m) => ({ lease_id: m.lease_id })),
+    });
   }
 }
 
@@ -108,7 +118,11 @@ async function tab() {
   const offsite = [];
   await context.route("**/*", (route) => {
     const url = new URL(route.request().url());
-    requests.push({ method: route.request().method(), url: url.href, contentType: route.request().headers()["content-type"] });
+    requests.push({
+      method: route.request().method(),
+      url: url.href,
+      contentType: route.request().headers()["content-type"],
+    });
     if (url.hostname !== "127.0.0.1") {
       offsite.push(url.href);
       return route.abort();

@@ -20,8 +20,8 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { app } from "../../src/app";
 import { loadConfig } from "../../src/config/load";
-import { localPolicy, localQueueStub } from "../../src/queues/local";
 import { resolveQueue } from "../../src/queues/resolve";
+import { localPolicy, localQueueStub } from "../../src/queues/upstreams/local";
 
 import { TURNSTILE_TEST_SECRET } from "../support/constants";
 
@@ -37,13 +37,23 @@ const RANDOM_FAULTS: Fault[] = [{ status: 429, retry_after: 1 }, { status: 500 }
 let calls: { path: string; authorization: string | null }[] = [];
 
 const envelope = (status: number) =>
-  JSON.stringify({ success: false, errors: [{ code: status === 429 ? 971 : 15000, message: `injected ${status}` }], messages: [], result: null });
+  JSON.stringify({
+    success: false,
+    errors: [{ code: status === 429 ? 971 : 15000, message: `injected ${status}` }],
+    messages: [],
+    result: null,
+  });
 
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     if (url.pathname === "/__faults") {
-      const body = (await request.json()) as { faults?: Fault[]; reject_containing?: string; push_failure_rate?: number; outage_ms?: number };
+      const body = (await request.json()) as {
+        faults?: Fault[];
+        reject_containing?: string;
+        push_failure_rate?: number;
+        outage_ms?: number;
+      };
       faults = body.faults ?? [];
       rejectContaining = body.reject_containing;
       pushFailureRate = body.push_failure_rate ?? 0;
@@ -64,12 +74,15 @@ export default {
     const fault =
       faults.shift() ??
       (Date.now() < outageUntil ? { status: 503 } : undefined) ??
-      (isPush && Math.random() < pushFailureRate ? RANDOM_FAULTS[Math.floor(Math.random() * RANDOM_FAULTS.length)] : undefined);
+      (isPush && Math.random() < pushFailureRate
+        ? RANDOM_FAULTS[Math.floor(Math.random() * RANDOM_FAULTS.length)]
+        : undefined);
     if (fault) await request.arrayBuffer(); // consume the body as the real API would
     if (fault?.hang) {
       await new Promise((resolve) => setTimeout(resolve, 5_000)); // far past the gateway's timeout
     }
-    if (fault?.malformed) return new Response("<html>bad gateway</html>", { status: 200, headers: { "content-type": "text/html" } });
+    if (fault?.malformed)
+      return new Response("<html>bad gateway</html>", { status: 200, headers: { "content-type": "text/html" } });
     if (fault?.status) {
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (fault.retry_after !== undefined) headers["retry-after"] = String(fault.retry_after);
@@ -78,7 +91,10 @@ export default {
     if (rejectContaining && url.pathname.endsWith("/messages/batch")) {
       const text = await request.text();
       if (text.includes(rejectContaining)) {
-        return Response.json({ success: false, errors: [{ code: 10204, message: "message too large" }], messages: [], result: null }, { status: 413 });
+        return Response.json(
+          { success: false, errors: [{ code: 10204, message: "message too large" }], messages: [], result: null },
+          { status: 413 },
+        );
       }
       return app.fetch(new Request(request, { body: text }), env);
     }
@@ -89,7 +105,9 @@ export default {
     const config = loadConfig(env);
     const queue = resolveQueue(config, env.BOUND_QUEUE_ID);
     const messages = batch.messages.map((m) =>
-      typeof m.body === "string" ? { body: m.body, content_type: "text" as const } : { body: JSON.stringify(m.body), content_type: "json" as const },
+      typeof m.body === "string"
+        ? { body: m.body, content_type: "text" as const }
+        : { body: JSON.stringify(m.body), content_type: "json" as const },
     );
     await localQueueStub(env, queue.name).push(localPolicy(queue.name, config), messages);
     batch.ackAll();
@@ -112,7 +130,9 @@ export class FaultyProducer extends WorkerEntrypoint<PeerEnv> {
     const config = loadConfig(this.env);
     const queue = resolveQueue(config, this.env.FAULTY_QUEUE_ID);
     const stored = messages.map((m) =>
-      m.contentType === "text" ? { body: String(m.body), content_type: "text" as const } : { body: JSON.stringify(m.body), content_type: "json" as const },
+      m.contentType === "text"
+        ? { body: String(m.body), content_type: "text" as const }
+        : { body: JSON.stringify(m.body), content_type: "json" as const },
     );
     await localQueueStub(this.env, queue.name).push(localPolicy(queue.name, config), stored);
   }

@@ -19,10 +19,14 @@ import {
   send,
 } from "../support/providers";
 
-const bitbucketSignature = (body: string, secret = DEV_SECRET) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+const bitbucketSignature = (body: string, secret = DEV_SECRET) =>
+  `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 
 const pushEvent = () =>
-  JSON.stringify({ push: { changes: [{ new: { name: "main" } }] }, repository: { full_name: "team/repo", uuid: `{${crypto.randomUUID()}}` } });
+  JSON.stringify({
+    push: { changes: [{ new: { name: "main" } }] },
+    repository: { full_name: "team/repo", uuid: `{${crypto.randomUUID()}}` },
+  });
 
 const headers = (signature: string, request = crypto.randomUUID()) => ({
   "content-type": "application/json",
@@ -34,16 +38,22 @@ const headers = (signature: string, request = crypto.randomUUID()) => ({
   "user-agent": "Bitbucket-Webhooks/2.0",
   cookie: "a=b",
 });
-const post = (body: string, signature = bitbucketSignature(body), request?: string) => send("bitbucket", { body, headers: headers(signature, request) });
+const post = (body: string, signature = bitbucketSignature(body), request?: string) =>
+  send("bitbucket", { body, headers: headers(signature, request) });
 const postWith = (vars: Record<string, string>, body: string, signature: string) =>
-  app.request(`${GATEWAY}/ingest/bitbucket`, { method: "POST", body, headers: headers(signature) }, { ...env, ...vars } as Env);
+  app.request(`${GATEWAY}/ingest/bitbucket`, { method: "POST", body, headers: headers(signature) }, {
+    ...env,
+    ...vars,
+  } as Env);
 const ROTATING = { BITBUCKET_WEBHOOK_SECRET: JSON.stringify(["old-secret", DEV_SECRET]) };
 
 resetAfterEach();
 
 describe("Bitbucket Cloud", () => {
   it("the builder reproduces the published example", () => {
-    expect(bitbucketSignature("Hello World!", "It's a Secret to Everybody")).toBe("sha256=a4771c39fbe90f317c7824e83ddef3caae9cb3d976c214ace1f2937e133263c9");
+    expect(bitbucketSignature("Hello World!", "It's a Secret to Everybody")).toBe(
+      "sha256=a4771c39fbe90f317c7824e83ddef3caae9cb3d976c214ace1f2937e133263c9",
+    );
   });
 
   it("accepts a signed event: X-Event-Key as event, X-Request-UUID as delivery id, allowlisted headers only", async () => {

@@ -23,7 +23,10 @@ import {
   send,
 } from "../support/providers";
 
-function calendlySignature(body: string, { secret = DEV_SECRET, at = nowSeconds() }: { secret?: string; at?: number } = {}): string {
+function calendlySignature(
+  body: string,
+  { secret = DEV_SECRET, at = nowSeconds() }: { secret?: string; at?: number } = {},
+): string {
   return `t=${at},v1=${createHmac("sha256", secret).update(`${at}.${body}`, "utf8").digest("hex")}`;
 }
 
@@ -32,7 +35,11 @@ const calendlyEvent = (event = "invitee.created") =>
     created_at: new Date().toISOString(),
     created_by: "https://api.calendly.com/users/AAA",
     event,
-    payload: { email: "a@example.com", name: "Zoë", uri: `https://api.calendly.com/scheduled_events/${crypto.randomUUID()}/invitees/1` },
+    payload: {
+      email: "a@example.com",
+      name: "Zoë",
+      uri: `https://api.calendly.com/scheduled_events/${crypto.randomUUID()}/invitees/1`,
+    },
   });
 
 const headers = (signature: string) => ({
@@ -41,9 +48,13 @@ const headers = (signature: string) => ({
   "user-agent": "Calendly",
   cookie: "a=b",
 });
-const post = (body: string, signature = calendlySignature(body)) => send("calendly", { body, headers: headers(signature) });
+const post = (body: string, signature = calendlySignature(body)) =>
+  send("calendly", { body, headers: headers(signature) });
 const postWith = (vars: Record<string, string>, body: string, signature: string) =>
-  app.request(`${GATEWAY}/ingest/calendly`, { method: "POST", body, headers: headers(signature) }, { ...env, ...vars } as Env);
+  app.request(`${GATEWAY}/ingest/calendly`, { method: "POST", body, headers: headers(signature) }, {
+    ...env,
+    ...vars,
+  } as Env);
 const ROTATING = { CALENDLY_WEBHOOK_SECRET: JSON.stringify(["old-secret", DEV_SECRET]) };
 
 resetAfterEach();
@@ -52,7 +63,9 @@ describe("Calendly", () => {
   it("the builder signs as Calendly's sample code does (the research notes' vector)", () => {
     const body =
       '{"created_at":"2025-01-01T00:00:00.000000Z","created_by":"https://api.calendly.com/users/AAA","event":"invitee.created","payload":{"email":"a@example.com"}}';
-    expect(calendlySignature(body, { at: 1735689600 })).toBe("t=1735689600,v1=f774307d9c783e3f63c6612bc362ccde8cd83707d30c9fffc8b2fb3c6a8a4419");
+    expect(calendlySignature(body, { at: 1735689600 })).toBe(
+      "t=1735689600,v1=f774307d9c783e3f63c6612bc362ccde8cd83707d30c9fffc8b2fb3c6a8a4419",
+    );
   });
 
   it("accepts a signed event: the body's event, no delivery id, allowlisted headers only", async () => {
@@ -68,7 +81,10 @@ describe("Calendly", () => {
     ["a tampered body", () => [`${body} `, calendlySignature(body)]],
     ["a wrong key", () => [body, calendlySignature(body, { secret: "wrong" })]],
     ["a stale timestamp", () => [body, calendlySignature(body, { at: nowSeconds() - STALE_SECONDS })]],
-    ["a timestamp 181 s old (Calendly's window is 3 minutes)", () => [body, calendlySignature(body, { at: nowSeconds() - 181 })]],
+    [
+      "a timestamp 181 s old (Calendly's window is 3 minutes)",
+      () => [body, calendlySignature(body, { at: nowSeconds() - 181 })],
+    ],
     ["a future timestamp", () => [body, calendlySignature(body, { at: nowSeconds() + STALE_SECONDS })]],
     ["no signature", () => [body, ""]],
     ["no v1", () => [body, `t=${nowSeconds()}`]],
@@ -95,6 +111,8 @@ describe("Calendly", () => {
   });
 
   it("is described in /openapi.json", async () => {
-    expect(await ingestDescription("calendly")).toContain("`Calendly-Webhook-Signature: t=<unix>,v1=<hex HMAC-SHA256 of {t}.{body}>`");
+    expect(await ingestDescription("calendly")).toContain(
+      "`Calendly-Webhook-Signature: t=<unix>,v1=<hex HMAC-SHA256 of {t}.{body}>`",
+    );
   });
 });

@@ -8,27 +8,44 @@ import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { dropbox } from "../../src/providers/dropbox";
 import { envelope, GATEWAY } from "../support/api";
-import { DEV_SECRET, delivered, expectAccepted, expectAnswer, expectUnauthorized, nowSeconds, resetAfterEach, send } from "../support/providers";
+import {
+  DEV_SECRET,
+  delivered,
+  expectAccepted,
+  expectAnswer,
+  expectUnauthorized,
+  nowSeconds,
+  resetAfterEach,
+  send,
+} from "../support/providers";
 
 const dropboxSignature = (body: string, secret = DEV_SECRET) => createHmac("sha256", secret).update(body).digest("hex");
 
 function post(body: string, headers: Record<string, string> = {}) {
-  return send("dropbox", { body, headers: { "content-type": "application/json", "x-dropbox-signature": dropboxSignature(body), ...headers } });
+  return send("dropbox", {
+    body,
+    headers: { "content-type": "application/json", "x-dropbox-signature": dropboxSignature(body), ...headers },
+  });
 }
 
-const NOTIFICATION = '{"list_folder": {"accounts": ["dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc"]}, "delta": {"users": [12345678]}}';
+const NOTIFICATION =
+  '{"list_folder": {"accounts": ["dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc"]}, "delta": {"users": [12345678]}}';
 
 resetAfterEach();
 
 describe("Dropbox", () => {
   it("the builder reproduces hapi-dropbox-webhooks' vector", () => {
-    expect(dropboxSignature('{"delta": {"users": [12345]}}', "the_secret")).toBe("0a8c16b085420b960dc78664279fe09e936a2a01b1f91064869d9e77dfd64529");
+    expect(dropboxSignature('{"delta": {"users": [12345]}}', "the_secret")).toBe(
+      "0a8c16b085420b960dc78664279fe09e936a2a01b1f91064869d9e77dfd64529",
+    );
   });
 
   it("accepts a signed notification: event list_folder, no delivery id, allowlisted headers only", async () => {
     const [id] = await expectAccepted(await post(NOTIFICATION, { "user-agent": "DropboxWebhooks/1.0", cookie: "a=b" }));
     const messages = await delivered();
-    expect(messages).toMatchObject([{ id, source: "dropbox", event: "list_folder", delivery_id: null, data: JSON.parse(NOTIFICATION) }]);
+    expect(messages).toMatchObject([
+      { id, source: "dropbox", event: "list_folder", delivery_id: null, data: JSON.parse(NOTIFICATION) },
+    ]);
     expect(messages[0]?.headers).toEqual({ "user-agent": "DropboxWebhooks/1.0" });
   });
 
@@ -66,7 +83,12 @@ describe("Dropbox", () => {
     const res = await send("dropbox", { method: "GET", query: "?challenge=ZmlsZXMtYXJlLWZ1bg" });
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     await expectAnswer(res, 200, "text/plain; charset=utf-8", "ZmlsZXMtYXJlLWZ1bg");
-    await expectAnswer(await send("dropbox", { method: "HEAD", query: "?challenge=ZmlsZXMtYXJlLWZ1bg" }), 200, "text/plain; charset=utf-8", "");
+    await expectAnswer(
+      await send("dropbox", { method: "HEAD", query: "?challenge=ZmlsZXMtYXJlLWZ1bg" }),
+      200,
+      "text/plain; charset=utf-8",
+      "",
+    );
     expect(await delivered()).toEqual([]);
   });
 
@@ -77,22 +99,36 @@ describe("Dropbox", () => {
     ["junk", "?chal%00lenge=ECHO-ME&&&=="],
   ])("does not answer a GET with %s (404, nothing echoed)", async (_, query) => {
     const res = await send("dropbox", { method: "GET", query });
-    expect({ status: res.status, echoed: (await res.text()).includes("ECHO-ME") }).toEqual({ status: 404, echoed: false });
+    expect({ status: res.status, echoed: (await res.text()).includes("ECHO-ME") }).toEqual({
+      status: 404,
+      echoed: false,
+    });
   });
 
   it("does not echo a challenge on POST", async () => {
-    await expectUnauthorized(await send("dropbox", { query: "?challenge=ECHO-ME", headers: { "content-type": "application/json" }, body: "{}" }));
+    await expectUnauthorized(
+      await send("dropbox", {
+        query: "?challenge=ECHO-ME",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      }),
+    );
   });
 
   it("answers a repeat of the same signed body as a duplicate", async () => {
     const [id] = await expectAccepted(await post(NOTIFICATION));
     const again = await post(NOTIFICATION);
-    expect({ status: again.status, result: (await envelope(again)).result }).toEqual({ status: 200, result: { ids: [id], duplicate: true } });
+    expect({ status: again.status, result: (await envelope(again)).result }).toEqual({
+      status: 200,
+      result: { ids: [id], duplicate: true },
+    });
     expect(await delivered()).toHaveLength(1);
   });
 
   it("is described in /openapi.json", async () => {
-    const document = (await (await SELF.fetch(`${GATEWAY}/openapi.json`)).json()) as { paths: Record<string, { post: { description: string } }> };
+    const document = (await (await SELF.fetch(`${GATEWAY}/openapi.json`)).json()) as {
+      paths: Record<string, { post: { description: string } }>;
+    };
     expect(document.paths["/ingest/dropbox"]?.post.description).toContain("X-Dropbox-Signature");
   });
 });

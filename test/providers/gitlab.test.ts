@@ -39,7 +39,10 @@ interface Signing {
   at?: number;
 }
 /** GitLab's headers: the secret token as is, and the Standard Webhooks signature (webhook-id = Idempotency-Key). */
-function gitlabHeaders(body: string, { token = DEV_SECRET, signingToken = SIGNING_TOKEN, id = crypto.randomUUID(), at = nowSeconds() }: Signing = {}) {
+function gitlabHeaders(
+  body: string,
+  { token = DEV_SECRET, signingToken = SIGNING_TOKEN, id = crypto.randomUUID(), at = nowSeconds() }: Signing = {},
+) {
   const headers: Record<string, string> = {
     "content-type": "application/json",
     "x-gitlab-event": "Push Hook",
@@ -52,7 +55,12 @@ function gitlabHeaders(body: string, { token = DEV_SECRET, signingToken = SIGNIN
   if (signingToken !== null) {
     const key = Buffer.from(signingToken.slice("whsec_".length), "base64");
     const signature = createHmac("sha256", key).update(`${id}.${at}.${body}`).digest("base64");
-    Object.assign(headers, { "webhook-id": id, "webhook-timestamp": String(at), "webhook-signature": `v1,${signature}`, "idempotency-key": id });
+    Object.assign(headers, {
+      "webhook-id": id,
+      "webhook-timestamp": String(at),
+      "webhook-signature": `v1,${signature}`,
+      "idempotency-key": id,
+    });
   }
   return headers;
 }
@@ -71,10 +79,15 @@ const post = (body: string, headers = gitlabHeaders(body)) => send("gitlab", { b
 const postWith = (vars: Record<string, unknown>, body: string, headers: Record<string, string>) =>
   app.request(`${GATEWAY}/ingest/gitlab`, { method: "POST", body, headers }, { ...env, ...vars } as Env);
 // The test configuration's other sources stay (its write keys name some of them).
-const only = (auth: Record<string, string>) => ({ SOURCES: { ...(env.SOURCES as object), gitlab: { auth: { kind: "gitlab", ...auth } } } });
+const only = (auth: Record<string, string>) => ({
+  SOURCES: { ...(env.SOURCES as object), gitlab: { auth: { kind: "gitlab", ...auth } } },
+});
 const TOKEN_ONLY = only({ secret: "GITLAB_WEBHOOK_TOKEN" });
 const SIGNING_ONLY = only({ signing_token: "GITLAB_SIGNING_TOKEN" });
-const ROTATING = { GITLAB_WEBHOOK_TOKEN: JSON.stringify(["old-token", DEV_SECRET]), GITLAB_SIGNING_TOKEN: JSON.stringify([OLD_SIGNING_TOKEN, SIGNING_TOKEN]) };
+const ROTATING = {
+  GITLAB_WEBHOOK_TOKEN: JSON.stringify(["old-token", DEV_SECRET]),
+  GITLAB_SIGNING_TOKEN: JSON.stringify([OLD_SIGNING_TOKEN, SIGNING_TOKEN]),
+};
 
 resetAfterEach();
 
@@ -95,14 +108,29 @@ describe("GitLab", () => {
     const [id] = await expectAccepted(await post(body, headers));
     const [message, ...rest] = await delivered();
     expect(rest).toEqual([]);
-    expect(message).toMatchObject({ id, source: "gitlab", event: "merge_request", delivery_id: "wh-1", data: { project: { name: "Zoë" } } });
-    const { "x-gitlab-token": _token, "webhook-signature": _signature, cookie: _cookie, "content-type": _type, ...forwarded } = headers;
+    expect(message).toMatchObject({
+      id,
+      source: "gitlab",
+      event: "merge_request",
+      delivery_id: "wh-1",
+      data: { project: { name: "Zoë" } },
+    });
+    const {
+      "x-gitlab-token": _token,
+      "webhook-signature": _signature,
+      cookie: _cookie,
+      "content-type": _type,
+      ...forwarded
+    } = headers;
     expect(message!.headers).toEqual(forwarded);
   });
 
   const body = pushEvent();
   it.each<[string, () => [string, Record<string, string>]]>([
-    ["the secret token alone (a signing token is configured)", () => [body, gitlabHeaders(body, { signingToken: null })]],
+    [
+      "the secret token alone (a signing token is configured)",
+      () => [body, gitlabHeaders(body, { signingToken: null })],
+    ],
     ["the signature alone (a secret token is configured)", () => [body, gitlabHeaders(body, { token: null })]],
     ["a wrong secret token", () => [body, gitlabHeaders(body, { token: "wrong" })]],
     ["a tampered body", () => [`${body} `, gitlabHeaders(body)]],
@@ -121,7 +149,9 @@ describe("GitLab", () => {
     await expectAccepted(await postWith(TOKEN_ONLY, system, gitlabHeaders(system, { signingToken: null })));
     const bare = JSON.stringify({ note: crypto.randomUUID() });
     await expectAccepted(await postWith(TOKEN_ONLY, bare, gitlabHeaders(bare, { signingToken: null })));
-    await expectUnauthorized(await postWith(TOKEN_ONLY, bare, gitlabHeaders(bare, { token: "wrong", signingToken: null })));
+    await expectUnauthorized(
+      await postWith(TOKEN_ONLY, bare, gitlabHeaders(bare, { token: "wrong", signingToken: null })),
+    );
     await expectUnauthorized(await postWith(TOKEN_ONLY, bare, gitlabHeaders(bare, { token: null })));
     expect((await delivered()).map((m) => m.event)).toEqual(["project_create", "Push Hook"]);
   });
@@ -148,20 +178,35 @@ describe("GitLab", () => {
 
   it("refuses a configuration without credentials or with a signing token that is not 32 bytes", () => {
     expect(GitlabAuth.safeParse({ kind: "gitlab" }).success).toBe(false);
-    expect(GitlabAuth.safeParse({ kind: "gitlab", signing_token: "T", signing_tokens: ["whsec_bG9jYWwtZGV2LXNlY3JldA=="] }).success).toBe(false);
-    expect(GitlabAuth.safeParse({ kind: "gitlab", signing_token: "T", signing_tokens: [SIGNING_TOKEN] }).success).toBe(true);
+    expect(
+      GitlabAuth.safeParse({ kind: "gitlab", signing_token: "T", signing_tokens: ["whsec_bG9jYWwtZGV2LXNlY3JldA=="] })
+        .success,
+    ).toBe(false);
+    expect(GitlabAuth.safeParse({ kind: "gitlab", signing_token: "T", signing_tokens: [SIGNING_TOKEN] }).success).toBe(
+      true,
+    );
   });
 
   it("a redelivery is a duplicate: by the signed body, whatever the (unsigned) X-Gitlab-Event-UUID says", async () => {
     const repeated = pushEvent();
-    const [id] = await expectAccepted(await post(repeated, gitlabHeaders(repeated, { id: "wh-dup", at: nowSeconds() - 60 })));
+    const [id] = await expectAccepted(
+      await post(repeated, gitlabHeaders(repeated, { id: "wh-dup", at: nowSeconds() - 60 })),
+    );
     const again = await post(repeated, gitlabHeaders(repeated, { id: "wh-dup" }));
-    expect({ status: again.status, result: (await envelope(again)).result }).toEqual({ status: 200, result: { ids: [id], duplicate: true } });
+    expect({ status: again.status, result: (await envelope(again)).result }).toEqual({
+      status: 200,
+      result: { ids: [id], duplicate: true },
+    });
     // With a secret token alone, the only id is the unsigned event UUID (a new one on each request here).
     const tokenOnly = pushEvent();
-    const [first] = await expectAccepted(await postWith(TOKEN_ONLY, tokenOnly, gitlabHeaders(tokenOnly, { signingToken: null })));
+    const [first] = await expectAccepted(
+      await postWith(TOKEN_ONLY, tokenOnly, gitlabHeaders(tokenOnly, { signingToken: null })),
+    );
     const replayed = await postWith(TOKEN_ONLY, tokenOnly, gitlabHeaders(tokenOnly, { signingToken: null }));
-    expect({ status: replayed.status, result: (await envelope(replayed)).result }).toEqual({ status: 200, result: { ids: [first], duplicate: true } });
+    expect({ status: replayed.status, result: (await envelope(replayed)).result }).toEqual({
+      status: 200,
+      result: { ids: [first], duplicate: true },
+    });
     expect((await delivered()).map((m) => m.id)).toEqual([id, first]);
   });
 

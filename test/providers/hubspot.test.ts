@@ -39,7 +39,8 @@ const TABLE: Record<string, string> = {
   "2C": ",",
   "3B": ";",
 };
-const hubspotUri = (url: string) => url.replace(/%([0-9A-F]{2})/gi, (encoded, code: string) => TABLE[code.toUpperCase()] ?? encoded);
+const hubspotUri = (url: string) =>
+  url.replace(/%([0-9A-F]{2})/gi, (encoded, code: string) => TABLE[code.toUpperCase()] ?? encoded);
 
 interface Signing {
   secret?: string;
@@ -48,7 +49,10 @@ interface Signing {
   /** The URL HubSpot called, before decoding. */
   url?: string;
 }
-function hubspotSignature(body: string, { secret = DEV_SECRET, at = Date.now(), url = `${DEV_PUBLIC_BASE_URL}/ingest/hubspot` }: Signing = {}): string {
+function hubspotSignature(
+  body: string,
+  { secret = DEV_SECRET, at = Date.now(), url = `${DEV_PUBLIC_BASE_URL}/ingest/hubspot` }: Signing = {},
+): string {
   return createHmac("sha256", secret)
     .update(`POST${hubspotUri(url)}${body}${at}`, "utf8")
     .digest("base64");
@@ -85,7 +89,10 @@ function signed(body: string, signing: Signing = {}, sent = body) {
 const post = (body: string, signing: Signing = {}, query = "") => send("hubspot", { ...signed(body, signing), query });
 const ROTATING = { HUBSPOT_CLIENT_SECRET: JSON.stringify(["old-secret", DEV_SECRET]) };
 const postRotating = (body: string, secret: string) =>
-  app.request(`${GATEWAY}/ingest/hubspot`, { method: "POST", ...signed(body, { secret }) }, { ...env, ...ROTATING } as Env);
+  app.request(`${GATEWAY}/ingest/hubspot`, { method: "POST", ...signed(body, { secret }) }, {
+    ...env,
+    ...ROTATING,
+  } as Env);
 
 resetAfterEach();
 
@@ -94,7 +101,9 @@ describe("HubSpot", () => {
     const body =
       '[{"eventId":1,"subscriptionId":12345,"portalId":62515,"occurredAt":1564113600000,"subscriptionType":"contact.creation","attemptNumber":0,"objectId":123,"changeSource":"CRM","changeFlag":"NEW","appId":54321}]';
     expect(hubspotSignature(body, { at: 1735689600000 })).toBe("34Kb5ZoVlXWambEDicQPqw5x6OnftYmn6rakvX+8AJk=");
-    expect(hubspotUri(`${DEV_PUBLIC_BASE_URL}/ingest/hubspot?x=a%3Ab%20c%3d%2a`)).toBe(`${DEV_PUBLIC_BASE_URL}/ingest/hubspot?x=a:b%20c%3d*`);
+    expect(hubspotUri(`${DEV_PUBLIC_BASE_URL}/ingest/hubspot?x=a%3Ab%20c%3d%2a`)).toBe(
+      `${DEV_PUBLIC_BASE_URL}/ingest/hubspot?x=a:b%20c%3d*`,
+    );
   });
 
   it("accepts a signed batch: the events' shared subscriptionType as event, no delivery id, allowlisted headers only", async () => {
@@ -103,14 +112,22 @@ describe("HubSpot", () => {
     await expectAccepted(await post(hubspotEvents("contact.creation", "deal.deletion")));
     const [message, mixed, ...rest] = await delivered();
     expect(rest).toEqual([]);
-    expect(message).toMatchObject({ id, source: "hubspot", event: "contact.creation", delivery_id: null, data: [{ portalId: 62515 }, { portalId: 62515 }] });
+    expect(message).toMatchObject({
+      id,
+      source: "hubspot",
+      event: "contact.creation",
+      delivery_id: null,
+      data: [{ portalId: 62515 }, { portalId: 62515 }],
+    });
     expect(message!.headers).toEqual({ "x-hubspot-request-timestamp": String(at), "user-agent": "HubSpot Webhooks" });
     expect(mixed).toMatchObject({ event: null });
   });
 
   it("verifies the public URL with its query, HubSpot's escapes decoded and the others kept", async () => {
     const query = "?portal=62515&note=a%3Ab%20c%27d%2Fe";
-    await expectAccepted(await post(hubspotEvents("contact.creation"), { url: `${DEV_PUBLIC_BASE_URL}/ingest/hubspot${query}` }, query));
+    await expectAccepted(
+      await post(hubspotEvents("contact.creation"), { url: `${DEV_PUBLIC_BASE_URL}/ingest/hubspot${query}` }, query),
+    );
     // decodeURIComponent would also turn %20 into a space: HubSpot keeps it.
     const decodedAll = `${DEV_PUBLIC_BASE_URL}/ingest/hubspot${decodeURIComponent(query)}`;
     await expectUnauthorized(await post(hubspotEvents("contact.creation"), { url: decodedAll }, query));
@@ -135,14 +152,18 @@ describe("HubSpot", () => {
     ["no timestamp", () => withHeader("x-hubspot-request-timestamp", "")],
     ["a malformed timestamp", () => withHeader("x-hubspot-request-timestamp", "soon")],
     ["a malformed signature", () => withHeader("x-hubspot-signature-v3", "not base64!")],
-    ["a hex signature", () => withHeader("x-hubspot-signature-v3", createHmac("sha256", DEV_SECRET).update(body).digest("hex"))],
+    [
+      "a hex signature",
+      () => withHeader("x-hubspot-signature-v3", createHmac("sha256", DEV_SECRET).update(body).digest("hex")),
+    ],
   ])("refuses %s with the generic 401", async (_case, request) => {
     await expectUnauthorized(await send("hubspot", request()));
     expect(await delivered()).toEqual([]);
   });
 
   it("a rotated secret list accepts both secrets", async () => {
-    for (const secret of ["old-secret", DEV_SECRET]) await expectAccepted(await postRotating(hubspotEvents("contact.creation"), secret));
+    for (const secret of ["old-secret", DEV_SECRET])
+      await expectAccepted(await postRotating(hubspotEvents("contact.creation"), secret));
     await expectUnauthorized(await postRotating(hubspotEvents("contact.creation"), "older-still"));
     expect((await delivered()).length).toBe(2);
   });
@@ -153,6 +174,8 @@ describe("HubSpot", () => {
   });
 
   it("is described in /openapi.json", async () => {
-    expect(await ingestDescription("hubspot")).toContain("`X-HubSpot-Signature-v3: <base64 HMAC-SHA256 of {method}{public URL}{body}{timestamp}>`");
+    expect(await ingestDescription("hubspot")).toContain(
+      "`X-HubSpot-Signature-v3: <base64 HMAC-SHA256 of {method}{public URL}{body}{timestamp}>`",
+    );
   });
 });

@@ -21,7 +21,8 @@ import {
   send,
 } from "../support/providers";
 
-const intercomSignature = (body: string, secret = DEV_SECRET) => `sha1=${createHmac("sha1", secret).update(body).digest("hex")}`;
+const intercomSignature = (body: string, secret = DEV_SECRET) =>
+  `sha1=${createHmac("sha1", secret).update(body).digest("hex")}`;
 
 const notification = (id: string | null = `notif_${crypto.randomUUID()}`, topic = "conversation.user.created") =>
   JSON.stringify({
@@ -39,7 +40,8 @@ const headers = (signature: string) => ({
   "x-hub-signature": signature,
   "user-agent": "intercom-parrot-service-client/1.0",
 });
-const post = (body: string, signature = intercomSignature(body)) => send("intercom", { body, headers: headers(signature) });
+const post = (body: string, signature = intercomSignature(body)) =>
+  send("intercom", { body, headers: headers(signature) });
 
 const ROTATING = { ...env, INTERCOM_CLIENT_SECRET: JSON.stringify(["old-secret", DEV_SECRET]) } as Env;
 const postRotating = (body: string, signature: string) =>
@@ -58,7 +60,12 @@ describe("Intercom", () => {
     const [id] = await expectAccepted(await post(notification("notif_1")));
     const [message, ...rest] = await delivered();
     expect(rest).toEqual([]);
-    expect(message).toMatchObject({ id, source: "intercom", event: "conversation.user.created", delivery_id: "notif_1" });
+    expect(message).toMatchObject({
+      id,
+      source: "intercom",
+      event: "conversation.user.created",
+      delivery_id: "notif_1",
+    });
     expect(message!.headers).toEqual({ "user-agent": "intercom-parrot-service-client/1.0" });
   });
 

@@ -42,7 +42,8 @@ const headers = (signature: string, delivery = crypto.randomUUID()) => ({
   "linear-event": "Issue",
   "user-agent": "Linear-Webhook",
 });
-const post = (body: string, signature = linearSignature(body), delivery?: string) => send("linear", { body, headers: headers(signature, delivery) });
+const post = (body: string, signature = linearSignature(body), delivery?: string) =>
+  send("linear", { body, headers: headers(signature, delivery) });
 
 const ROTATING = { ...env, LINEAR_WEBHOOK_SECRET: JSON.stringify(["old-secret", DEV_SECRET]) } as Env;
 const postRotating = (body: string, signature: string) =>
@@ -55,15 +56,28 @@ describe("Linear", () => {
     const body = linearEvent();
     const client = new LinearWebhookClient(DEV_SECRET);
     expect(client.verify(Buffer.from(body), linearSignature(body))).toBe(true);
-    expect(client.parseData(Buffer.from(body), linearSignature(body))).toMatchObject({ type: "Issue", action: "create" });
+    expect(client.parseData(Buffer.from(body), linearSignature(body))).toMatchObject({
+      type: "Issue",
+      action: "create",
+    });
   });
 
   it("accepts a signed event: the body's type as event, Linear-Delivery as delivery id, allowlisted headers only", async () => {
     const [id] = await expectAccepted(await post(linearEvent({ type: "Comment" }), undefined, "d-1"));
     const [message, ...rest] = await delivered();
     expect(rest).toEqual([]);
-    expect(message).toMatchObject({ id, source: "linear", event: "Comment", delivery_id: "d-1", data: { type: "Comment", action: "create" } });
-    expect(message!.headers).toEqual({ "linear-delivery": "d-1", "linear-event": "Issue", "user-agent": "Linear-Webhook" });
+    expect(message).toMatchObject({
+      id,
+      source: "linear",
+      event: "Comment",
+      delivery_id: "d-1",
+      data: { type: "Comment", action: "create" },
+    });
+    expect(message!.headers).toEqual({
+      "linear-delivery": "d-1",
+      "linear-event": "Issue",
+      "user-agent": "Linear-Webhook",
+    });
   });
 
   const signed = (body: string, secret = DEV_SECRET): [string, string] => [body, linearSignature(body, secret)];
@@ -76,7 +90,10 @@ describe("Linear", () => {
     ["no signature", () => [linearEvent(), ""]],
     ["a malformed signature", () => [linearEvent(), "not-hex"]],
     ["a signed body without webhookTimestamp", () => signed(JSON.stringify({ type: "Issue", action: "create" }))],
-    ["a signed body whose webhookTimestamp is text", () => signed(linearEvent({ webhookTimestamp: String(Date.now()) }))],
+    [
+      "a signed body whose webhookTimestamp is text",
+      () => signed(linearEvent({ webhookTimestamp: String(Date.now()) })),
+    ],
     ["a signed body that is not JSON", () => signed("{not json")],
   ])("refuses %s with the generic 401", async (_case, request) => {
     await expectUnauthorized(await post(...request()));

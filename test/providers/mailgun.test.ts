@@ -29,7 +29,11 @@ interface Signature {
   signature: string;
 }
 
-function mailgunSignature({ secret = DEV_SECRET, at = nowSeconds(), token = crypto.randomUUID().replaceAll("-", "") } = {}): Signature {
+function mailgunSignature({
+  secret = DEV_SECRET,
+  at = nowSeconds(),
+  token = crypto.randomUUID().replaceAll("-", ""),
+} = {}): Signature {
   const timestamp = String(at);
   return {
     timestamp,
@@ -41,15 +45,23 @@ function mailgunSignature({ secret = DEV_SECRET, at = nowSeconds(), token = cryp
 }
 
 const mailgunEvent = (signature: unknown = mailgunSignature(), event = "delivered") =>
-  JSON.stringify({ signature, "event-data": { event, id: "CPgfbmQMTCKtHW6uIWtuVe", timestamp: 1521472262.908181, recipient: "alice@example.com" } });
+  JSON.stringify({
+    signature,
+    "event-data": { event, id: "CPgfbmQMTCKtHW6uIWtuVe", timestamp: 1521472262.908181, recipient: "alice@example.com" },
+  });
 
 const post = (body: string, contentType = "application/json") =>
   send("mailgun", { body, headers: { "content-type": contentType, "user-agent": "mailgun/treq-16.12.0" } });
-const form = (fields: Record<string, string>) => post(new URLSearchParams(fields).toString(), "application/x-www-form-urlencoded");
+const form = (fields: Record<string, string>) =>
+  post(new URLSearchParams(fields).toString(), "application/x-www-form-urlencoded");
 
 const ROTATING = { ...env, MAILGUN_SIGNING_KEY: JSON.stringify(["old-secret", DEV_SECRET]) } as Env;
 const postRotating = (body: string) =>
-  app.request(`${GATEWAY}/ingest/mailgun`, { method: "POST", body, headers: { "content-type": "application/json" } }, ROTATING);
+  app.request(
+    `${GATEWAY}/ingest/mailgun`,
+    { method: "POST", body, headers: { "content-type": "application/json" } },
+    ROTATING,
+  );
 
 resetAfterEach();
 
@@ -68,13 +80,23 @@ describe("Mailgun", () => {
     const [id] = await expectAccepted(await post(mailgunEvent(signature, "failed")));
     const [message, ...rest] = await delivered();
     expect(rest).toEqual([]);
-    expect(message).toMatchObject({ id, source: "mailgun", event: "failed", delivery_id: "tok-json", data: { "event-data": { event: "failed" } } });
+    expect(message).toMatchObject({
+      id,
+      source: "mailgun",
+      event: "failed",
+      delivery_id: "tok-json",
+      data: { "event-data": { event: "failed" } },
+    });
     expect(message!.headers).toEqual({ "user-agent": "mailgun/treq-16.12.0" });
   });
 
   it("accepts a signed form post (Routes, legacy webhooks): top-level timestamp, token and signature", async () => {
-    const [id] = await expectAccepted(await form({ ...mailgunSignature({ token: "tok-form" }), event: "delivered", recipient: "bob@example.com" }));
-    expect(await delivered()).toMatchObject([{ id, event: "delivered", delivery_id: "tok-form", content_type: "application/x-www-form-urlencoded" }]);
+    const [id] = await expectAccepted(
+      await form({ ...mailgunSignature({ token: "tok-form" }), event: "delivered", recipient: "bob@example.com" }),
+    );
+    expect(await delivered()).toMatchObject([
+      { id, event: "delivered", delivery_id: "tok-form", content_type: "application/x-www-form-urlencoded" },
+    ]);
   });
 
   const signed = (changes: Partial<Signature> & { secret?: string; at?: number } = {}) => {
@@ -86,14 +108,20 @@ describe("Mailgun", () => {
     ["a stale timestamp", () => post(signed({ at: nowSeconds() - STALE_SECONDS }))],
     ["a future timestamp", () => post(signed({ at: nowSeconds() + STALE_SECONDS }))],
     ["a token the signature is not for", () => post(signed({ token: "another-token" }))],
-    ["a timestamp the signature is not for", () => post(mailgunEvent({ ...mailgunSignature(), timestamp: String(nowSeconds() - 1) }))],
+    [
+      "a timestamp the signature is not for",
+      () => post(mailgunEvent({ ...mailgunSignature(), timestamp: String(nowSeconds() - 1) })),
+    ],
     ["no signature object", () => post(JSON.stringify({ "event-data": { event: "delivered" } }))],
     ["a signature object of the wrong shape", () => post(mailgunEvent({ ...mailgunSignature(), signature: 42 }))],
     ["a signature that is not hex", () => post(signed({ signature: "z".repeat(64) }))],
     ["a body that is not JSON", () => post("{not json")],
     ["a JSON array", () => post(`[${mailgunEvent()}]`)],
     ["a form without a signature", () => form({ event: "delivered" })],
-    ["a form naming the token twice", () => post(`${new URLSearchParams({ ...mailgunSignature() })}&token=other`, "application/x-www-form-urlencoded")],
+    [
+      "a form naming the token twice",
+      () => post(`${new URLSearchParams({ ...mailgunSignature() })}&token=other`, "application/x-www-form-urlencoded"),
+    ],
   ])("refuses %s with the generic 401", async (_case, request) => {
     await expectUnauthorized(await request());
     expect(await delivered()).toEqual([]);
@@ -109,16 +137,26 @@ describe("Mailgun", () => {
     const signature = mailgunSignature({ token: "tok-replayed" });
     const [id] = await expectAccepted(await post(mailgunEvent(signature, "delivered")));
     const again = await post(mailgunEvent(signature, "delivered"));
-    expect({ status: again.status, result: (await envelope(again)).result }).toEqual({ status: 200, result: { ids: [id], duplicate: true } });
+    expect({ status: again.status, result: (await envelope(again)).result }).toEqual({
+      status: 200,
+      result: { ids: [id], duplicate: true },
+    });
     const forged = await post(mailgunEvent(signature, "complained"));
     expect({ status: forged.status, body: await forged.json() }).toEqual({
       status: 422,
-      body: { success: false, errors: [{ code: 10410, message: "This delivery id was already used with a different payload" }], messages: [], result: null },
+      body: {
+        success: false,
+        errors: [{ code: 10410, message: "This delivery id was already used with a different payload" }],
+        messages: [],
+        result: null,
+      },
     });
     expect((await delivered()).map((m) => [m.id, m.event])).toEqual([[id, "delivered"]]);
   });
 
   it("is described in /openapi.json", async () => {
-    expect(await ingestDescription("mailgun")).toContain("`signature` being the hex HMAC-SHA256 of `timestamp + token`");
+    expect(await ingestDescription("mailgun")).toContain(
+      "`signature` being the hex HMAC-SHA256 of `timestamp + token`",
+    );
   });
 });

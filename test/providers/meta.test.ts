@@ -9,20 +9,34 @@ import { verify as octokitVerify } from "@octokit/webhooks-methods";
 import { describe, expect, it } from "vitest";
 import { meta } from "../../src/providers/meta";
 import { envelope, GATEWAY } from "../support/api";
-import { DEV_SECRET, delivered, expectAccepted, expectAnswer, expectUnauthorized, nowSeconds, resetAfterEach, send } from "../support/providers";
+import {
+  DEV_SECRET,
+  delivered,
+  expectAccepted,
+  expectAnswer,
+  expectUnauthorized,
+  nowSeconds,
+  resetAfterEach,
+  send,
+} from "../support/providers";
 
 const VERIFY_TOKEN = "local-dev-verify-token";
 
-const metaSignature = (body: string, secret = DEV_SECRET) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+const metaSignature = (body: string, secret = DEV_SECRET) =>
+  `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 
 function post(body: string, headers: Record<string, string> = {}) {
-  return send("meta", { body, headers: { "content-type": "application/json", "x-hub-signature-256": metaSignature(body), ...headers } });
+  return send("meta", {
+    body,
+    headers: { "content-type": "application/json", "x-hub-signature-256": metaSignature(body), ...headers },
+  });
 }
 
 const challengeQuery = (params: Record<string, string>) => `?${new URLSearchParams(params)}`;
 
 // Meta escapes non-ASCII as \uXXXX: the signature covers those bytes, never a re-serialization.
-const WHATSAPP = '{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"text":"caf\\u00e9"}}]}]}';
+const WHATSAPP =
+  '{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"text":"caf\\u00e9"}}]}]}';
 
 resetAfterEach();
 
@@ -33,15 +47,29 @@ describe("Meta", () => {
   });
 
   it("accepts a signed notification: event is object.field, no delivery id, allowlisted headers only", async () => {
-    const res = await post(WHATSAPP, { "user-agent": "facebookexternalua", cookie: "a=b", "x-hub-signature": "sha1=00" });
+    const res = await post(WHATSAPP, {
+      "user-agent": "facebookexternalua",
+      cookie: "a=b",
+      "x-hub-signature": "sha1=00",
+    });
     const [id] = await expectAccepted(res);
     const messages = await delivered();
-    expect(messages).toMatchObject([{ id, source: "meta", event: "whatsapp_business_account.messages", delivery_id: null, data: JSON.parse(WHATSAPP) }]);
+    expect(messages).toMatchObject([
+      {
+        id,
+        source: "meta",
+        event: "whatsapp_business_account.messages",
+        delivery_id: null,
+        data: JSON.parse(WHATSAPP),
+      },
+    ]);
     expect(messages[0]?.headers).toEqual({ "user-agent": "facebookexternalua" });
   });
 
   it("names Messenger notifications (no changes) by their object", async () => {
-    await expectAccepted(await post('{"object":"page","entry":[{"id":"1","time":1,"messaging":[{"message":{"mid":"m1"}}]}]}'));
+    await expectAccepted(
+      await post('{"object":"page","entry":[{"id":"1","time":1,"messaging":[{"message":{"mid":"m1"}}]}]}'),
+    );
     expect((await delivered()).map((m) => m.event)).toEqual(["page"]);
   });
 
@@ -58,7 +86,13 @@ describe("Meta", () => {
   });
 
   it("accepts any configured app secret and verify token (rotation)", async () => {
-    const auth = meta.auth.parse({ kind: "meta", secret: "S", secrets: ["old", "new"], verify_token: "V", verify_tokens: ["old-token", "new-token"] });
+    const auth = meta.auth.parse({
+      kind: "meta",
+      secret: "S",
+      secrets: ["old", "new"],
+      verify_token: "V",
+      verify_tokens: ["old-token", "new-token"],
+    });
     const body = new TextEncoder().encode(WHATSAPP);
     const check = (secret: string) =>
       meta.verify(
@@ -76,7 +110,9 @@ describe("Meta", () => {
     const answer = (token: string) =>
       meta.challenge?.(auth, {
         method: "GET",
-        url: new URL(`${GATEWAY}/ingest/meta${challengeQuery({ "hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": "7" })}`),
+        url: new URL(
+          `${GATEWAY}/ingest/meta${challengeQuery({ "hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": "7" })}`,
+        ),
         headers: new Headers(),
         nowSeconds: nowSeconds(),
       });
@@ -88,7 +124,11 @@ describe("Meta", () => {
   });
 
   it("answers the subscription challenge as text/plain (GET and HEAD), enqueueing nothing", async () => {
-    const query = challengeQuery({ "hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444" });
+    const query = challengeQuery({
+      "hub.mode": "subscribe",
+      "hub.verify_token": VERIFY_TOKEN,
+      "hub.challenge": "1158201444",
+    });
     const res = await send("meta", { method: "GET", query });
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     await expectAnswer(res, 200, "text/plain; charset=utf-8", "1158201444");
@@ -98,32 +138,52 @@ describe("Meta", () => {
 
   it.each([
     ["a wrong verify token", { "hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "ECHO-ME" }],
-    ["the app secret as verify token", { "hub.mode": "subscribe", "hub.verify_token": DEV_SECRET, "hub.challenge": "ECHO-ME" }],
+    [
+      "the app secret as verify token",
+      { "hub.mode": "subscribe", "hub.verify_token": DEV_SECRET, "hub.challenge": "ECHO-ME" },
+    ],
     ["no verify token", { "hub.mode": "subscribe", "hub.challenge": "ECHO-ME" }],
     ["no mode", { "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "ECHO-ME" }],
     ["another mode", { "hub.mode": "unsubscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "ECHO-ME" }],
-    ["a huge challenge", { "hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": `ECHO-ME${"9".repeat(300)}` }],
+    [
+      "a huge challenge",
+      { "hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": `ECHO-ME${"9".repeat(300)}` },
+    ],
     ["an empty challenge", { "hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "" }],
     ["junk", { "hub.mode[]": "subscribe", "hub.verify_token%00": VERIFY_TOKEN, "ECHO-ME": "<script>" }],
   ])("does not answer a challenge with %s (404, nothing echoed)", async (_, params) => {
     const res = await send("meta", { method: "GET", query: challengeQuery(params) });
-    expect({ status: res.status, echoed: (await res.text()).includes("ECHO-ME") }).toEqual({ status: 404, echoed: false });
+    expect({ status: res.status, echoed: (await res.text()).includes("ECHO-ME") }).toEqual({
+      status: 404,
+      echoed: false,
+    });
   });
 
   it("does not echo a challenge on POST: it is a delivery, and unsigned", async () => {
-    const query = challengeQuery({ "hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "ECHO-ME" });
-    await expectUnauthorized(await send("meta", { query, headers: { "content-type": "application/json" }, body: "{}" }));
+    const query = challengeQuery({
+      "hub.mode": "subscribe",
+      "hub.verify_token": VERIFY_TOKEN,
+      "hub.challenge": "ECHO-ME",
+    });
+    await expectUnauthorized(
+      await send("meta", { query, headers: { "content-type": "application/json" }, body: "{}" }),
+    );
   });
 
   it("answers a repeat of the same signed body as a duplicate", async () => {
     const [id] = await expectAccepted(await post(WHATSAPP));
     const again = await post(WHATSAPP);
-    expect({ status: again.status, result: (await envelope(again)).result }).toEqual({ status: 200, result: { ids: [id], duplicate: true } });
+    expect({ status: again.status, result: (await envelope(again)).result }).toEqual({
+      status: 200,
+      result: { ids: [id], duplicate: true },
+    });
     expect(await delivered()).toHaveLength(1);
   });
 
   it("is described in /openapi.json", async () => {
-    const document = (await (await SELF.fetch(`${GATEWAY}/openapi.json`)).json()) as { paths: Record<string, { post: { description: string } }> };
+    const document = (await (await SELF.fetch(`${GATEWAY}/openapi.json`)).json()) as {
+      paths: Record<string, { post: { description: string } }>;
+    };
     expect(document.paths["/ingest/meta"]?.post.description).toContain("X-Hub-Signature-256");
   });
 });

@@ -8,7 +8,16 @@ import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { msgraph } from "../../src/providers/msgraph";
 import { envelope, GATEWAY } from "../support/api";
-import { DEV_SECRET, delivered, expectAccepted, expectAnswer, expectUnauthorized, nowSeconds, resetAfterEach, send } from "../support/providers";
+import {
+  DEV_SECRET,
+  delivered,
+  expectAccepted,
+  expectAnswer,
+  expectUnauthorized,
+  nowSeconds,
+  resetAfterEach,
+  send,
+} from "../support/providers";
 
 /** The documentation's example notification (change-notifications-delivery-webhooks), with our client state. */
 const notification = (overrides: Record<string, unknown> = {}) => ({
@@ -30,29 +39,43 @@ const notification = (overrides: Record<string, unknown> = {}) => ({
 const graphBody = (...items: unknown[]) => JSON.stringify({ value: items.length ? items : [notification()] });
 const DOCUMENTED_EXAMPLE = `{"value":[{"id":"lsgTZMr9KwAAA","subscriptionId":"{subscription_guid}","subscriptionExpirationDateTime":"2016-03-19T22:11:09.952Z","clientState":"secretClientValue","changeType":"created","resource":"users/{user_guid}@{tenant_guid}/messages/{long_id_string}","tenantId":"84bd8158-6d4d-4958-8b9f-9d6445542f95","resourceData":{"@odata.type":"#Microsoft.Graph.Message","@odata.id":"Users/{user_guid}@{tenant_guid}/Messages/{long_id_string}","@odata.etag":"W/\\"CQAAABYAAADkrWGo7bouTKlsgTZMr9KwAAAUWRHf\\"","id":"{long_id_string}"}}]}`;
 /** A validation token in Graph's format ("Validation: Testing client application reachability for subscription Request-Id: <guid>"). */
-const VALIDATION_TOKEN = "Validation: Testing client application reachability for subscription Request-Id: 25ed8e35-5e6b-4bd4-8cb9-6d4fb53c4bd1";
+const VALIDATION_TOKEN =
+  "Validation: Testing client application reachability for subscription Request-Id: 25ed8e35-5e6b-4bd4-8cb9-6d4fb53c4bd1";
 
-const post = (body: string, contentType = "application/json") => send("msgraph", { body, headers: { "content-type": contentType } });
+const post = (body: string, contentType = "application/json") =>
+  send("msgraph", { body, headers: { "content-type": contentType } });
 
 resetAfterEach();
 
 describe("Microsoft Graph", () => {
   it("the builder reproduces the documented example notification", () => {
-    expect(JSON.parse(graphBody(notification({ clientState: "secretClientValue" })))).toEqual(JSON.parse(DOCUMENTED_EXAMPLE));
+    expect(JSON.parse(graphBody(notification({ clientState: "secretClientValue" })))).toEqual(
+      JSON.parse(DOCUMENTED_EXAMPLE),
+    );
   });
 
   it("accepts notifications carrying the client state: event changeType, no delivery id", async () => {
     const body = graphBody(notification(), notification({ id: "second" }));
     const [id] = await expectAccepted(
-      await send("msgraph", { body, headers: { "content-type": "application/json", "user-agent": "Microsoft-Graph", cookie: "a=b" } }),
+      await send("msgraph", {
+        body,
+        headers: { "content-type": "application/json", "user-agent": "Microsoft-Graph", cookie: "a=b" },
+      }),
     );
     const messages = await delivered();
-    expect(messages).toMatchObject([{ id, source: "msgraph", event: "created", delivery_id: null, data: JSON.parse(body) }]);
+    expect(messages).toMatchObject([
+      { id, source: "msgraph", event: "created", delivery_id: null, data: JSON.parse(body) },
+    ]);
     expect(messages[0]?.headers).toEqual({ "user-agent": "Microsoft-Graph" });
   });
 
   it("enqueues lifecycle notifications, named by their lifecycleEvent; mixed batches have no event", async () => {
-    const lifecycle = { subscriptionId: "s", clientState: DEV_SECRET, lifecycleEvent: "reauthorizationRequired", tenantId: "t" };
+    const lifecycle = {
+      subscriptionId: "s",
+      clientState: DEV_SECRET,
+      lifecycleEvent: "reauthorizationRequired",
+      tenantId: "t",
+    };
     await expectAccepted(await post(graphBody(lifecycle)));
     await expectAccepted(await post(graphBody(lifecycle, notification())));
     expect((await delivered()).map((m) => m.event)).toEqual(["reauthorizationRequired", null]);
@@ -76,7 +99,12 @@ describe("Microsoft Graph", () => {
   });
 
   it("refuses bytes that are not UTF-8 with the generic 401", async () => {
-    await expectUnauthorized(await send("msgraph", { body: new Uint8Array([0x7b, 0xff, 0x7d]), headers: { "content-type": "application/json" } }));
+    await expectUnauthorized(
+      await send("msgraph", {
+        body: new Uint8Array([0x7b, 0xff, 0x7d]),
+        headers: { "content-type": "application/json" },
+      }),
+    );
   });
 
   it("accepts any configured client state (rotation)", async () => {
@@ -93,7 +121,9 @@ describe("Microsoft Graph", () => {
         },
         { keys: [], queue: "webhooks" },
       );
-    expect((await Promise.all([check("old"), check("new"), check("old", "new"), check("new", "older")])).map((r) => r.ok)).toEqual([true, true, true, false]);
+    expect(
+      (await Promise.all([check("old"), check("new"), check("old", "new"), check("new", "older")])).map((r) => r.ok),
+    ).toEqual([true, true, true, false]);
   });
 
   it("answers the validation POST with the decoded token as text/plain before reading the body, enqueueing nothing", async () => {
@@ -104,7 +134,12 @@ describe("Microsoft Graph", () => {
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     await expectAnswer(res, 200, "text/plain; charset=utf-8", VALIDATION_TOKEN);
     // Form-style encoding (`+` for spaces) decodes the same way.
-    await expectAnswer(await send("msgraph", { query: "?validationToken=Validation%3a+Testing" }), 200, "text/plain; charset=utf-8", "Validation: Testing");
+    await expectAnswer(
+      await send("msgraph", { query: "?validationToken=Validation%3a+Testing" }),
+      200,
+      "text/plain; charset=utf-8",
+      "Validation: Testing",
+    );
     expect(await delivered()).toEqual([]);
   });
 
@@ -122,12 +157,17 @@ describe("Microsoft Graph", () => {
   it("answers a repeat of the same notification body as a duplicate", async () => {
     const [id] = await expectAccepted(await post(graphBody()));
     const again = await post(graphBody());
-    expect({ status: again.status, result: (await envelope(again)).result }).toEqual({ status: 200, result: { ids: [id], duplicate: true } });
+    expect({ status: again.status, result: (await envelope(again)).result }).toEqual({
+      status: 200,
+      result: { ids: [id], duplicate: true },
+    });
     expect(await delivered()).toHaveLength(1);
   });
 
   it("is described in /openapi.json", async () => {
-    const document = (await (await SELF.fetch(`${GATEWAY}/openapi.json`)).json()) as { paths: Record<string, { post: { description: string } }> };
+    const document = (await (await SELF.fetch(`${GATEWAY}/openapi.json`)).json()) as {
+      paths: Record<string, { post: { description: string } }>;
+    };
     expect(document.paths["/ingest/msgraph"]?.post.description).toContain("clientState");
   });
 });

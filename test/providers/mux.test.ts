@@ -23,17 +23,31 @@ import {
 } from "../support/providers";
 
 /** Mux's header: one `t`, then one `v1` per secret. */
-function muxSignature(body: string, { secrets = [DEV_SECRET], at = nowSeconds() }: { secrets?: string[]; at?: number } = {}): string {
-  return [`t=${at}`, ...secrets.map((secret) => `v1=${createHmac("sha256", secret).update(`${at}.${body}`).digest("hex")}`)].join(",");
+function muxSignature(
+  body: string,
+  { secrets = [DEV_SECRET], at = nowSeconds() }: { secrets?: string[]; at?: number } = {},
+): string {
+  return [
+    `t=${at}`,
+    ...secrets.map((secret) => `v1=${createHmac("sha256", secret).update(`${at}.${body}`).digest("hex")}`),
+  ].join(",");
 }
 
 const muxEvent = (id: string = crypto.randomUUID(), type = "video.asset.ready") =>
   JSON.stringify({ type, id, object: { type: "asset", id: "asset_1" }, data: { id: "asset_1" } });
 
-const headers = (signature: string) => ({ "content-type": "application/json", "mux-signature": signature, "user-agent": "Mux", cookie: "a=b" });
+const headers = (signature: string) => ({
+  "content-type": "application/json",
+  "mux-signature": signature,
+  "user-agent": "Mux",
+  cookie: "a=b",
+});
 const post = (body: string, signature = muxSignature(body)) => send("mux", { body, headers: headers(signature) });
 const postWith = (vars: Record<string, string>, body: string, signature: string) =>
-  app.request(`${GATEWAY}/ingest/mux`, { method: "POST", body, headers: headers(signature) }, { ...env, ...vars } as Env);
+  app.request(`${GATEWAY}/ingest/mux`, { method: "POST", body, headers: headers(signature) }, {
+    ...env,
+    ...vars,
+  } as Env);
 const ROTATING = { MUX_WEBHOOK_SECRET: JSON.stringify(["old-secret", DEV_SECRET]) };
 
 resetAfterEach();
@@ -44,9 +58,11 @@ describe("Mux", () => {
     const mux = new Mux({ tokenId: "unused", tokenSecret: "unused", webhookSecret: DEV_SECRET });
     await expect(mux.webhooks.verifySignature(body, { "mux-signature": muxSignature(body) })).resolves.toBeUndefined();
     await expect(mux.webhooks.verifySignature(`${body} `, { "mux-signature": muxSignature(body) })).rejects.toThrow();
-    expect(muxSignature('{"type":"video.asset.ready","id":"3a56ac3d-33da-4366-855b-f592d898409d","data":{"id":"asset_1"}}', { at: 1735689600 })).toBe(
-      "t=1735689600,v1=2e253e4e5496dc9f5404e8c16564fe93b38aa1c46672fcd79f62277cce55166f",
-    );
+    expect(
+      muxSignature('{"type":"video.asset.ready","id":"3a56ac3d-33da-4366-855b-f592d898409d","data":{"id":"asset_1"}}', {
+        at: 1735689600,
+      }),
+    ).toBe("t=1735689600,v1=2e253e4e5496dc9f5404e8c16564fe93b38aa1c46672fcd79f62277cce55166f");
   });
 
   it("accepts a signed event: type and id from the body, allowlisted headers only", async () => {
@@ -62,7 +78,10 @@ describe("Mux", () => {
     ["a tampered body", () => [`${body} `, muxSignature(body)]],
     ["a wrong key", () => [body, muxSignature(body, { secrets: ["wrong"] })]],
     ["a stale timestamp", () => [body, muxSignature(body, { at: nowSeconds() - STALE_SECONDS })]],
-    ["a future timestamp (Mux's SDK would accept it)", () => [body, muxSignature(body, { at: nowSeconds() + STALE_SECONDS })]],
+    [
+      "a future timestamp (Mux's SDK would accept it)",
+      () => [body, muxSignature(body, { at: nowSeconds() + STALE_SECONDS })],
+    ],
     ["no signature", () => [body, ""]],
     ["no v1", () => [body, `t=${nowSeconds()}`]],
     ["no t", () => [body, muxSignature(body).replace(/^t=\d+,/, "")]],

@@ -22,22 +22,47 @@ import {
 } from "../support/providers";
 
 /** Paddle's header: one `ts`, then one `h1` per secret (several while a secret is rotated). */
-function paddleSignature(body: string, { secrets = [DEV_SECRET], at = nowSeconds() }: { secrets?: string[]; at?: number } = {}): string {
-  return [`ts=${at}`, ...secrets.map((secret) => `h1=${createHmac("sha256", secret).update(`${at}:${body}`).digest("hex")}`)].join(";");
+function paddleSignature(
+  body: string,
+  { secrets = [DEV_SECRET], at = nowSeconds() }: { secrets?: string[]; at?: number } = {},
+): string {
+  return [
+    `ts=${at}`,
+    ...secrets.map((secret) => `h1=${createHmac("sha256", secret).update(`${at}:${body}`).digest("hex")}`),
+  ].join(";");
 }
 
 const paddleEvent = (id = `evt_${crypto.randomUUID()}`, type = "transaction.completed") =>
-  JSON.stringify({ event_id: id, event_type: type, occurred_at: new Date().toISOString(), notification_id: "ntf_01", data: { id: "txn_01" } });
+  JSON.stringify({
+    event_id: id,
+    event_type: type,
+    occurred_at: new Date().toISOString(),
+    notification_id: "ntf_01",
+    data: { id: "txn_01" },
+  });
 
-const headers = (signature: string) => ({ "content-type": "application/json", "paddle-signature": signature, "user-agent": "Paddle", cookie: "a=b" });
+const headers = (signature: string) => ({
+  "content-type": "application/json",
+  "paddle-signature": signature,
+  "user-agent": "Paddle",
+  cookie: "a=b",
+});
 const post = (body: string, signature = paddleSignature(body)) => send("paddle", { body, headers: headers(signature) });
 
 /** The same gateway with other secrets or options for the paddle source (config is read from the bindings). */
 const postWith = (vars: Record<string, unknown>, body: string, signature: string) =>
-  app.request(`${GATEWAY}/ingest/paddle`, { method: "POST", body, headers: headers(signature) }, { ...env, ...vars } as Env);
+  app.request(`${GATEWAY}/ingest/paddle`, { method: "POST", body, headers: headers(signature) }, {
+    ...env,
+    ...vars,
+  } as Env);
 const ROTATING = { PADDLE_WEBHOOK_SECRET: JSON.stringify(["old-secret", DEV_SECRET]) };
 /** The test bindings' sources, plus an override of this one (a source's `auth` is replaced whole). */
-const TOLERANT = { SOURCES: { ...(env.SOURCES as object), paddle: { auth: { kind: "paddle", secret: "PADDLE_WEBHOOK_SECRET", tolerance_seconds: 60 } } } };
+const TOLERANT = {
+  SOURCES: {
+    ...(env.SOURCES as object),
+    paddle: { auth: { kind: "paddle", secret: "PADDLE_WEBHOOK_SECRET", tolerance_seconds: 60 } },
+  },
+};
 
 resetAfterEach();
 
@@ -65,7 +90,10 @@ describe("Paddle", () => {
     ["a wrong key", () => [body, paddleSignature(body, { secrets: ["wrong"] })]],
     ["a stale timestamp", () => [body, paddleSignature(body, { at: nowSeconds() - STALE_SECONDS })]],
     ["a timestamp 6 s old (Paddle's tolerance is 5 s)", () => [body, paddleSignature(body, { at: nowSeconds() - 6 })]],
-    ["a future timestamp (Paddle's SDK would accept it)", () => [body, paddleSignature(body, { at: nowSeconds() + STALE_SECONDS })]],
+    [
+      "a future timestamp (Paddle's SDK would accept it)",
+      () => [body, paddleSignature(body, { at: nowSeconds() + STALE_SECONDS })],
+    ],
     ["no signature", () => [body, ""]],
     ["no h1", () => [body, `ts=${nowSeconds()}`]],
     ["no ts", () => [body, paddleSignature(body).replace(/^ts=\d+;/, "")]],

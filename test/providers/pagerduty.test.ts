@@ -24,7 +24,15 @@ const pagerdutySignature = (body: string, secrets = [DEV_SECRET]) =>
 
 const pagerdutyEvent = (id = crypto.randomUUID(), type = "incident.triggered") =>
   JSON.stringify({
-    event: { id, event_type: type, resource_type: "incident", occurred_at: "2021-04-26T17:36:27.458Z", agent: null, client: null, data: { id: "PGR0VU2" } },
+    event: {
+      id,
+      event_type: type,
+      resource_type: "incident",
+      occurred_at: "2021-04-26T17:36:27.458Z",
+      agent: null,
+      client: null,
+      data: { id: "PGR0VU2" },
+    },
   });
 
 const headers = (signature: string, webhookId = crypto.randomUUID()) => ({
@@ -34,7 +42,8 @@ const headers = (signature: string, webhookId = crypto.randomUUID()) => ({
   "x-webhook-subscription": "PSUB123",
   "user-agent": "PagerDuty-Webhook/V3.0",
 });
-const post = (body: string, signature = pagerdutySignature(body), webhookId?: string) => send("pagerduty", { body, headers: headers(signature, webhookId) });
+const post = (body: string, signature = pagerdutySignature(body), webhookId?: string) =>
+  send("pagerduty", { body, headers: headers(signature, webhookId) });
 
 const ROTATING = { ...env, PAGERDUTY_WEBHOOK_SECRET: JSON.stringify(["old-secret", DEV_SECRET]) } as Env;
 const postRotating = (body: string, signature: string) =>
@@ -47,7 +56,9 @@ describe("PagerDuty", () => {
     const secret = "lDQHScfUeXUKaQRNF+8XIiDKZ7XX3itBAYzwU0TARw8lJqRnkKl2iB1anSb0Z+IK";
     const body =
       '{"event":{"id":"01BWDWL3NYY7LUFPZCC28QUCMK","event_type":"incident.priority_updated","resource_type":"incident","occurred_at":"2021-04-26T17:36:27.458Z","agent":{"html_url":"https://acme.pagerduty.com/users/PLH1HKV","id":"PLH1HKV","self":"https://api.pagerduty.com/users/PLH1HKV","summary":"Tenex Engineer","type":"user_reference"},"client":null,"data":{"id":"PGR0VU2","type":"incident","self":"https://api.pagerduty.com/incidents/PGR0VU2","html_url":"https://acme.pagerduty.com/incidents/PGR0VU2","number":2,"status":"triggered","title":"A little bump in the road","service":{"html_url":"https://acme.pagerduty.com/services/PF9KMXH","id":"PF9KMXH","self":"https://api.pagerduty.com/services/PF9KMXH","summary":"API Service","type":"service_reference"},"assignees":[{"html_url":"https://acme.pagerduty.com/users/PTUXL6G","id":"PTUXL6G","self":"https://api.pagerduty.com/users/PTUXL6G","summary":"User 123","type":"user_reference"}],"escalation_policy":{"html_url":"https://acme.pagerduty.com/escalation_policies/PUS0KTE","id":"PUS0KTE","self":"https://api.pagerduty.com/escalation_policies/PUS0KTE","summary":"Default","type":"escalation_policy_reference"},"teams":[{"html_url":"https://acme.pagerduty.com/teams/PFCVPS0","id":"PFCVPS0","self":"https://api.pagerduty.com/teams/PFCVPS0","summary":"Engineering","type":"team_reference"}],"priority":{"html_url":"https://acme.pagerduty.com/account/incident_priorities","id":"PSO75BM","self":"https://api.pagerduty.com/priorities/PSO75BM","summary":"P1","type":"priority_reference"},"urgency":"high","conference_bridge":{"conference_number":1000,"conference_url":"https://example.com"},"resolve_reason":null}}}';
-    expect(pagerdutySignature(body, [secret])).toBe("v1=0c0b9495b893a39e70d1fea2fe11fbe0a825f88b9f67846f6cc07dd2bc5476cd");
+    expect(pagerdutySignature(body, [secret])).toBe(
+      "v1=0c0b9495b893a39e70d1fea2fe11fbe0a825f88b9f67846f6cc07dd2bc5476cd",
+    );
   });
 
   it("accepts a signed event: event.event_type as event, the signed event.id as delivery id, allowlisted headers only", async () => {
@@ -55,7 +66,11 @@ describe("PagerDuty", () => {
     const [message, ...rest] = await delivered();
     expect(rest).toEqual([]);
     expect(message).toMatchObject({ id, source: "pagerduty", event: "pagey.ping", delivery_id: "01EV" });
-    expect(message!.headers).toEqual({ "x-webhook-id": "wh-1", "x-webhook-subscription": "PSUB123", "user-agent": "PagerDuty-Webhook/V3.0" });
+    expect(message!.headers).toEqual({
+      "x-webhook-id": "wh-1",
+      "x-webhook-subscription": "PSUB123",
+      "user-agent": "PagerDuty-Webhook/V3.0",
+    });
   });
 
   const body = pagerdutyEvent("01REFUSED");

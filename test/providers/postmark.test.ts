@@ -10,7 +10,8 @@ import { envelope } from "../support/api";
 import { delivered, expectAccepted, expectUnauthorized, GATEWAY, resetAfterEach, send } from "../support/providers";
 
 const DEV_CREDENTIALS = "postmark:local-dev-secret";
-const basicAuthorization = (credentials = DEV_CREDENTIALS) => `Basic ${Buffer.from(credentials, "utf8").toString("base64")}`;
+const basicAuthorization = (credentials = DEV_CREDENTIALS) =>
+  `Basic ${Buffer.from(credentials, "utf8").toString("base64")}`;
 
 const postmarkEvent = (recordType = "Delivery", messageId = "883953f4-6105-42a2-a16a-77a8eac79483") =>
   JSON.stringify({
@@ -22,8 +23,13 @@ const postmarkEvent = (recordType = "Delivery", messageId = "883953f4-6105-42a2-
     ReceivedAt: new Date().toISOString(),
   });
 
-const headers = (authorization: string) => ({ "content-type": "application/json", authorization, "user-agent": "Postmark" });
-const post = (body: string, authorization = basicAuthorization()) => send("postmark", { body, headers: headers(authorization) });
+const headers = (authorization: string) => ({
+  "content-type": "application/json",
+  authorization,
+  "user-agent": "Postmark",
+});
+const post = (body: string, authorization = basicAuthorization()) =>
+  send("postmark", { body, headers: headers(authorization) });
 
 const ROTATING = { ...env, POSTMARK_CREDENTIALS: JSON.stringify(["postmark:old-secret", DEV_CREDENTIALS]) } as Env;
 const postRotating = (body: string, authorization: string) =>
@@ -68,13 +74,18 @@ describe("Postmark", () => {
     const body = postmarkEvent("Delivery", "msg-1");
     const [id] = await expectAccepted(await post(body));
     const again = await post(body);
-    expect({ status: again.status, result: (await envelope(again)).result }).toEqual({ status: 200, result: { ids: [id], duplicate: true } });
+    expect({ status: again.status, result: (await envelope(again)).result }).toEqual({
+      status: 200,
+      result: { ids: [id], duplicate: true },
+    });
     const [open] = await expectAccepted(await post(postmarkEvent("Open", "msg-1")));
     expect((await delivered()).map((m) => m.id)).toEqual([id, open]);
   });
 
   it("is described in /openapi.json", async () => {
-    const operation = ((await (await SELF.fetch(`${GATEWAY}/openapi.json`)).json()) as OpenApi).paths["/ingest/postmark"]?.post;
+    const operation = ((await (await SELF.fetch(`${GATEWAY}/openapi.json`)).json()) as OpenApi).paths[
+      "/ingest/postmark"
+    ]?.post;
     expect(operation?.description).toContain("HTTP Basic credentials");
     expect(operation?.security).toEqual([{ basic: [] }]);
   });

@@ -40,10 +40,16 @@ const sgEvent = (event = "delivered", id = crypto.randomUUID()) => ({
 const batch = (...events: object[]) => `${JSON.stringify(events.length ? events : [sgEvent(), sgEvent("open")])}\r\n`;
 
 const post = (body: string, signing: SendGridSigning = {}, extra: Record<string, string> = {}) =>
-  send("sendgrid", { body, headers: { ...sendgridHeaders(body, signing), "user-agent": "SendGrid Event API", cookie: "a=b", ...extra } });
+  send("sendgrid", {
+    body,
+    headers: { ...sendgridHeaders(body, signing), "user-agent": "SendGrid Event API", cookie: "a=b", ...extra },
+  });
 /** The same gateway with other bindings (config is read from them). */
 const postWith = (vars: Record<string, string>, body: string, signing: SendGridSigning = {}) =>
-  app.request(`${GATEWAY}/ingest/sendgrid`, { method: "POST", body, headers: sendgridHeaders(body, signing) }, { ...env, ...vars } as Env);
+  app.request(`${GATEWAY}/ingest/sendgrid`, { method: "POST", body, headers: sendgridHeaders(body, signing) }, {
+    ...env,
+    ...vars,
+  } as Env);
 
 /** SendGrid's example (sendgrid-nodejs packages/eventwebhook/src/eventwebhook.spec.js). */
 const PUBLISHED = {
@@ -71,7 +77,10 @@ describe("SendGrid", () => {
     const headers = sendgridHeaders(body);
     const library = new EventWebhook();
     const key = library.convertPublicKeyToECDSA(RFC6979_P256.spki);
-    const [signature, timestamp] = [headers["x-twilio-email-event-webhook-signature"]!, headers["x-twilio-email-event-webhook-timestamp"]!];
+    const [signature, timestamp] = [
+      headers["x-twilio-email-event-webhook-signature"]!,
+      headers["x-twilio-email-event-webhook-timestamp"]!,
+    ];
     expect(library.verifySignature(key, body, signature, timestamp)).toBe(true);
     expect(library.verifySignature(key, body.trim(), signature, timestamp)).toBe(false);
   });
@@ -79,13 +88,19 @@ describe("SendGrid", () => {
   it("the verifier accepts SendGrid's published example at its time", async () => {
     const input = (payload: string) => ({
       body: new TextEncoder().encode(payload),
-      headers: new Headers({ "x-twilio-email-event-webhook-signature": PUBLISHED.signature, "x-twilio-email-event-webhook-timestamp": PUBLISHED.timestamp }),
+      headers: new Headers({
+        "x-twilio-email-event-webhook-signature": PUBLISHED.signature,
+        "x-twilio-email-event-webhook-timestamp": PUBLISHED.timestamp,
+      }),
       method: "POST",
       url: new URL("https://example.com/"),
       nowSeconds: Number(PUBLISHED.timestamp),
     });
     const verify = (payload: string) =>
-      sendgrid.verify({ kind: "sendgrid", secret: "S", secrets: [PUBLISHED.key] }, input(payload), { keys: [], queue: "webhooks" });
+      sendgrid.verify({ kind: "sendgrid", secret: "S", secrets: [PUBLISHED.key] }, input(payload), {
+        keys: [],
+        queue: "webhooks",
+      });
     expect(await verify(PUBLISHED.payload)).toEqual({ ok: true, value: {} });
     expect(await verify(`${PUBLISHED.payload} `)).toMatchObject({ ok: false, why: "signature_mismatch" });
   });
@@ -93,8 +108,12 @@ describe("SendGrid", () => {
   it("converts DER to r‖s as RFC 6979's signature needs it", async () => {
     const raw = derToP1363(Uint8Array.from(seq(int(...R), int(...S))));
     expect(Buffer.from(raw!).equals(Buffer.concat([RFC6979_TEST.r, RFC6979_TEST.s]))).toBe(true);
-    expect(await ecdsaP256VerifyAny([p256PublicKey(RFC6979_P256.spki)!], new TextEncoder().encode("test"), raw!)).toBe(true);
-    expect(await ecdsaP256VerifyAny([p256PublicKey(RFC6979_P256.spki)!], new TextEncoder().encode("sample"), raw!)).toBe(false);
+    expect(await ecdsaP256VerifyAny([p256PublicKey(RFC6979_P256.spki)!], new TextEncoder().encode("test"), raw!)).toBe(
+      true,
+    );
+    expect(
+      await ecdsaP256VerifyAny([p256PublicKey(RFC6979_P256.spki)!], new TextEncoder().encode("sample"), raw!),
+    ).toBe(false);
   });
 
   it.each<[string, number[]]>([
@@ -133,17 +152,38 @@ describe("SendGrid", () => {
   it.each<[string, () => Promise<Response>]>([
     [
       "a tampered body",
-      () => post(body, {}, { "x-twilio-email-event-webhook-signature": sendgridHeaders(body.trim())["x-twilio-email-event-webhook-signature"]! }),
+      () =>
+        post(
+          body,
+          {},
+          {
+            "x-twilio-email-event-webhook-signature": sendgridHeaders(body.trim())[
+              "x-twilio-email-event-webhook-signature"
+            ]!,
+          },
+        ),
     ],
     ["a wrong key", () => post(body, { key: OTHER_KEY })],
     ["a stale timestamp", () => post(body, { at: nowSeconds() - STALE_SECONDS })],
     ["a future timestamp", () => post(body, { at: nowSeconds() + STALE_SECONDS })],
-    ["another timestamp than the signed one", () => post(body, {}, { "x-twilio-email-event-webhook-timestamp": String(nowSeconds() - 1) })],
+    [
+      "another timestamp than the signed one",
+      () => post(body, {}, { "x-twilio-email-event-webhook-timestamp": String(nowSeconds() - 1) }),
+    ],
     ["no signature", () => post(body, {}, { "x-twilio-email-event-webhook-signature": "" })],
     ["no timestamp", () => post(body, {}, { "x-twilio-email-event-webhook-timestamp": "" })],
-    ["a signature that is not base64", () => post(body, {}, { "x-twilio-email-event-webhook-signature": "not base64!" })],
-    ["a raw r‖s signature instead of DER", () => post(body, {}, { "x-twilio-email-event-webhook-signature": Buffer.alloc(64, 1).toString("base64") })],
-    ["an overlong signature", () => post(body, {}, { "x-twilio-email-event-webhook-signature": `${signature()}${"A".repeat(4000)}` })],
+    [
+      "a signature that is not base64",
+      () => post(body, {}, { "x-twilio-email-event-webhook-signature": "not base64!" }),
+    ],
+    [
+      "a raw r‖s signature instead of DER",
+      () => post(body, {}, { "x-twilio-email-event-webhook-signature": Buffer.alloc(64, 1).toString("base64") }),
+    ],
+    [
+      "an overlong signature",
+      () => post(body, {}, { "x-twilio-email-event-webhook-signature": `${signature()}${"A".repeat(4000)}` }),
+    ],
   ])("refuses %s with the generic 401", async (_case, request) => {
     await expectUnauthorized(await request());
     expect(await delivered()).toEqual([]);
@@ -153,7 +193,9 @@ describe("SendGrid", () => {
     const rotating = { SENDGRID_PUBLIC_KEY: JSON.stringify([OTHER_SPKI, RFC6979_P256.spki]) };
     await expectAccepted(await postWith(rotating, batch(), { key: OTHER_KEY }));
     await expectAccepted(await postWith(rotating, batch()));
-    await expectUnauthorized(await postWith(rotating, batch(), { key: generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey }));
+    await expectUnauthorized(
+      await postWith(rotating, batch(), { key: generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey }),
+    );
     expect((await delivered()).length).toBe(2);
   });
 

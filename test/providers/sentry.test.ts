@@ -22,10 +22,12 @@ import {
   send,
 } from "../support/providers";
 
-const sentrySignature = (body: string, secret = DEV_SECRET) => createHmac("sha256", secret).update(body, "utf8").digest("hex");
+const sentrySignature = (body: string, secret = DEV_SECRET) =>
+  createHmac("sha256", secret).update(body, "utf8").digest("hex");
 
 /** The body as Sentry's json.dumps writes it: compact, every non-ASCII character as a \u escape. */
-const sentryJson = (value: unknown) => JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+const sentryJson = (value: unknown) =>
+  JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 const sentryEvent = (action = "created") =>
   sentryJson({
     action,
@@ -43,9 +45,13 @@ const headers = (signature: string, request = crypto.randomUUID()) => ({
   "user-agent": "Sentry",
   cookie: "a=b",
 });
-const post = (body: string, signature = sentrySignature(body), request?: string) => send("sentry", { body, headers: headers(signature, request) });
+const post = (body: string, signature = sentrySignature(body), request?: string) =>
+  send("sentry", { body, headers: headers(signature, request) });
 const postWith = (vars: Record<string, string>, body: string, signature: string) =>
-  app.request(`${GATEWAY}/ingest/sentry`, { method: "POST", body, headers: headers(signature) }, { ...env, ...vars } as Env);
+  app.request(`${GATEWAY}/ingest/sentry`, { method: "POST", body, headers: headers(signature) }, {
+    ...env,
+    ...vars,
+  } as Env);
 const ROTATING = { SENTRY_CLIENT_SECRET: JSON.stringify(["old-secret", DEV_SECRET]) };
 
 resetAfterEach();
@@ -110,6 +116,8 @@ describe("Sentry", () => {
   });
 
   it("is described in /openapi.json", async () => {
-    expect(await ingestDescription("sentry")).toContain("`Sentry-Hook-Signature: <hex HMAC-SHA256 of the body as sent>`");
+    expect(await ingestDescription("sentry")).toContain(
+      "`Sentry-Hook-Signature: <hex HMAC-SHA256 of the body as sent>`",
+    );
   });
 });

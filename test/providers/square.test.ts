@@ -28,7 +28,13 @@ const squareSignature = (body: string, { secret = DEV_SECRET, url = NOTIFICATION
     .digest("base64");
 
 const squareEvent = (id = crypto.randomUUID(), type = "payment.updated") =>
-  JSON.stringify({ merchant_id: "MLEFBHHSJGVHD", type, event_id: id, created_at: "2022-07-13T20:30:59.037339943Z", data: { type: "payment", id: "pay_1" } });
+  JSON.stringify({
+    merchant_id: "MLEFBHHSJGVHD",
+    type,
+    event_id: id,
+    created_at: "2022-07-13T20:30:59.037339943Z",
+    data: { type: "payment", id: "pay_1" },
+  });
 
 const headers = (signature: string) => ({
   "content-type": "application/json",
@@ -42,13 +48,18 @@ const post = (body: string, signature = squareSignature(body)) => send("square",
 
 /** The gateway with other square options (config is read from the bindings). */
 const postWith = (vars: Record<string, unknown>, body: string, signature: string) =>
-  app.request(`${GATEWAY}/ingest/square`, { method: "POST", body, headers: headers(signature) }, { ...env, ...vars } as Env);
+  app.request(`${GATEWAY}/ingest/square`, { method: "POST", body, headers: headers(signature) }, {
+    ...env,
+    ...vars,
+  } as Env);
 const ROTATING = { SQUARE_SIGNATURE_KEY: JSON.stringify(["old-secret", DEV_SECRET]) };
 /** The test bindings' sources, plus an override of this one (a source's `auth` is replaced whole). */
 const PROXIED = {
   SOURCES: {
     ...(env.SOURCES as object),
-    square: { auth: { kind: "square", secret: "SQUARE_SIGNATURE_KEY", public_base_url: "https://hooks.example.com/tributary" } },
+    square: {
+      auth: { kind: "square", secret: "SQUARE_SIGNATURE_KEY", public_base_url: "https://hooks.example.com/tributary" },
+    },
   },
 };
 
@@ -62,7 +73,12 @@ describe("Square", () => {
       '{"merchant_id":"MLEFBHHSJGVHD","type":"webhooks.test_notification","event_id":"ac3ac95b-f97d-458c-a6e6-18981597e05f","created_at":"2022-07-13T20:30:59.037339943Z","data":{"type":"webhooks","id":"bc368e64-01aa-407e-b46e-3231809b1129"}}',
       "GF4YkrJgGBDZ9NIYbNXBnMzqb2HoL4RW/S6vkZ9/2N4=",
     ],
-    ["signature-key", "https://webhook.site/webhooks", '{"data":{"type":"webhooks","id":"fake_id"}}', "W3FlCNk5IA3ZQ2LHTWoajvzfaDu/OwY2tNHIHC3IUOA="],
+    [
+      "signature-key",
+      "https://webhook.site/webhooks",
+      '{"data":{"type":"webhooks","id":"fake_id"}}',
+      "W3FlCNk5IA3ZQ2LHTWoajvzfaDu/OwY2tNHIHC3IUOA=",
+    ],
   ])("the builder reproduces Square's published vector (key %s)", (secret, url, body, expected) => {
     expect(squareSignature(body, { secret, url })).toBe(expected);
   });
@@ -72,14 +88,22 @@ describe("Square", () => {
     const [message, ...rest] = await delivered();
     expect(rest).toEqual([]);
     expect(message).toMatchObject({ id, source: "square", event: "webhooks.test_notification", delivery_id: "ev-1" });
-    expect(message!.headers).toEqual({ "square-environment": "Sandbox", "square-retry-number": "1", "user-agent": "Square Connect v2" });
+    expect(message!.headers).toEqual({
+      "square-environment": "Sandbox",
+      "square-retry-number": "1",
+      "user-agent": "Square Connect v2",
+    });
   });
 
   const body = squareEvent("ev-refused");
   it.each([
     ["a tampered body", body.replace("payment.updated", "payment.created"), squareSignature(body)],
     ["a wrong key", body, squareSignature(body, { secret: "wrong" })],
-    ["a signature over the Host the request was sent to", body, squareSignature(body, { url: `${GATEWAY}/ingest/square` })],
+    [
+      "a signature over the Host the request was sent to",
+      body,
+      squareSignature(body, { url: `${GATEWAY}/ingest/square` }),
+    ],
     ["a signature over another path", body, squareSignature(body, { url: `${DEV_PUBLIC_BASE_URL}/ingest/other` })],
     ["no signature", body, ""],
     [
@@ -96,7 +120,13 @@ describe("Square", () => {
 
   it("verifies against the configured public_base_url, path prefix included", async () => {
     const signed = squareEvent();
-    await expectAccepted(await postWith(PROXIED, signed, squareSignature(signed, { url: "https://hooks.example.com/tributary/ingest/square" })));
+    await expectAccepted(
+      await postWith(
+        PROXIED,
+        signed,
+        squareSignature(signed, { url: "https://hooks.example.com/tributary/ingest/square" }),
+      ),
+    );
     await expectUnauthorized(await postWith(PROXIED, signed, squareSignature(signed)));
   });
 
@@ -115,6 +145,8 @@ describe("Square", () => {
   });
 
   it("is described in /openapi.json", async () => {
-    expect(await ingestDescription("square")).toContain("`x-square-hmacsha256-signature: <base64 HMAC-SHA256 of the notification URL");
+    expect(await ingestDescription("square")).toContain(
+      "`x-square-hmacsha256-signature: <base64 HMAC-SHA256 of the notification URL",
+    );
   });
 });

@@ -28,7 +28,8 @@ import {
 } from "../support/providers";
 import { ed25519Key, ed25519Sign, RFC8032_KEY, RFC8032_TEST1 } from "../support/sign/discord";
 
-const whpk = (key: KeyObject) => `whpk_${Buffer.from(createPublicKey(key).export({ format: "jwk" }).x!, "base64url").toString("base64")}`;
+const whpk = (key: KeyObject) =>
+  `whpk_${Buffer.from(createPublicKey(key).export({ format: "jwk" }).x!, "base64url").toString("base64")}`;
 const OTHER_KEY = ed25519Key("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb");
 
 interface Signed {
@@ -50,7 +51,10 @@ const v1 =
       .update(content)
       .digest("base64")}`;
 
-function standardHeaders(body: string, { id = `msg_${crypto.randomUUID()}`, at = nowSeconds(), entries = [v1a()] }: Signed = {}): Record<string, string> {
+function standardHeaders(
+  body: string,
+  { id = `msg_${crypto.randomUUID()}`, at = nowSeconds(), entries = [v1a()] }: Signed = {},
+): Record<string, string> {
   const content = `${id}.${at}.${body}`;
   return {
     "content-type": "application/json",
@@ -60,14 +64,23 @@ function standardHeaders(body: string, { id = `msg_${crypto.randomUUID()}`, at =
   };
 }
 
-const event = (type = "contact.created") => JSON.stringify({ type, timestamp: new Date().toISOString(), data: { id: crypto.randomUUID() } });
+const event = (type = "contact.created") =>
+  JSON.stringify({ type, timestamp: new Date().toISOString(), data: { id: crypto.randomUUID() } });
 const post = (body: string, signed: Signed = {}, extra: Record<string, string> = {}) =>
   send("standard", { body, headers: { ...standardHeaders(body, signed), cookie: "a=b", ...extra } });
 /** The same gateway with other bindings (config is read from them). */
 const postWith = (vars: Record<string, unknown>, body: string, signed: Signed = {}) =>
-  app.request(`${GATEWAY}/ingest/standard`, { method: "POST", body, headers: standardHeaders(body, signed) }, { ...env, ...vars } as Env);
+  app.request(`${GATEWAY}/ingest/standard`, { method: "POST", body, headers: standardHeaders(body, signed) }, {
+    ...env,
+    ...vars,
+  } as Env);
 // The test configuration's other sources stay (its write keys name some of them).
-const PUBLIC_KEY_ONLY = { SOURCES: { ...(env.SOURCES as object), standard: { auth: { kind: "standard", public_key: "STANDARD_WEBHOOK_PUBLIC_KEY" } } } };
+const PUBLIC_KEY_ONLY = {
+  SOURCES: {
+    ...(env.SOURCES as object),
+    standard: { auth: { kind: "standard", public_key: "STANDARD_WEBHOOK_PUBLIC_KEY" } },
+  },
+};
 
 resetAfterEach();
 
@@ -105,7 +118,10 @@ describe("Standard Webhooks v1a", () => {
     ["a signature for another id", () => post(body, { id: "msg_1" }, { "webhook-id": "msg_2" })],
     ["no signature", () => post(body, {}, { "webhook-signature": "" })],
     ["a v1a entry that is not base64", () => post(body, { entries: [() => "v1a,not base64!"] })],
-    ["a v1a entry of HMAC length", () => post(body, { entries: [() => `v1a,${Buffer.alloc(32, 1).toString("base64")}`] })],
+    [
+      "a v1a entry of HMAC length",
+      () => post(body, { entries: [() => `v1a,${Buffer.alloc(32, 1).toString("base64")}`] }),
+    ],
     ["more than 5 distinct entries", () => post(body, { entries: [...[1, 2, 3, 4, 5].map(unverifiable), v1a()] })],
   ])("refuses %s with the generic 401", async (_case, request) => {
     await expectUnauthorized(await request());
@@ -131,7 +147,8 @@ describe("Standard Webhooks v1a", () => {
   });
 
   it("configuration needs a secret or a public key, and refuses a public key that is not one", () => {
-    const configure = (auth: object) => () => loadConfig({ ...env, SOURCES: { ...(env.SOURCES as object), standard: { auth } } } as unknown as Env);
+    const configure = (auth: object) => () =>
+      loadConfig({ ...env, SOURCES: { ...(env.SOURCES as object), standard: { auth } } } as unknown as Env);
     expect(configure({ kind: "standard" })).toThrow(
       "Invalid gateway configuration: sources.standard.auth.secret: required: `secret` (a whsec_ signing secret, for v1 signatures) or `public_key` (a whpk_ public key, for v1a), or both",
     );

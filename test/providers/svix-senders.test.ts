@@ -9,7 +9,17 @@ import { createHmac } from "node:crypto";
 import { Webhook } from "svix";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/app";
-import { delivered, expectAccepted, expectDuplicate, expectUnauthorized, GATEWAY, nowSeconds, resetAfterEach, STALE_SECONDS, send } from "../support/providers";
+import {
+  delivered,
+  expectAccepted,
+  expectDuplicate,
+  expectUnauthorized,
+  GATEWAY,
+  nowSeconds,
+  resetAfterEach,
+  STALE_SECONDS,
+  send,
+} from "../support/providers";
 
 /** CLERK_WEBHOOK_SECRET and RESEND_WEBHOOK_SECRET in .dev.vars.example: whsec_ + base64("local-dev-secret"). */
 const SECRET = "whsec_bG9jYWwtZGV2LXNlY3JldA==";
@@ -20,12 +30,19 @@ interface Signing {
   at?: number;
 }
 /** Svix's headers: one `v1,` entry per secret, space-separated. */
-function svixHeaders(body: string, { secrets = [SECRET], id = `msg_${crypto.randomUUID()}`, at = nowSeconds() }: Signing = {}): Record<string, string> {
+function svixHeaders(
+  body: string,
+  { secrets = [SECRET], id = `msg_${crypto.randomUUID()}`, at = nowSeconds() }: Signing = {},
+): Record<string, string> {
   const sign = (secret: string) =>
     createHmac("sha256", Buffer.from(secret.slice("whsec_".length), "base64"))
       .update(`${id}.${at}.${body}`)
       .digest("base64");
-  return { "svix-id": id, "svix-timestamp": String(at), "svix-signature": secrets.map((secret) => `v1,${sign(secret)}`).join(" ") };
+  return {
+    "svix-id": id,
+    "svix-timestamp": String(at),
+    "svix-signature": secrets.map((secret) => `v1,${sign(secret)}`).join(" "),
+  };
 }
 
 /** Each sender's own event shape: a type, and data with a non-ASCII value to find again. */
@@ -34,14 +51,24 @@ const SENDERS = [
     kind: "clerk",
     secretVar: "CLERK_WEBHOOK_SECRET",
     event: (type = "user.created") =>
-      JSON.stringify({ type, object: "event", data: { id: `user_${crypto.randomUUID()}`, first_name: "Zoë" }, timestamp: Date.now() }),
+      JSON.stringify({
+        type,
+        object: "event",
+        data: { id: `user_${crypto.randomUUID()}`, first_name: "Zoë" },
+        timestamp: Date.now(),
+      }),
     other: "session.created",
     data: { data: { first_name: "Zoë" } },
   },
   {
     kind: "resend",
     secretVar: "RESEND_WEBHOOK_SECRET",
-    event: (type = "email.sent") => JSON.stringify({ type, created_at: new Date().toISOString(), data: { email_id: crypto.randomUUID(), subject: "Zoë" } }),
+    event: (type = "email.sent") =>
+      JSON.stringify({
+        type,
+        created_at: new Date().toISOString(),
+        data: { email_id: crypto.randomUUID(), subject: "Zoë" },
+      }),
     other: "email.delivered",
     data: { data: { subject: "Zoë" } },
   },
@@ -53,18 +80,27 @@ resetAfterEach();
 
 describe.each(SENDERS)("$kind (Svix)", ({ kind, secretVar, event: senderEvent, other, data }) => {
   const post = (body: string, headers: Record<string, string> = svixHeaders(body)) =>
-    send(kind, { body, headers: { "content-type": "application/json", "user-agent": "Svix-Webhooks/1.0", cookie: "a=b", ...headers } });
+    send(kind, {
+      body,
+      headers: { "content-type": "application/json", "user-agent": "Svix-Webhooks/1.0", cookie: "a=b", ...headers },
+    });
   const rotating = JSON.stringify(["whsec_b2xkLXNlY3JldA==", SECRET]);
   const postRotating = (body: string, headers: Record<string, string>) =>
-    app.request(`${GATEWAY}/ingest/${kind}`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } }, {
-      ...env,
-      [secretVar]: rotating,
-    } as Env);
+    app.request(
+      `${GATEWAY}/ingest/${kind}`,
+      { method: "POST", body, headers: { "content-type": "application/json", ...headers } },
+      {
+        ...env,
+        [secretVar]: rotating,
+      } as Env,
+    );
 
   it("the builder signs as Svix does: svix's Webhook.sign agrees, and Svix's published example is reproduced", () => {
     const body = senderEvent();
     const headers = svixHeaders(body, { id: "msg_2abcLocalDev", at: 1735689600 });
-    expect(new Webhook(SECRET).sign("msg_2abcLocalDev", new Date(1735689600 * 1000), body)).toBe(headers["svix-signature"]);
+    expect(new Webhook(SECRET).sign("msg_2abcLocalDev", new Date(1735689600 * 1000), body)).toBe(
+      headers["svix-signature"],
+    );
     const published = svixHeaders('{"test": 2432232314}', {
       secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
       id: "msg_p5jXN8AQM9LWM0D4loKWxJek",
@@ -107,7 +143,9 @@ describe.each(SENDERS)("$kind (Svix)", ({ kind, secretVar, event: senderEvent, o
       await expectAccepted(await postRotating(rotated, svixHeaders(rotated, { secrets: [secret] })));
     }
     const refused = senderEvent();
-    await expectUnauthorized(await postRotating(refused, svixHeaders(refused, { secrets: ["whsec_b2xkZXItc3RpbGw="] })));
+    await expectUnauthorized(
+      await postRotating(refused, svixHeaders(refused, { secrets: ["whsec_b2xkZXItc3RpbGw="] })),
+    );
     expect((await delivered()).length).toBe(3);
   });
 
@@ -120,6 +158,8 @@ describe.each(SENDERS)("$kind (Svix)", ({ kind, secretVar, event: senderEvent, o
 
   it("is described in /openapi.json", async () => {
     const document = (await (await SELF.fetch(`${GATEWAY}/openapi.json`)).json()) as OpenApi;
-    expect(document.paths[`/ingest/${kind}`]?.post?.description).toContain("`svix-signature: v1,<base64 HMAC-SHA256 of {id}.{ts}.{body}>`");
+    expect(document.paths[`/ingest/${kind}`]?.post?.description).toContain(
+      "`svix-signature: v1,<base64 HMAC-SHA256 of {id}.{ts}.{body}>`",
+    );
   });
 });

@@ -19,7 +19,8 @@ import {
   send,
 } from "../support/providers";
 
-const typeformSignature = (body: string, secret = DEV_SECRET) => `sha256=${createHmac("sha256", secret).update(body).digest("base64")}`;
+const typeformSignature = (body: string, secret = DEV_SECRET) =>
+  `sha256=${createHmac("sha256", secret).update(body).digest("base64")}`;
 
 const formResponse = (id = crypto.randomUUID(), type = "form_response") =>
   JSON.stringify({
@@ -28,8 +29,13 @@ const formResponse = (id = crypto.randomUUID(), type = "form_response") =>
     form_response: { form_id: "abc123", token: "t1", submitted_at: "2024-01-01T00:00:00Z", answers: [{ text: "é ✓" }] },
   });
 
-const headers = (signature: string) => ({ "content-type": "application/json", "typeform-signature": signature, "user-agent": "Typeform Webhooks" });
-const post = (body: string, signature = typeformSignature(body)) => send("typeform", { body, headers: headers(signature) });
+const headers = (signature: string) => ({
+  "content-type": "application/json",
+  "typeform-signature": signature,
+  "user-agent": "Typeform Webhooks",
+});
+const post = (body: string, signature = typeformSignature(body)) =>
+  send("typeform", { body, headers: headers(signature) });
 
 const ROTATING = { ...env, TYPEFORM_WEBHOOK_SECRET: JSON.stringify(["old-secret", DEV_SECRET]) } as Env;
 const postRotating = (body: string, signature: string) =>
@@ -39,7 +45,8 @@ resetAfterEach();
 
 describe("Typeform", () => {
   it("the builder reproduces the pinned vector (secret local-dev-secret)", () => {
-    const body = '{"event_id":"01H0TEST","event_type":"form_response","form_response":{"form_id":"abc123","token":"t1","submitted_at":"2024-01-01T00:00:00Z"}}';
+    const body =
+      '{"event_id":"01H0TEST","event_type":"form_response","form_response":{"form_id":"abc123","token":"t1","submitted_at":"2024-01-01T00:00:00Z"}}';
     expect(typeformSignature(body)).toBe("sha256=adBAzAWCWx90UXNWD5D/lZGI8QCiWbk6eAG6ggvw/JA=");
   });
 
@@ -78,6 +85,8 @@ describe("Typeform", () => {
   });
 
   it("is described in /openapi.json", async () => {
-    expect(await ingestDescription("typeform")).toContain("`Typeform-Signature: sha256=<base64 HMAC-SHA256 of the body>`");
+    expect(await ingestDescription("typeform")).toContain(
+      "`Typeform-Signature: sha256=<base64 HMAC-SHA256 of the body>`",
+    );
   });
 });

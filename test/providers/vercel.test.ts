@@ -22,19 +22,34 @@ import {
 const vercelSignature = (body: string, secret = DEV_SECRET) => createHmac("sha1", secret).update(body).digest("hex");
 
 const vercelEvent = (id = `evt_${crypto.randomUUID()}`, type = "deployment.succeeded") =>
-  JSON.stringify({ id, type, createdAt: Date.now(), payload: { deployment: { id: "dpl_1", name: "é ✓" } }, region: "iad1" });
+  JSON.stringify({
+    id,
+    type,
+    createdAt: Date.now(),
+    payload: { deployment: { id: "dpl_1", name: "é ✓" } },
+    region: "iad1",
+  });
 
-const headers = (signature: string) => ({ "content-type": "application/json", "x-vercel-signature": signature, "user-agent": "Vercel", cookie: "a=b" });
+const headers = (signature: string) => ({
+  "content-type": "application/json",
+  "x-vercel-signature": signature,
+  "user-agent": "Vercel",
+  cookie: "a=b",
+});
 const post = (body: string, signature = vercelSignature(body)) => send("vercel", { body, headers: headers(signature) });
 const postWith = (vars: Record<string, string>, body: string, signature: string) =>
-  app.request(`${GATEWAY}/ingest/vercel`, { method: "POST", body, headers: headers(signature) }, { ...env, ...vars } as Env);
+  app.request(`${GATEWAY}/ingest/vercel`, { method: "POST", body, headers: headers(signature) }, {
+    ...env,
+    ...vars,
+  } as Env);
 const ROTATING = { VERCEL_WEBHOOK_SECRET: JSON.stringify(["old-secret", DEV_SECRET]) };
 
 resetAfterEach();
 
 describe("Vercel", () => {
   it("the builder signs as Vercel does (the research notes' vector)", () => {
-    const body = '{"id":"evt_123","type":"deployment.succeeded","createdAt":1735689600000,"payload":{},"region":"iad1"}';
+    const body =
+      '{"id":"evt_123","type":"deployment.succeeded","createdAt":1735689600000,"payload":{},"region":"iad1"}';
     expect(vercelSignature(body)).toBe("62d076f062844412c3b4db92953741f1b908d1dc");
   });
 

@@ -17,7 +17,14 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ack, decode, envelope, GATEWAY, pull, sleep } from "../support/api";
 import { DEV_SECRET, QUEUES_API_TOKEN, ROTATING_SECRETS, STANDARD_DEV_SECRET } from "../support/constants";
-import { adminRequest, apiRequest, ingestRequest, sendHostileAdmin, sendHostileApi, sendHostileIngest } from "../support/hostile";
+import {
+  adminRequest,
+  apiRequest,
+  ingestRequest,
+  sendHostileAdmin,
+  sendHostileApi,
+  sendHostileIngest,
+} from "../support/hostile";
 import { injectFaults } from "../support/peer";
 
 const MESSAGES = Number((env as unknown as { RESILIENCE_MESSAGES: string }).RESILIENCE_MESSAGES);
@@ -25,7 +32,14 @@ const MESSAGES = Number((env as unknown as { RESILIENCE_MESSAGES: string }).RESI
 const MAX_DUPLICATE_RATE = 0.001;
 const PER_REQUEST = 10;
 const CONCURRENCY = 16;
-const SECRETS = ["local-dev-key", DEV_SECRET, QUEUES_API_TOKEN, STANDARD_DEV_SECRET, ...ROTATING_SECRETS, "alice:wonderland"];
+const SECRETS = [
+  "local-dev-key",
+  DEV_SECRET,
+  QUEUES_API_TOKEN,
+  STANDARD_DEV_SECRET,
+  ...ROTATING_SECRETS,
+  "alice:wonderland",
+];
 
 const logLines: string[] = [];
 const responseBodies: string[] = [];
@@ -64,7 +78,11 @@ async function send(source: string, request: number, stats: { refused: number; a
     try {
       res = await SELF.fetch(`${GATEWAY}/ingest/${source}`, {
         method: "POST",
-        headers: { "content-type": "application/json", authorization: "Bearer local-dev-key", "idempotency-key": `req-${request}` },
+        headers: {
+          "content-type": "application/json",
+          authorization: "Bearer local-dev-key",
+          "idempotency-key": `req-${request}`,
+        },
         body,
       });
     } catch {
@@ -130,7 +148,9 @@ describe.each([
     const deadline = Date.now() + 300_000;
     let buffer = { pending_messages: -1, flushes: 0, flushed_messages: 0, failed_flushes: 0, dead_letters: 0 };
     while (Date.now() < deadline) {
-      buffer = (await admin<{ name: string; buffer: typeof buffer }[]>("/queues")).find((q) => q.name === queue)!.buffer;
+      buffer = (await admin<{ name: string; buffer: typeof buffer }[]>("/queues")).find(
+        (q) => q.name === queue,
+      )!.buffer;
       if (buffer.pending_messages === 0) break;
       await sleep(500);
     }

@@ -91,7 +91,8 @@ export interface AckResult {
 async function expectOk<T>(pending: Promise<Response>): Promise<T> {
   const response = await pending;
   const body = await envelope<T>(response);
-  if (response.status !== 200 || !body.success) throw new Error(`expected 200, got ${response.status}: ${JSON.stringify(body)}`);
+  if (response.status !== 200 || !body.success)
+    throw new Error(`expected 200, got ${response.status}: ${JSON.stringify(body)}`);
   return body.result;
 }
 
@@ -101,9 +102,11 @@ export const push = (queue: string, message: unknown, options?: CallOptions) =>
 export const pushBatch = (queue: string, batch: unknown, options?: CallOptions) =>
   expectOk<{ metadata: { metrics: Metrics } }>(call(queuePath(queue, "batch"), batch, options));
 
-export const pull = (queue: string, request: unknown = {}, options?: CallOptions) => expectOk<PullResult>(call(queuePath(queue, "pull"), request, options));
+export const pull = (queue: string, request: unknown = {}, options?: CallOptions) =>
+  expectOk<PullResult>(call(queuePath(queue, "pull"), request, options));
 
-export const ack = (queue: string, request: unknown, options?: CallOptions) => expectOk<AckResult>(call(queuePath(queue, "ack"), request, options));
+export const ack = (queue: string, request: unknown, options?: CallOptions) =>
+  expectOk<AckResult>(call(queuePath(queue, "ack"), request, options));
 
 export const peek = (queue: string, request: unknown = {}, options?: CallOptions) =>
   expectOk<{ messages: Peeked[] }>(call(queuePath(queue, "peek"), request, options));
@@ -112,15 +115,20 @@ export const peek = (queue: string, request: unknown = {}, options?: CallOptions
 export const purge = (queue: string, refs: string[], options?: CallOptions) =>
   expectOk<PurgeResult>(call(queuePath(queue, "purge"), { refs: refs.map((ref) => ({ ref })) }, options));
 
-const get = (path: string, options?: CallOptions) => call(path, undefined, { method: "GET", contentType: null, ...options });
+const get = (path: string, options?: CallOptions) =>
+  call(path, undefined, { method: "GET", contentType: null, ...options });
 
-export const metrics = (queue: string, options?: CallOptions) => expectOk<Metrics>(get(queueResourcePath(queue, "metrics"), options));
+export const metrics = (queue: string, options?: CallOptions) =>
+  expectOk<Metrics>(get(queueResourcePath(queue, "metrics"), options));
 
 /** Purge-all (`delete_messages_permanently: true`); answers the Queue object. */
 export const purgeQueue = (queue: string, options?: CallOptions) =>
-  expectOk<{ queue_id?: string; queue_name?: string }>(call(queueResourcePath(queue, "purge"), { delete_messages_permanently: true }, options));
+  expectOk<{ queue_id?: string; queue_name?: string }>(
+    call(queueResourcePath(queue, "purge"), { delete_messages_permanently: true }, options),
+  );
 
-export const purgeStatus = (queue: string, options?: CallOptions) => expectOk<PurgeStatus>(get(queueResourcePath(queue, "purge"), options));
+export const purgeStatus = (queue: string, options?: CallOptions) =>
+  expectOk<PurgeStatus>(get(queueResourcePath(queue, "purge"), options));
 
 /** Pulls and acks until the queue is empty; returns every message seen. */
 export async function drain(queue: string): Promise<Pulled[]> {

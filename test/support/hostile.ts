@@ -20,11 +20,19 @@ const challengeQuery = fc.oneof(
   junk.map((v) => `?challenge=${encodeURIComponent(v)}`),
   fc
     .tuple(junk, junk, fc.constantFrom("subscribe", "", "x"))
-    .map(([token, challenge, mode]) => `?hub.mode=${mode}&hub.verify_token=${encodeURIComponent(token)}&hub.challenge=${encodeURIComponent(challenge)}`),
+    .map(
+      ([token, challenge, mode]) =>
+        `?hub.mode=${mode}&hub.verify_token=${encodeURIComponent(token)}&hub.challenge=${encodeURIComponent(challenge)}`,
+    ),
   junk.map((v) => `?crc_token=${encodeURIComponent(v)}`),
   junk.map((v) => `?validationToken=${encodeURIComponent(v)}`),
   fc
-    .constantFrom("?challenge=", "?crc_token=", "?validationToken=", "?hub.mode=subscribe&hub.verify_token=local-dev-verify-token&hub.challenge=")
+    .constantFrom(
+      "?challenge=",
+      "?crc_token=",
+      "?validationToken=",
+      "?hub.mode=subscribe&hub.verify_token=local-dev-verify-token&hub.challenge=",
+    )
     .map((q) => `${q}${"x".repeat(20_000)}`),
 );
 const CONTENT_TYPES = [
@@ -60,18 +68,32 @@ const HEADER_NAMES = [
   "x-github-delivery",
 ];
 
-const token = fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789=,._-+/ ".split("")), maxLength: 80 });
+const token = fc.string({
+  unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789=,._-+/ ".split("")),
+  maxLength: 80,
+});
 /** Signature lists far beyond what a sender sends: each entry would cost an HMAC. */
 const signatureFlood = fc
   .tuple(fc.integer({ min: 2, max: 3000 }), fc.constantFrom(",", " ", ";"))
   .map(([n, separator]) =>
-    Array.from({ length: n }, (_, i) => (separator === " " ? `v1,${btoa(String(i).padStart(32, "0"))}` : `v1=${i.toString(16).padStart(64, "0")}`)).join(
-      separator,
-    ),
+    Array.from({ length: n }, (_, i) =>
+      separator === " " ? `v1,${btoa(String(i).padStart(32, "0"))}` : `v1=${i.toString(16).padStart(64, "0")}`,
+    ).join(separator),
   );
 const headerValue = fc.oneof(
   token,
-  fc.constantFrom("Bearer local-dev-key", "sha256=00", "v0=00", "v1,AAAA", "t=1,v1=00", "gzip", "deflate", "br", "1700000000", "99999999999999"),
+  fc.constantFrom(
+    "Bearer local-dev-key",
+    "sha256=00",
+    "v0=00",
+    "v1,AAAA",
+    "t=1,v1=00",
+    "gzip",
+    "deflate",
+    "br",
+    "1700000000",
+    "99999999999999",
+  ),
   signatureFlood,
   fc.nat({ max: 4000 }).map((n) => `t=${Math.floor(Date.now() / 1000)},${"v1=0".repeat(n)}`),
 );
@@ -126,21 +148,30 @@ const apiBody = fc.oneof(
   fc.string(),
   fc
     .record(
-      { body: fc.jsonValue(), content_type: fc.constantFrom("json", "text", "bytes", 5), delay_seconds: fc.oneof(fc.integer(), fc.double()) },
+      {
+        body: fc.jsonValue(),
+        content_type: fc.constantFrom("json", "text", "bytes", 5),
+        delay_seconds: fc.oneof(fc.integer(), fc.double()),
+      },
       { requiredKeys: [] },
     )
     .map((v) => JSON.stringify(v)),
   fc
     .record(
       {
-        messages: fc.array(fc.record({ body: fc.jsonValue(), content_type: fc.constantFrom("json", "text") }), { maxLength: 120 }),
+        messages: fc.array(fc.record({ body: fc.jsonValue(), content_type: fc.constantFrom("json", "text") }), {
+          maxLength: 120,
+        }),
         delay_seconds: fc.integer(),
       },
       { requiredKeys: [] },
     )
     .map((v) => JSON.stringify(v)),
   fc
-    .record({ batch_size: fc.oneof(fc.integer(), fc.string()), visibility_timeout_ms: fc.oneof(fc.integer(), fc.double()) }, { requiredKeys: [] })
+    .record(
+      { batch_size: fc.oneof(fc.integer(), fc.string()), visibility_timeout_ms: fc.oneof(fc.integer(), fc.double()) },
+      { requiredKeys: [] },
+    )
     .map((v) => JSON.stringify(v)),
   fc
     .record(
@@ -152,14 +183,19 @@ const apiBody = fc.oneof(
     )
     .map((v) => JSON.stringify(v)),
   fc
-    .record({ refs: fc.array(fc.record({ ref: fc.oneof(fc.string(), fc.integer()) }, { requiredKeys: [] })) }, { requiredKeys: [] })
+    .record(
+      { refs: fc.array(fc.record({ ref: fc.oneof(fc.string(), fc.integer()) }, { requiredKeys: [] })) },
+      { requiredKeys: [] },
+    )
     .map((v) => JSON.stringify(v)),
 );
 
 export const apiRequest = fc.record({
   path: fc
     .tuple(
-      fc.constantFrom("", "batch", "pull", "ack", "peek", "purge") as fc.Arbitrary<"" | "batch" | "pull" | "ack" | "peek" | "purge">,
+      fc.constantFrom("", "batch", "pull", "ack", "peek", "purge") as fc.Arbitrary<
+        "" | "batch" | "pull" | "ack" | "peek" | "purge"
+      >,
       fc.constantFrom("webhooks", "events", "nope", "x".repeat(70), "%00"),
     )
     .map(([action, queue]) => queuePath(queue, action)),
@@ -178,8 +214,23 @@ export const adminRequest = fc.record({
     { method: "POST", path: "/queues/{q}/dead-letters/replay" },
     { method: "POST", path: "/queues/{q}/dead-letters/delete" },
   ),
-  queue: fc.constantFrom("webhooks", "events", "buffered", "buffered-remote", "nope", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "%2e%2e"),
-  key: fc.constantFrom(KEYS.dev.key, KEYS.adminWebhooks.key, KEYS.adminBufferedRemote.key, KEYS.pushOnly.key, "bad", ""),
+  queue: fc.constantFrom(
+    "webhooks",
+    "events",
+    "buffered",
+    "buffered-remote",
+    "nope",
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "%2e%2e",
+  ),
+  key: fc.constantFrom(
+    KEYS.dev.key,
+    KEYS.adminWebhooks.key,
+    KEYS.adminBufferedRemote.key,
+    KEYS.pushOnly.key,
+    "bad",
+    "",
+  ),
   body: fc.oneof(
     fc.constant("{}"),
     fc.json(),
@@ -190,7 +241,14 @@ export const adminRequest = fc.record({
 
 export function isEnvelope(value: unknown): boolean {
   const v = value as { success?: unknown; errors?: unknown; messages?: unknown };
-  return typeof v === "object" && v !== null && typeof v.success === "boolean" && Array.isArray(v.errors) && Array.isArray(v.messages) && "result" in v;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof v.success === "boolean" &&
+    Array.isArray(v.errors) &&
+    Array.isArray(v.messages) &&
+    "result" in v
+  );
 }
 
 export interface HostileAnswer {
@@ -208,7 +266,11 @@ export async function sendHostileIngest({
   method,
   query,
 }: typeof ingestRequest extends fc.Arbitrary<infer R> ? R : never): Promise<HostileAnswer> {
-  const init: RequestInit = { method, headers: { ...headers, ...(contentType && { "content-type": contentType }) }, redirect: "manual" };
+  const init: RequestInit = {
+    method,
+    headers: { ...headers, ...(contentType && { "content-type": contentType }) },
+    redirect: "manual",
+  };
   if (method !== "GET" && method !== "HEAD" && method !== "OPTIONS") init.body = body;
   const res = await SELF.fetch(`${GATEWAY}/ingest/${source}${query}`, init);
   expect(res.status).toBeLessThan(500);
@@ -226,7 +288,11 @@ export async function sendHostileIngest({
     return { status: res.status, text };
   }
   const json = JSON.parse(text);
-  const handshake = typeof json.challenge === "string" || typeof json.response_token === "string" || typeof json.encryptedToken === "string" || json.type === 1;
+  const handshake =
+    typeof json.challenge === "string" ||
+    typeof json.response_token === "string" ||
+    typeof json.encryptedToken === "string" ||
+    json.type === 1;
   expect(isEnvelope(json) || (res.status === 200 && handshake)).toBe(true);
   return { status: res.status, text, json };
 }
@@ -235,7 +301,12 @@ export async function sendHostileIngest({
  * Sends a generated admin request; asserts no 5xx, the envelope, and that a key scoped to some
  * queues never gets a 2xx for another.
  */
-export async function sendHostileAdmin({ route, queue, key, body }: typeof adminRequest extends fc.Arbitrary<infer R> ? R : never): Promise<HostileAnswer> {
+export async function sendHostileAdmin({
+  route,
+  queue,
+  key,
+  body,
+}: typeof adminRequest extends fc.Arbitrary<infer R> ? R : never): Promise<HostileAnswer> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (key) headers.authorization = `Bearer ${key}`;
   const res = await SELF.fetch(`${GATEWAY}/admin${route.path.replace("{q}", queue)}`, {
@@ -247,13 +318,20 @@ export async function sendHostileAdmin({ route, queue, key, body }: typeof admin
   const text = await res.text();
   const json = JSON.parse(text);
   expect(isEnvelope(json)).toBe(true);
-  const scoped = Object.values(KEYS).find((k) => k.key === key && "queues" in k && k.queues !== "*") as { queues: readonly string[] } | undefined;
+  const scoped = Object.values(KEYS).find((k) => k.key === key && "queues" in k && k.queues !== "*") as
+    | { queues: readonly string[] }
+    | undefined;
   if (scoped && res.ok && route.path.includes("{q}")) expect(scoped.queues).toContain(queue);
   return { status: res.status, text, json };
 }
 
 /** Sends a generated queue API request; asserts no 5xx and the envelope. */
-export async function sendHostileApi({ path, body, contentType, key }: typeof apiRequest extends fc.Arbitrary<infer R> ? R : never): Promise<HostileAnswer> {
+export async function sendHostileApi({
+  path,
+  body,
+  contentType,
+  key,
+}: typeof apiRequest extends fc.Arbitrary<infer R> ? R : never): Promise<HostileAnswer> {
   const headers: Record<string, string> = {};
   if (contentType) headers["content-type"] = contentType;
   if (key) headers.authorization = `Bearer ${key}`;

@@ -22,7 +22,10 @@ export function resetAfterEach(): void {
 }
 
 /** A request to `/ingest/<source>` (POST unless said otherwise), with its query string. */
-export function send(source: string, init: { method?: string; body?: BodyInit; headers?: Record<string, string>; query?: string } = {}): Promise<Response> {
+export function send(
+  source: string,
+  init: { method?: string; body?: BodyInit; headers?: Record<string, string>; query?: string } = {},
+): Promise<Response> {
   return SELF.fetch(`${GATEWAY}/ingest/${source}${init.query ?? ""}`, {
     method: init.method ?? "POST",
     headers: init.headers,
@@ -57,29 +60,53 @@ export async function expectAccepted(res: Response): Promise<string[]> {
 /** The one generic 401 every verification failure gets. */
 export async function expectUnauthorized(res: Response): Promise<void> {
   expect(res.status).toBe(401);
-  expect(await res.json()).toEqual({ success: false, errors: [{ code: 10000, message: "Unauthorized" }], messages: [], result: null });
+  expect(await res.json()).toEqual({
+    success: false,
+    errors: [{ code: 10000, message: "Unauthorized" }],
+    messages: [],
+    result: null,
+  });
 }
 
 /** A handshake's exact answer: status, content type and body (and nothing enqueued: check with `delivered`). */
-export async function expectAnswer(res: Response, status: number, contentType: string | null, body: string): Promise<void> {
-  expect({ status: res.status, type: res.headers.get("content-type"), body: await res.text() }).toEqual({ status, type: contentType, body });
+export async function expectAnswer(
+  res: Response,
+  status: number,
+  contentType: string | null,
+  body: string,
+): Promise<void> {
+  expect({ status: res.status, type: res.headers.get("content-type"), body: await res.text() }).toEqual({
+    status,
+    type: contentType,
+    body,
+  });
 }
 
-export const hex = (bytes: ArrayBuffer | Uint8Array) => Buffer.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)).toString("hex");
+export const hex = (bytes: ArrayBuffer | Uint8Array) =>
+  Buffer.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)).toString("hex");
 
 /**
  * A delivery and its repeat: the first is accepted (202), the repeat answered as its duplicate
  * (200, the first's ids) and the queue holds the first only.
  */
-export async function expectDuplicate(first: Promise<Response>, repeat: () => Promise<Response>, queue = "webhooks"): Promise<void> {
+export async function expectDuplicate(
+  first: Promise<Response>,
+  repeat: () => Promise<Response>,
+  queue = "webhooks",
+): Promise<void> {
   const [id] = await expectAccepted(await first);
   const again = await repeat();
-  expect({ status: again.status, result: (await envelope(again)).result }).toEqual({ status: 200, result: { ids: [id], duplicate: true } });
+  expect({ status: again.status, result: (await envelope(again)).result }).toEqual({
+    status: 200,
+    result: { ids: [id], duplicate: true },
+  });
   expect((await delivered(queue)).map((m) => m.id)).toEqual([id]);
 }
 
 /** How `/openapi.json` describes a source's ingest operation. */
 export async function ingestDescription(source: string): Promise<string | undefined> {
-  const document = (await (await SELF.fetch(`${GATEWAY}/openapi.json`)).json()) as { paths: Record<string, { post?: { description?: string } }> };
+  const document = (await (await SELF.fetch(`${GATEWAY}/openapi.json`)).json()) as {
+    paths: Record<string, { post?: { description?: string } }>;
+  };
   return document.paths[`/ingest/${source}`]?.post?.description;
 }

@@ -20,10 +20,19 @@ export const ROUTED_RULES = [
   { name: "invoices", match: { event: "invoice.*" }, route: ["billing"] },
   {
     name: "live customers",
-    match: { all: [{ event: ["customer.created", "customer.updated"] }, { not: { path: "data.object.livemode", equals: false } }] },
+    match: {
+      all: [
+        { event: ["customer.created", "customer.updated"] },
+        { not: { path: "data.object.livemode", equals: false } },
+      ],
+    },
     route: ["billing", "audit"],
   },
-  { name: "refunds", match: { path: "data.object.status", one_of: ["refunded", "partially_refunded"] }, route: "audit" },
+  {
+    name: "refunds",
+    match: { path: "data.object.status", one_of: ["refunded", "partially_refunded"] },
+    route: "audit",
+  },
   {
     name: "vip",
     match: {
@@ -97,6 +106,10 @@ export const BENCH_RULES = [
   { name: "pings", match: { event: "ping" }, drop: true },
   { name: "builds", match: { all: [{ event: "push" }, { path: "ref", prefix: "refs/heads/" }] }, route: "builds" },
   { name: "bots", match: { path: "sender.type", equals: "Bot" }, drop: true },
-  { name: "org hooks", match: { header: "x-github-hook-installation-target-type", equals: "organization" }, continue: true },
+  {
+    name: "org hooks",
+    match: { header: "x-github-hook-installation-target-type", equals: "organization" },
+    continue: true,
+  },
   { name: "triage", match: { event: ["issues", "issue_comment", "pull_request*"] }, route: "webhooks" },
 ];

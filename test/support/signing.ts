@@ -24,11 +24,21 @@ export interface Signed {
   source?: string;
 }
 
-export function ingest(source: string, body: BodyInit | undefined, headers: Record<string, string> = {}, query = ""): Promise<Response> {
+export function ingest(
+  source: string,
+  body: BodyInit | undefined,
+  headers: Record<string, string> = {},
+  query = "",
+): Promise<Response> {
   return SELF.fetch(`${GATEWAY}/ingest/${source}${query}`, { method: "POST", headers, body, redirect: "manual" });
 }
 
-export async function signedGitHubRequest({ body = '{"action":"opened"}', secret = DEV_SECRET, headers = {}, source = "github" }: Signed = {}) {
+export async function signedGitHubRequest({
+  body = '{"action":"opened"}',
+  secret = DEV_SECRET,
+  headers = {},
+  source = "github",
+}: Signed = {}) {
   return ingest(source, body, {
     "content-type": "application/json",
     "x-github-event": "issues",
@@ -40,7 +50,12 @@ export async function signedGitHubRequest({ body = '{"action":"opened"}', secret
 
 const stripe = new Stripe("sk_test_unused");
 
-export async function signedStripeRequest({ body = stripeEvent(), secret = DEV_SECRET, at = now(), headers = {} }: Signed = {}) {
+export async function signedStripeRequest({
+  body = stripeEvent(),
+  secret = DEV_SECRET,
+  at = now(),
+  headers = {},
+}: Signed = {}) {
   const signature = await stripe.webhooks.generateTestHeaderStringAsync({ payload: body, secret, timestamp: at });
   return ingest("stripe", body, { "content-type": "application/json", "stripe-signature": signature, ...headers });
 }
@@ -67,7 +82,11 @@ export function signedSlackRequest({
   });
 }
 
-export function signedShopifyRequest({ body = '{"id":820982911946154508,"name":"#1001"}', secret = DEV_SECRET, headers = {} }: Signed = {}) {
+export function signedShopifyRequest({
+  body = '{"id":820982911946154508,"name":"#1001"}',
+  secret = DEV_SECRET,
+  headers = {},
+}: Signed = {}) {
   return ingest("shopify", body, {
     "content-type": "application/json",
     "x-shopify-topic": "orders/create",
@@ -103,7 +122,10 @@ interface TwilioSigned extends Signed {
   base?: string;
 }
 
-export function signedTwilioForm(params: Record<string, string>, { secret = DEV_SECRET, source = "twilio", base, headers = {} }: TwilioSigned = {}) {
+export function signedTwilioForm(
+  params: Record<string, string>,
+  { secret = DEV_SECRET, source = "twilio", base, headers = {} }: TwilioSigned = {},
+) {
   const url = `${base ?? twilioPublicBase(source)}/ingest/${source}`;
   return ingest(source, new URLSearchParams(params).toString(), {
     "content-type": "application/x-www-form-urlencoded",
@@ -115,11 +137,21 @@ export function signedTwilioForm(params: Record<string, string>, { secret = DEV_
 export function signedTwilioJson(body: string, { secret = DEV_SECRET, source = "twilio", base }: TwilioSigned = {}) {
   const query = `?bodySHA256=${createHash("sha256").update(body).digest("hex")}`;
   const url = `${base ?? twilioPublicBase(source)}/ingest/${source}${query}`;
-  return ingest(source, body, { "content-type": "application/json", "x-twilio-signature": twilioSignature(secret, url) }, query);
+  return ingest(
+    source,
+    body,
+    { "content-type": "application/json", "x-twilio-signature": twilioSignature(secret, url) },
+    query,
+  );
 }
 
 export function signedStandardRequest(
-  { body = '{"type":"user.created","data":{"id":1}}', secret = STANDARD_DEV_SECRET, at = now(), headers = {} }: Signed & { id?: string } = {},
+  {
+    body = '{"type":"user.created","data":{"id":1}}',
+    secret = STANDARD_DEV_SECRET,
+    at = now(),
+    headers = {},
+  }: Signed & { id?: string } = {},
   id = `msg_${crypto.randomUUID()}`,
 ) {
   const signature = new Webhook(secret).sign(id, new Date(at * 1000), body);
@@ -132,9 +164,21 @@ export function signedStandardRequest(
   });
 }
 
-export function signedHmacRequest({ body = '{"kind":"ping"}', secret = DEV_SECRET, at = now(), headers = {}, contentType = "application/json" }: Signed = {}) {
+export function signedHmacRequest({
+  body = '{"kind":"ping"}',
+  secret = DEV_SECRET,
+  at = now(),
+  headers = {},
+  contentType = "application/json",
+}: Signed = {}) {
   const signature = `sha256=${createHmac("sha256", secret).update(`${at}.${body}`).digest("hex")}`;
-  return ingest("hmac", body, { "content-type": contentType, "x-timestamp": String(at), "x-signature": signature, "x-event-type": "ping", ...headers });
+  return ingest("hmac", body, {
+    "content-type": contentType,
+    "x-timestamp": String(at),
+    "x-signature": signature,
+    "x-event-type": "ping",
+    ...headers,
+  });
 }
 
 export function appRequest(body: string, headers: Record<string, string> = {}, key = "local-dev-key") {

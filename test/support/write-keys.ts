@@ -23,8 +23,18 @@ export const TRACKING_SOURCES = {
     accept: ["json", "text"],
     rate_limit: { binding: "TEST_TRACK_IP_LIMIT", by: "ip", user_binding: "TEST_TRACK_USER_LIMIT" },
   },
-  "segment-buffered": { queue: "tracking-buffered", auth: { kind: "write_key" }, accept: ["json", "text"], content_encodings: ["gzip"] },
-  "segment-other": { queue: "forms", auth: { kind: "write_key" }, accept: ["json"], cors: { origins: ["https://shop.example"] } },
+  "segment-buffered": {
+    queue: "tracking-buffered",
+    auth: { kind: "write_key" },
+    accept: ["json", "text"],
+    content_encodings: ["gzip"],
+  },
+  "segment-other": {
+    queue: "forms",
+    auth: { kind: "write_key" },
+    accept: ["json"],
+    cors: { origins: ["https://shop.example"] },
+  },
   "segment-remote": { queue: "remote", auth: { kind: "write_key" }, accept: ["json"] },
 };
 

@@ -7,7 +7,8 @@ interface Env {
 
 export default {
   async fetch(request, env) {
-    if (request.headers.get("authorization") !== `Bearer ${env.API_TOKEN}`) return new Response("Unauthorized", { status: 401 });
+    if (request.headers.get("authorization") !== `Bearer ${env.API_TOKEN}`)
+      return new Response("Unauthorized", { status: 401 });
     const body = await request.text();
     await env.QUEUE.send(body, { contentType: "text" });
     return new Response("Accepted", { status: 202 });

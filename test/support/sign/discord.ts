@@ -11,7 +11,8 @@ import { createPrivateKey, type KeyObject, sign } from "node:crypto";
 export const RFC8032_TEST1 = {
   seed: "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
   publicKey: "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
-  emptyMessageSignature: "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+  emptyMessageSignature:
+    "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
 } as const;
 
 /** PKCS #8 DER of an Ed25519 private key, before its 32-byte seed (RFC 8410). */
@@ -32,7 +33,10 @@ export interface DiscordSigning {
 }
 
 /** The headers of a Discord request carrying `body`. */
-export function discordHeaders(body: string, { at = Math.floor(Date.now() / 1000), key = RFC8032_KEY }: DiscordSigning = {}): Record<string, string> {
+export function discordHeaders(
+  body: string,
+  { at = Math.floor(Date.now() / 1000), key = RFC8032_KEY }: DiscordSigning = {},
+): Record<string, string> {
   const timestamp = String(at);
   return {
     "content-type": "application/json",

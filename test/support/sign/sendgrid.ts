@@ -15,8 +15,15 @@ export const RFC6979_P256 = {
 } as const;
 
 function rfc6979Key(): KeyObject {
-  const { x, y } = createPublicKey({ key: Buffer.from(RFC6979_P256.spki, "base64"), format: "der", type: "spki" }).export({ format: "jwk" });
-  return createPrivateKey({ key: { kty: "EC", crv: "P-256", d: Buffer.from(RFC6979_P256.d, "hex").toString("base64url"), x, y }, format: "jwk" });
+  const { x, y } = createPublicKey({
+    key: Buffer.from(RFC6979_P256.spki, "base64"),
+    format: "der",
+    type: "spki",
+  }).export({ format: "jwk" });
+  return createPrivateKey({
+    key: { kty: "EC", crv: "P-256", d: Buffer.from(RFC6979_P256.d, "hex").toString("base64url"), x, y },
+    format: "jwk",
+  });
 }
 
 export const RFC6979_KEY = rfc6979Key();
@@ -32,7 +39,10 @@ export const sendgridSignature = (body: string, timestamp: string, key: KeyObjec
   sign("sha256", Buffer.from(timestamp + body, "utf8"), key).toString("base64");
 
 /** The headers of a SendGrid Event Webhook request carrying `body`. */
-export function sendgridHeaders(body: string, { at = Math.floor(Date.now() / 1000), key = RFC6979_KEY }: SendGridSigning = {}): Record<string, string> {
+export function sendgridHeaders(
+  body: string,
+  { at = Math.floor(Date.now() / 1000), key = RFC6979_KEY }: SendGridSigning = {},
+): Record<string, string> {
   const timestamp = String(at);
   return {
     "content-type": "application/json",

@@ -3,12 +3,9 @@
  * ingest and the buffer, go through `upstreamFor(queue)`; the kind is chosen per queue in the
  * configuration (local | cloudflare | binding).
  */
-import type { GatewayConfig } from "../config/schema";
-import { bindingUpstream } from "./binding";
-import { localUpstream } from "./local";
-import type { PurgeStatus, QueueInfo } from "./queue-schemas";
-import type { ResolvedQueue } from "./resolve";
-import { restUpstream } from "./rest";
+import type { GatewayConfig } from "../../config/schema";
+import type { PurgeStatus, QueueInfo } from "../queue-schemas";
+import type { ResolvedQueue } from "../resolve";
 import type {
   AckRequest,
   AckResult,
@@ -21,7 +18,10 @@ import type {
   PurgeResult,
   PushResult,
   QueueMessage,
-} from "./schemas";
+} from "../schemas";
+import { bindingUpstream } from "./binding";
+import { localUpstream } from "./local";
+import { restUpstream } from "./rest";
 
 export interface Upstream {
   /** Pushes messages already within Cloudflare's per-message and per-batch limits. */

@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import * as z from "zod";
 import { authorize } from "../auth/bearer";
 import { allows } from "../auth/keys";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "../http/env";
 import { ok } from "../http/errors";
 import { bearer, documented, envelopeOf, responses } from "../openapi/describe";
 import { readCounts } from "../rules/counters";

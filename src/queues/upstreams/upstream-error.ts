@@ -3,7 +3,7 @@
  * and envelope to show the client, whether trying again can help, and the upstream's Retry-After.
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ErrorCode, type ErrorDetail, GatewayError } from "../http/errors";
+import { ErrorCode, type ErrorDetail, GatewayError } from "../../http/errors";
 
 export class UpstreamError extends GatewayError {
   readonly retryable: boolean;

@@ -7,7 +7,7 @@
  */
 import type { Context } from "hono";
 import { html } from "hono/html";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "../http/env";
 import { notFound } from "../http/on-error";
 
 /** Where the page loads Scalar from, and the file of the package it is (assets: dist/browser). */
@@ -44,7 +44,11 @@ export const DOCS_CSP = [
   "form-action 'none'",
 ].join("; ");
 
-const HEADERS = { "Content-Security-Policy": DOCS_CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer" };
+const HEADERS = {
+  "Content-Security-Policy": DOCS_CSP,
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+};
 
 export function docsPage(c: Context<AppEnv>): Response | Promise<Response> {
   return c.html(

@@ -9,9 +9,9 @@ import { accepts } from "hono/accepts";
 import * as z from "zod";
 // The named import keeps the bundle to this one field of package.json (esbuild shakes JSON).
 import { version } from "../../package.json";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "../http/env";
+import { ok } from "../http/errors";
 import { documented, envelopeOf, responses } from "../openapi/describe";
-import { ok } from "./errors";
 
 const NAME = "Tributary";
 const DESCRIPTION = "HTTP ingest gateway in front of Cloudflare Queues";
@@ -54,12 +54,24 @@ function page({ name, version, links }: Home): string {
 export const describeHome = documented({
   tags: ["Operations"],
   summary: "This gateway: name, version and links (HTML for browsers, JSON otherwise)",
-  responses: responses({ 200: { description: "Name, version and links; an HTML page when the client asks for text/html", schema: envelopeOf(Home) } }, []),
+  responses: responses(
+    {
+      200: {
+        description: "Name, version and links; an HTML page when the client asks for text/html",
+        schema: envelopeOf(Home),
+      },
+    },
+    [],
+  ),
 });
 
 export function homeRoute(c: Context<AppEnv>) {
   const result = home(c);
-  const type = accepts(c, { header: "Accept", supports: ["application/json", "text/html"], default: "application/json" });
+  const type = accepts(c, {
+    header: "Accept",
+    supports: ["application/json", "text/html"],
+    default: "application/json",
+  });
   c.header("Vary", "Accept");
   return type === "text/html" ? c.html(page(result)) : c.json(ok(result));
 }

@@ -8,31 +8,40 @@
  */
 import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
-import type { AppEnv } from "../env";
+import { isWebhookSource, type WebhookSource } from "../config/source-schema";
+import type { AppEnv } from "../http/env";
 import { GatewayError, ok } from "../http/errors";
 import { notFound } from "../http/on-error";
+import { readBody } from "../ingest/body";
+import { deliver } from "../ingest/deliver";
+import { deliveryOf } from "../ingest/delivery";
+import { fanOut } from "../ingest/fan-out";
+import {
+  fieldValue,
+  honeypotFilled,
+  htmlPage,
+  redirectTarget,
+  TURNSTILE_FIELD,
+  verifyTurnstile,
+  wantsHtml,
+  withoutFields,
+} from "../ingest/forms";
+import { headerAllowlist, pickHeaders } from "../ingest/headers";
+import { duplicateKeyPath } from "../ingest/json-duplicates";
+import { mediaType } from "../ingest/media";
+import { checkSizes, type Normalized, normalize } from "../ingest/normalize";
+import { type Item, type Parsed, parseBody } from "../ingest/parse";
+import { checkRateLimit } from "../ingest/rate-limit";
+import { ingestError } from "../ingest/respond";
+import { signedUrl } from "../ingest/url";
+import { newMessageId } from "../lib/ids";
 import { type Failure, type FieldIssue, fail, must, Refused, type Result, success } from "../lib/result";
 import { documented } from "../openapi/describe";
 import { providerOf } from "../providers";
 import type { HandshakeAnswer, Verified } from "../providers/provider";
-import { newMessageId } from "../queues/ids";
 import { noteRefusal } from "../refusals/record";
 import { countDecisions } from "../rules/counters";
 import { decide, type RuleInput } from "../rules/match";
-import { readBody } from "./body";
-import { deliver } from "./deliver";
-import { deliveryOf } from "./delivery";
-import { fanOut } from "./fan-out";
-import { fieldValue, honeypotFilled, htmlPage, redirectTarget, TURNSTILE_FIELD, verifyTurnstile, wantsHtml, withoutFields } from "./forms";
-import { headerAllowlist, pickHeaders } from "./headers";
-import { duplicateKeyPath } from "./json-duplicates";
-import { mediaType } from "./media";
-import { checkSizes, type Normalized, normalize } from "./normalize";
-import { type Item, type Parsed, parseBody } from "./parse";
-import { checkRateLimit } from "./rate-limit";
-import { ingestError } from "./respond";
-import { isWebhookSource, type WebhookSource } from "./source-schema";
-import { signedUrl } from "./url";
 
 type IngestEnv = AppEnv & { Variables: { source: WebhookSource; sourceName: string } };
 type IngestContext = Context<IngestEnv>;
@@ -58,7 +67,7 @@ export const ingestRoutes = new Hono<IngestEnv>().use("/:source", async function
   const name = c.req.param("source");
   const config = c.var.config;
   const found = Object.hasOwn(config.sources, name) ? config.sources[name] : undefined;
-  // Write-key sources speak Segment's protocol, at /v1/* (src/segment/route.ts), not here.
+  // Write-key sources speak Segment's protocol, at /v1/* (src/routes/tracking.ts), not here.
   if (!found || !isWebhookSource(found)) throw ingestError({ reason: "unknown_source" });
   c.set("source", found);
   c.set("sourceName", name);
@@ -67,7 +76,12 @@ export const ingestRoutes = new Hono<IngestEnv>().use("/:source", async function
   let handler = corsBySource.get(found);
   if (!handler) {
     const origins = found.cors.origins;
-    handler = cors({ origin: origins.includes("*") ? "*" : origins, allowMethods: ["POST", "OPTIONS"], allowHeaders: [], maxAge: 86_400 });
+    handler = cors({
+      origin: origins.includes("*") ? "*" : origins,
+      allowMethods: ["POST", "OPTIONS"],
+      allowHeaders: [],
+      maxAge: 86_400,
+    });
     corsBySource.set(found, handler);
   }
   return handler(c, next);
@@ -87,14 +101,25 @@ ingestRoutes.post("/:source", documented({ hide: true }), async (c) => {
   try {
     const answer = await ingest(c, source);
     if (answer instanceof Response) return answer;
-    c.set("log", { ...c.var.log, messages: answer.duplicate ? 0 : answer.ids.length, ...(answer.duplicate && { duplicate: true }) });
-    if (html && source.form) return browserAnswer(c, source.form.success_url, "Thank you", "Your submission was received.");
+    c.set("log", {
+      ...c.var.log,
+      messages: answer.duplicate ? 0 : answer.ids.length,
+      ...(answer.duplicate && { duplicate: true }),
+    });
+    if (html && source.form)
+      return browserAnswer(c, source.form.success_url, "Thank you", "Your submission was received.");
     if (source.response && !answer.duplicate) return customAnswer(c, source.response, answer.ids);
     return c.json(ok(answer), answer.duplicate ? 200 : 202);
   } catch (err) {
     const error = err instanceof Refused ? refusal(c, err.failure) : err;
     if (html && source.form && error instanceof GatewayError) {
-      return browserAnswer(c, redirectTarget(source.form, error.errors[0]?.code), "Submission failed", error.message, error.status);
+      return browserAnswer(
+        c,
+        redirectTarget(source.form, error.errors[0]?.code),
+        "Submission failed",
+        error.message,
+        error.status,
+      );
     }
     throw error;
   }
@@ -103,14 +128,16 @@ ingestRoutes.post("/:source", documented({ hide: true }), async (c) => {
 async function ingest(c: IngestContext, source: WebhookSource): Promise<IngestAnswer | Response> {
   const provider = providerOf(source.auth);
   const ip = c.req.header("cf-connecting-ip");
-  if (source.rate_limit?.by === "ip") must(await checkRateLimit(c.env, source.rate_limit.binding, `ip:${ip ?? "unknown"}`));
+  if (source.rate_limit?.by === "ip")
+    must(await checkRateLimit(c.env, source.rate_limit.binding, `ip:${ip ?? "unknown"}`));
 
   const unsigned = await challenge(c, source);
   if (unsigned) return handshakeResponse(c, unsigned);
 
   const contentType = c.req.header("content-type") ?? "";
   const media = mediaType(contentType);
-  if (!media || !source.accept.includes(media.kind)) must(fail({ reason: "unsupported_media_type", detail: source.accept.join(", ") }));
+  if (!media || !source.accept.includes(media.kind))
+    must(fail({ reason: "unsupported_media_type", detail: source.accept.join(", ") }));
 
   // Schemes that read only headers authenticate before the body is read or inflated, so an
   // unauthenticated request costs no more than its headers.
@@ -118,7 +145,8 @@ async function ingest(c: IngestContext, source: WebhookSource): Promise<IngestAn
   const body = must(await readBody(c, source.max_body_bytes, source.content_encodings));
   const verified = early ?? must(await verify(c, source, body));
   if (verified.caller) c.set("log", { ...c.var.log, key: verified.caller });
-  if (source.rate_limit?.by === "key") must(await checkRateLimit(c.env, source.rate_limit.binding, `key:${verified.caller ?? ip ?? "unknown"}`));
+  if (source.rate_limit?.by === "key")
+    must(await checkRateLimit(c.env, source.rate_limit.binding, `key:${verified.caller ?? ip ?? "unknown"}`));
 
   const parsed = must(await parseBody(body, media!, contentType, source));
   const [first] = parsed.items;
@@ -136,7 +164,13 @@ async function ingest(c: IngestContext, source: WebhookSource): Promise<IngestAn
   const built = envelopes(c, source, items, parsed, media!.type);
   const { messages } = built;
   must(checkSizes(messages.map((m) => m.message)));
-  const delivery = await deliveryOf({ sourceName: c.var.sourceName, source, caller: verified.caller, id: built.deliveryId, body });
+  const delivery = await deliveryOf({
+    sourceName: c.var.sourceName,
+    source,
+    caller: verified.caller,
+    id: built.deliveryId,
+    body,
+  });
   if (source.rules.length) return routeByRules(c, source, parsed.batch, built, delivery);
   const delivered = await deliver(c.var.config, c.env, source.queue, [{ messages, ...(delivery && { delivery }) }]);
   if (!delivered.ok && delivered.reason === "upstream_unavailable") c.set("errorDetail", delivered.detail);
@@ -162,17 +196,29 @@ async function routeByRules(
 ): Promise<IngestAnswer> {
   const decisions = built.inputs.map((input) => decide(source.rules, input, source.queue));
   const targets = decisions.map((d) => d.queues);
-  const routed = await fanOut(c.var.config, c.env, { sourceQueue: source.queue, targets, messages: built.messages, withId: built.withId, delivery });
+  const routed = await fanOut(c.var.config, c.env, {
+    sourceQueue: source.queue,
+    targets,
+    messages: built.messages,
+    withId: built.withId,
+    delivery,
+  });
   if (!routed.ok && routed.reason === "upstream_unavailable") c.set("errorDetail", routed.detail);
   const result = must(routed);
   if (result.state === "duplicate") return { ids: result.ids, duplicate: true };
   countDecisions(c.env, c.var.sourceName, source.rules, decisions, background(c));
   const dropped = decisions.filter((d) => d.dropped).length;
   c.set("log", { ...c.var.log, queues: result.queues.join(","), ...(dropped > 0 && { dropped }) });
-  const answer: IngestAnswer = { ids: result.ids.filter((_, i) => !decisions[i]!.dropped), queues: result.queues, ...(dropped > 0 && { dropped }) };
+  const answer: IngestAnswer = {
+    ids: result.ids.filter((_, i) => !decisions[i]!.dropped),
+    queues: result.queues,
+    ...(dropped > 0 && { dropped }),
+  };
   if (!batch) return answer;
   const itemsOf = decisions.map((d, index) =>
-    d.dropped ? { index, queues: [] as [], dropped: true as const } : { index, id: result.ids[index]!, queues: d.queues },
+    d.dropped
+      ? { index, queues: [] as [], dropped: true as const }
+      : { index, id: result.ids[index]!, queues: d.queues },
   );
   return { ...answer, items: itemsOf };
 }
@@ -192,7 +238,12 @@ function background(c: IngestContext): (work: Promise<unknown>) => void {
 async function challenge(c: IngestContext, source: WebhookSource): Promise<HandshakeAnswer | undefined> {
   const provider = providerOf(source.auth);
   if (!provider.challenge) return undefined;
-  return provider.challenge(source.auth, { method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, nowSeconds: nowSeconds() });
+  return provider.challenge(source.auth, {
+    method: c.req.method,
+    url: new URL(c.req.url),
+    headers: c.req.raw.headers,
+    nowSeconds: nowSeconds(),
+  });
 }
 
 function verify(c: IngestContext, source: WebhookSource, body: Uint8Array): Promise<Result<Verified>> {
@@ -200,13 +251,24 @@ function verify(c: IngestContext, source: WebhookSource, body: Uint8Array): Prom
   const publicBase = "public_base_url" in auth ? auth.public_base_url : undefined;
   return providerOf(auth).verify(
     auth,
-    { body, headers: c.req.raw.headers, method: c.req.method, url: signedUrl(c.req.url, publicBase), nowSeconds: nowSeconds() },
+    {
+      body,
+      headers: c.req.raw.headers,
+      method: c.req.method,
+      url: signedUrl(c.req.url, publicBase),
+      nowSeconds: nowSeconds(),
+    },
     { keys: c.var.config.keys, queue: source.queue },
   );
 }
 
 /** Honeypot (filled: nothing is enqueued, the answer looks like success), Turnstile, and the gateway's own fields removed. */
-async function formChecks(c: IngestContext, source: WebhookSource, items: Item[], ip: string | undefined): Promise<Item[]> {
+async function formChecks(
+  c: IngestContext,
+  source: WebhookSource,
+  items: Item[],
+  ip: string | undefined,
+): Promise<Item[]> {
   const form = source.form!;
   if (items.some((item) => honeypotFilled(item, form.honeypot))) {
     c.set("log", { ...c.var.log, honeypot: true });
@@ -214,7 +276,8 @@ async function formChecks(c: IngestContext, source: WebhookSource, items: Item[]
   }
   if (form.turnstile) {
     const token = items[0] ? fieldValue(items[0], TURNSTILE_FIELD) : undefined;
-    if (!(await verifyTurnstile(c.var.config.turnstile_secret ?? "", token, ip))) must(fail({ reason: "turnstile_failed" }));
+    if (!(await verifyTurnstile(c.var.config.turnstile_secret ?? "", token, ip)))
+      must(fail({ reason: "turnstile_failed" }));
   }
   return items.map((item) => withoutFields(item, [form.honeypot, TURNSTILE_FIELD]));
 }
@@ -230,7 +293,10 @@ function validate(schema: NonNullable<WebhookSource["schema"]>, items: Item[], b
     const result = schema.safeParse(item.data);
     if (result.success) continue;
     for (const issue of result.error.issues) {
-      issues.push({ path: [...(batch ? [index] : []), ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))], message: issue.message });
+      issues.push({
+        path: [...(batch ? [index] : []), ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
+        message: issue.message,
+      });
     }
   }
   return issues.length ? fail({ reason: "validation_failed", issues }) : success(undefined);
@@ -246,13 +312,22 @@ interface Envelopes {
 }
 
 /** One message per item, each named by the provider (event, delivery id) and carrying the allowlisted headers. */
-function envelopes(c: IngestContext, source: WebhookSource, items: Item[], parsed: Parsed, mediaTypeName: string): Envelopes {
+function envelopes(
+  c: IngestContext,
+  source: WebhookSource,
+  items: Item[],
+  parsed: Parsed,
+  mediaTypeName: string,
+): Envelopes {
   const provider = providerOf(source.auth);
   const headers = c.req.raw.headers;
   const requestKey = headers.get("idempotency-key");
   const identities = items.map((item) => {
     const named = provider.identify(headers, item.data);
-    return { event: named.event ?? (source.event_field ? eventField(item.data, source.event_field) : null), delivery_id: named.delivery_id ?? requestKey };
+    return {
+      event: named.event ?? (source.event_field ? eventField(item.data, source.event_field) : null),
+      delivery_id: named.delivery_id ?? requestKey,
+    };
   });
   // A batch is one delivery: the client's Idempotency-Key identifies it.
   const deliveryId = parsed.batch ? requestKey : (identities[0]?.delivery_id ?? null);
@@ -295,7 +370,11 @@ function refusal(c: IngestContext, failure: Failure): GatewayError {
 function handshakeResponse(c: IngestContext, answer: HandshakeAnswer): Response {
   if (answer.status === 204) return c.body(null, 204);
   // The echo is the sender's own challenge: never let a browser read it as markup.
-  const headers = { "content-type": answer.contentType ?? "text/plain; charset=utf-8", "x-content-type-options": "nosniff", "cache-control": "no-store" };
+  const headers = {
+    "content-type": answer.contentType ?? "text/plain; charset=utf-8",
+    "x-content-type-options": "nosniff",
+    "cache-control": "no-store",
+  };
   return c.req.method === "HEAD" ? c.body(null, answer.status, headers) : c.body(answer.body, answer.status, headers);
 }
 
@@ -304,7 +383,13 @@ function customAnswer(c: IngestContext, response: NonNullable<WebhookSource["res
   return c.body(body, response.status as 200, { "content-type": response.content_type });
 }
 
-function browserAnswer(c: IngestContext, target: string | undefined, title: string, message: string, status: 200 | number = 200) {
+function browserAnswer(
+  c: IngestContext,
+  target: string | undefined,
+  title: string,
+  message: string,
+  status: 200 | number = 200,
+) {
   if (target) return c.redirect(target, 303);
   return c.html(htmlPage(title, message), status as 200);
 }

@@ -5,13 +5,13 @@
  * queue JSON routes with the key the operator signs in with.
  */
 import { Hono, type MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env";
+import script from "../console/app.browser.js";
+import styles from "../console/console.browser.css";
+import { CONSOLE_HEADERS } from "../console/headers";
+import { consolePage } from "../console/page";
+import type { AppEnv } from "../http/env";
 import { notFound } from "../http/on-error";
 import { documented } from "../openapi/describe";
-import script from "./app.browser.js";
-import styles from "./console.browser.css";
-import { CONSOLE_HEADERS } from "./headers";
-import { consolePage } from "./page";
 
 const consoleEnabled: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!c.var.config.console_enabled) notFound();

@@ -9,8 +9,17 @@ import { type Context, Hono } from "hono";
 import { acceptMessages, parcelOf } from "../buffer/accept";
 import { ErrorCode, GatewayError, ok } from "../http/errors";
 import { validJson } from "../http/validate";
-import { describeQueueRoute, json, QUEUE_PATH, type QueueEnv, queueAccess, upstream } from "./route-support";
-import { AckRequest, AckResult, BatchRequest, PullRequest, PullResult, PushMessage, PushResult, type QueueMessage } from "./schemas";
+import {
+  AckRequest,
+  AckResult,
+  BatchRequest,
+  PullRequest,
+  PullResult,
+  PushMessage,
+  PushResult,
+  type QueueMessage,
+} from "../queues/schemas";
+import { describeQueueRoute, json, QUEUE_PATH, type QueueEnv, queueAccess, upstream } from "./queue-support";
 
 export const QUEUE_ROUTE = `${QUEUE_PATH}/messages`;
 

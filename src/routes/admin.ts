@@ -10,10 +10,10 @@ import { type ApiKey, allows } from "../auth/keys";
 import { shardStub } from "../buffer/accept";
 import type { ShardStats } from "../buffer/types";
 import type { GatewayConfig } from "../config/schema";
-import { fromBase64, toBase64 } from "../encoding";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "../http/env";
 import { ErrorCode, GatewayError, ok } from "../http/errors";
 import { issuesToError, requireJsonBody, validJson } from "../http/validate";
+import { fromBase64, toBase64 } from "../lib/encoding";
 import { bearer, documented, envelopeOf, jsonBody, responses } from "../openapi/describe";
 import { type ResolvedQueue, resolveQueue } from "../queues/resolve";
 
@@ -105,12 +105,24 @@ const describe = (summary: string, envelope: z.ZodType, options: { body?: z.ZodT
     ),
   });
 const LIST_PARAMETERS = [
-  { name: "limit", in: "query" as const, schema: { type: "integer" as const, minimum: 1, maximum: MAX_PAGE_ENTRIES, default: DEFAULT_PAGE_ENTRIES } },
-  { name: "cursor", in: "query" as const, description: "result_info.cursor of the previous page", schema: { type: "string" as const } },
+  {
+    name: "limit",
+    in: "query" as const,
+    schema: { type: "integer" as const, minimum: 1, maximum: MAX_PAGE_ENTRIES, default: DEFAULT_PAGE_ENTRIES },
+  },
+  {
+    name: "cursor",
+    in: "query" as const,
+    description: "result_info.cursor of the previous page",
+    schema: { type: "string" as const },
+  },
 ];
 
 function shards(env: Env, queue: ResolvedQueue) {
-  return Array.from({ length: queue.config.buffer.shards }, (_, i) => ({ shard: i, stub: shardStub(env, queue.name, i) }));
+  return Array.from({ length: queue.config.buffer.shards }, (_, i) => ({
+    shard: i,
+    stub: shardStub(env, queue.name, i),
+  }));
 }
 
 function summarize(queue: ResolvedQueue, stats: ShardStats[]) {
@@ -138,12 +150,15 @@ function summarize(queue: ResolvedQueue, stats: ShardStats[]) {
 }
 
 /** The same answer whatever was asked for, so a refusal tells nothing about which queues exist. */
-const forbidden = () => new GatewayError(403, ErrorCode.AUTHENTICATION, "Forbidden: this key may not administer that queue");
+const forbidden = () =>
+  new GatewayError(403, ErrorCode.AUTHENTICATION, "Forbidden: this key may not administer that queue");
 
 /** Whether the key may address `ref`: one of its queues, by name or by Cloudflare id. */
 function mayAddress(config: GatewayConfig, key: ApiKey, ref: string): boolean {
   if (allows(key, "admin", ref)) return true;
-  return Object.entries(config.queues).some(([name, queue]) => queue.cloudflare_id === ref && allows(key, "admin", name));
+  return Object.entries(config.queues).some(
+    ([name, queue]) => queue.cloudflare_id === ref && allows(key, "admin", name),
+  );
 }
 
 /**
@@ -175,21 +190,35 @@ export const adminRoutes = new Hono<AdminEnv>()
     const queues = Object.entries(c.var.config.queues)
       .filter(([name]) => allows(key, "admin", name))
       .map(([name, config]) => ({ name, config }));
-    const result = await Promise.all(queues.map(async (queue) => summarize(queue, await Promise.all(shards(c.env, queue).map(({ stub }) => stub.stats())))));
+    const result = await Promise.all(
+      queues.map(async (queue) =>
+        summarize(queue, await Promise.all(shards(c.env, queue).map(({ stub }) => stub.stats()))),
+      ),
+    );
     return c.json(ok(result));
   })
-  .post("/queues/:queue/flush", describe("Flush every shard of a queue now", envelopeOf(BufferState)), queueAccess, async (c) => {
-    const queue = c.var.queue;
-    const stats = await Promise.all(shards(c.env, queue).map(({ stub }) => stub.flush()));
-    return c.json(ok(summarize(queue, stats)));
-  })
-  .get("/queues/:queue/dead-letters", describe("List dead letters, a page at a time", DeadLetterList, { query: true }), queueAccess, async (c) => {
-    const queue = c.var.queue;
-    const query = listQuery(queue.config.buffer.shards).safeParse(c.req.query());
-    if (!query.success) throw issuesToError(query.error.issues);
-    const { entries, next } = await listPage(c, queue, query.data.limit, query.data.cursor ?? { shard: 0, after: 0 });
-    return c.json({ ...ok(entries), result_info: { count: entries.length, cursor: next && encodeCursor(next) } });
-  })
+  .post(
+    "/queues/:queue/flush",
+    describe("Flush every shard of a queue now", envelopeOf(BufferState)),
+    queueAccess,
+    async (c) => {
+      const queue = c.var.queue;
+      const stats = await Promise.all(shards(c.env, queue).map(({ stub }) => stub.flush()));
+      return c.json(ok(summarize(queue, stats)));
+    },
+  )
+  .get(
+    "/queues/:queue/dead-letters",
+    describe("List dead letters, a page at a time", DeadLetterList, { query: true }),
+    queueAccess,
+    async (c) => {
+      const queue = c.var.queue;
+      const query = listQuery(queue.config.buffer.shards).safeParse(c.req.query());
+      if (!query.success) throw issuesToError(query.error.issues);
+      const { entries, next } = await listPage(c, queue, query.data.limit, query.data.cursor ?? { shard: 0, after: 0 });
+      return c.json({ ...ok(entries), result_info: { count: entries.length, cursor: next && encodeCursor(next) } });
+    },
+  )
   .post(
     "/queues/:queue/dead-letters/replay",
     describe("Replay dead letters (all, or those ids)", envelopeOf(Count), { body: SelectDeadLetters }),

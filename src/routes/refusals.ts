@@ -8,12 +8,12 @@ import { Hono } from "hono";
 import * as z from "zod";
 import { authorize } from "../auth/bearer";
 import { allows } from "../auth/keys";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "../http/env";
 import { ErrorCode, GatewayError, ok } from "../http/errors";
 import { issuesToError } from "../http/validate";
 import { bearer, documented, envelopeOf, responses } from "../openapi/describe";
-import { RefusalEntry } from "./schemas";
-import { KEEP_PER_SOURCE, refusalLogStub } from "./store";
+import { RefusalEntry } from "../refusals/schemas";
+import { KEEP_PER_SOURCE, refusalLogStub } from "../refusals/store";
 
 /** A listing holds this many refusals unless `limit` says otherwise, and never more than the max. */
 export const DEFAULT_REFUSALS = 100;
@@ -35,7 +35,11 @@ export const refusalRoutes = new Hono<AppEnv>().get(
     security: bearer,
     parameters: [
       { name: "source", in: "query", description: "Only this source", schema: { type: "string" } },
-      { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: MAX_REFUSALS, default: DEFAULT_REFUSALS } },
+      {
+        name: "limit",
+        in: "query",
+        schema: { type: "integer", minimum: 1, maximum: MAX_REFUSALS, default: DEFAULT_REFUSALS },
+      },
     ],
     responses: responses({ 200: { description: "OK", schema: RefusalList } }, [400, 401, 403]),
   }),
@@ -44,9 +48,15 @@ export const refusalRoutes = new Hono<AppEnv>().get(
     const query = RefusalQuery.safeParse(c.req.query());
     if (!query.success) throw issuesToError(query.error.issues);
     const { source, limit } = query.data;
-    const visible = Object.entries(c.var.config.sources).filter(([name, s]) => allows(key, "admin", s.queue) && (source === undefined || name === source));
+    const visible = Object.entries(c.var.config.sources).filter(
+      ([name, s]) => allows(key, "admin", s.queue) && (source === undefined || name === source),
+    );
     if (source !== undefined && visible.length === 0) {
-      throw new GatewayError(403, ErrorCode.AUTHENTICATION, "Forbidden: this key may not administer that source's queue");
+      throw new GatewayError(
+        403,
+        ErrorCode.AUTHENTICATION,
+        "Forbidden: this key may not administer that source's queue",
+      );
     }
     const byQueue = Map.groupBy(visible, ([, s]) => s.queue);
     const lists = await Promise.all(

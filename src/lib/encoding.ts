@@ -15,7 +15,11 @@ export function fromHex(text: string): Uint8Array | undefined {
 }
 
 export function toBase64(bytes: Uint8Array | string): string {
-  return (typeof bytes === "string" ? Buffer.from(bytes, "utf8") : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString("base64");
+  return (
+    typeof bytes === "string"
+      ? Buffer.from(bytes, "utf8")
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  ).toString("base64");
 }
 
 /** Strict: undefined for anything that is not canonical, padded base64. */

@@ -4,11 +4,11 @@
  * Authorization header is forwarded, and upstream answers are re-validated before use.
  */
 import type * as z from "zod";
-import type { GatewayConfig } from "../config/schema";
-import { ErrorCode, type ErrorDetail } from "../http/errors";
-import { PurgeStatus, QueueInfo } from "./queue-schemas";
-import type { ResolvedQueue } from "./resolve";
-import { AckResult, Metrics, PeekResult, PullResult, PurgeResult, PushResult, type QueueMessage } from "./schemas";
+import type { GatewayConfig } from "../../config/schema";
+import { ErrorCode, type ErrorDetail } from "../../http/errors";
+import { PurgeStatus, QueueInfo } from "../queue-schemas";
+import type { ResolvedQueue } from "../resolve";
+import { AckResult, Metrics, PeekResult, PullResult, PurgeResult, PushResult, type QueueMessage } from "../schemas";
 import type { Upstream } from "./upstream";
 import { UpstreamError } from "./upstream-error";
 
@@ -39,7 +39,13 @@ export function batchBody(messages: readonly QueueMessage[]): string {
 }
 
 /** POSTs `body` as JSON, or GETs when there is none (metrics, purge status). */
-async function callApi<T extends z.ZodType>(url: string, body: string | undefined, schema: T, token: string, timeoutMs: number): Promise<z.infer<T>> {
+async function callApi<T extends z.ZodType>(
+  url: string,
+  body: string | undefined,
+  schema: T,
+  token: string,
+  timeoutMs: number,
+): Promise<z.infer<T>> {
   let response: Response;
   try {
     response = await fetch(url, {
@@ -78,7 +84,10 @@ function failure(status: number, rawErrors: unknown, retryAfterSeconds: number |
   if (status >= 400 && status < 600 && errors.length) {
     return new UpstreamError(status as 400, errors, { retryAfterSeconds });
   }
-  if (status === 429) return new UpstreamError(429, [{ code: ErrorCode.RATE_LIMITED, message: "Cloudflare API rate limit" }], { retryAfterSeconds });
+  if (status === 429)
+    return new UpstreamError(429, [{ code: ErrorCode.RATE_LIMITED, message: "Cloudflare API rate limit" }], {
+      retryAfterSeconds,
+    });
   return UpstreamError.unavailable(`Cloudflare API answered ${status} without a valid envelope`);
 }
 

@@ -8,8 +8,8 @@
 import { Hono } from "hono";
 import { ok } from "../http/errors";
 import { validJson } from "../http/validate";
-import { describeQueueRoute, json, type QueueEnv, queueAccess, upstream } from "./route-support";
-import { PeekRequest, PeekResult, PurgeRequest, PurgeResult } from "./schemas";
+import { PeekRequest, PeekResult, PurgeRequest, PurgeResult } from "../queues/schemas";
+import { describeQueueRoute, json, type QueueEnv, queueAccess, upstream } from "./queue-support";
 
 export const peekRoutes = new Hono<QueueEnv>()
   .post(

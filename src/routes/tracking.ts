@@ -12,7 +12,8 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { basicWriteKey, findWriteKey } from "../auth/write-keys";
 import type { GatewayConfig, WriteKeyConfig } from "../config/schema";
-import type { AppEnv } from "../env";
+import { type ContentEncoding, isWriteKeySource, type WriteKeySource } from "../config/source-schema";
+import type { AppEnv } from "../http/env";
 import type { ErrorDetail } from "../http/errors";
 import { readBody } from "../ingest/body";
 import { deliver, type Outcome } from "../ingest/deliver";
@@ -21,14 +22,20 @@ import { pickHeaders, safeHeaders } from "../ingest/headers";
 import { mediaType } from "../ingest/media";
 import { checkSizes } from "../ingest/normalize";
 import { checkRateLimit, checkUserLimits } from "../ingest/rate-limit";
-import { type ContentEncoding, isWriteKeySource, type WriteKeySource } from "../ingest/source-schema";
 import { fail, must, Refused, type Result, success, unauthorized } from "../lib/result";
 import { documented, jsonBody, responses } from "../openapi/describe";
 import { noteRefusal } from "../refusals/record";
-import { eventFingerprint, trackingMessage } from "./normalize";
-import { checkEvent, MAX_BATCH_REQUEST_BYTES, MAX_EVENT_BYTES, parseRequest, type TrackingRequest, type ValidEvent } from "./parse";
-import { conflictingEvent, invalidEvent, nothingAccepted, trackingError } from "./respond";
-import { Accepted, BatchRequest, ENDPOINTS, type Endpoint, EVENT_SCHEMAS } from "./schemas";
+import { eventFingerprint, trackingMessage } from "../segment/normalize";
+import {
+  checkEvent,
+  MAX_BATCH_REQUEST_BYTES,
+  MAX_EVENT_BYTES,
+  parseRequest,
+  type TrackingRequest,
+  type ValidEvent,
+} from "../segment/parse";
+import { conflictingEvent, invalidEvent, nothingAccepted, trackingError } from "../segment/respond";
+import { Accepted, BatchRequest, ENDPOINTS, type Endpoint, EVENT_SCHEMAS } from "../segment/schemas";
 
 type Rejected = ErrorDetail & { path: (string | number)[] };
 /** Segment's answer: `{"success": true}`, with the refused events of a partly accepted batch. */
@@ -50,7 +57,10 @@ for (const [path, endpoint] of Object.entries(ENDPOINTS)) {
       return c.json(await track(c, endpoint), 200);
     } catch (err) {
       if (err instanceof Refused) {
-        c.set("log", { ...c.var.log, refused: err.failure.reason === "unauthorized" ? err.failure.why : err.failure.reason });
+        c.set("log", {
+          ...c.var.log,
+          refused: err.failure.reason === "unauthorized" ? err.failure.why : err.failure.reason,
+        });
         throw noteRefusal(c, c.var.log.source, trackingError(err.failure));
       }
       throw err;
@@ -78,7 +88,8 @@ async function track(c: Context<AppEnv>, endpoint: Endpoint): Promise<Answer> {
   if (valid.length === 0) throw nothingAccepted(rejected);
   const outcomes = must(await handOver(c, caller, request, valid));
   for (const [i, outcome] of outcomes.entries()) {
-    if (outcome.state === "conflict") rejected.push(conflictingEvent(endpoint === "batch" ? ["batch", valid[i]!.index] : []));
+    if (outcome.state === "conflict")
+      rejected.push(conflictingEvent(endpoint === "batch" ? ["batch", valid[i]!.index] : []));
   }
   const fresh = outcomes.filter((o) => o.state === "new").length;
   const duplicates = outcomes.filter((o) => o.state === "duplicate").length;
@@ -89,10 +100,15 @@ async function track(c: Context<AppEnv>, endpoint: Endpoint): Promise<Answer> {
 }
 
 /** The body, within Segment's cap for the endpoint, read into its events. */
-async function readRequest(c: Context<AppEnv>, endpoint: Endpoint, caller: Caller | undefined): Promise<Result<TrackingRequest>> {
+async function readRequest(
+  c: Context<AppEnv>,
+  endpoint: Endpoint,
+  caller: Caller | undefined,
+): Promise<Result<TrackingRequest>> {
   const media = mediaType(c.req.header("content-type"));
   // analytics.js posts JSON as text/plain, so that browsers send it without a preflight.
-  if (media?.kind !== "json" && media?.type !== "text/plain") return fail({ reason: "unsupported_media_type", detail: "application/json, text/plain" });
+  if (media?.kind !== "json" && media?.type !== "text/plain")
+    return fail({ reason: "unsupported_media_type", detail: "application/json, text/plain" });
   const cap = endpoint === "batch" ? MAX_BATCH_REQUEST_BYTES : MAX_EVENT_BYTES;
   const body = await readBody(c, cap, caller ? caller.source.content_encodings : writeKeyEncodings(c.var.config));
   return body.ok ? parseRequest(body.value, endpoint) : body;
@@ -101,7 +117,8 @@ async function readRequest(c: Context<AppEnv>, endpoint: Endpoint, caller: Calle
 /** The source's own media types and encodings (a body read before its key was known was read more leniently). */
 function sourceTakes(c: Context<AppEnv>, source: WriteKeySource): Result<void> {
   const kind = mediaType(c.req.header("content-type"))?.kind;
-  if (!kind || !source.accept.includes(kind)) return fail({ reason: "unsupported_media_type", detail: source.accept.join(", ") });
+  if (!kind || !source.accept.includes(kind))
+    return fail({ reason: "unsupported_media_type", detail: source.accept.join(", ") });
   const encoding = (c.req.header("content-encoding") ?? "identity").trim().toLowerCase();
   const format = encoding === "x-gzip" ? "gzip" : encoding;
   if (format !== "identity" && !source.content_encodings.includes(format as ContentEncoding)) {
@@ -123,7 +140,12 @@ function sortEvents(request: TrackingRequest, endpoint: Endpoint): { valid: Vali
 }
 
 /** One envelope per valid event, one delivery per messageId, handed over together: durable before this returns. */
-async function handOver(c: Context<AppEnv>, caller: Caller, request: TrackingRequest, valid: ValidEvent[]): Promise<Result<Outcome[]>> {
+async function handOver(
+  c: Context<AppEnv>,
+  caller: Caller,
+  request: TrackingRequest,
+  valid: ValidEvent[],
+): Promise<Result<Outcome[]>> {
   const source = caller.source;
   const meta = {
     source: caller.sourceName,
@@ -145,7 +167,10 @@ async function handOver(c: Context<AppEnv>, caller: Caller, request: TrackingReq
     caller: caller.key.name,
     messages: valid.map((event) => ({ id: event.data.messageId ?? null, payload: eventFingerprint(event.data) })),
   });
-  const parcels = messages.map((message, i) => ({ messages: [message], ...(deliveries[i] && { delivery: deliveries[i] }) }));
+  const parcels = messages.map((message, i) => ({
+    messages: [message],
+    ...(deliveries[i] && { delivery: deliveries[i] }),
+  }));
   const delivered = await deliver(c.var.config, c.env, source.queue, parcels);
   if (!delivered.ok && delivered.reason === "upstream_unavailable") c.set("errorDetail", delivered.detail);
   return delivered;
@@ -190,9 +215,18 @@ const corsByConfig = new WeakMap<GatewayConfig, MiddlewareHandler>();
 async function trackingCors(c: Context<AppEnv>, next: () => Promise<void>) {
   let handler = corsByConfig.get(c.var.config);
   if (!handler) {
-    const origins = [...new Set(Object.values(c.var.config.sources).flatMap((s) => (isWriteKeySource(s) ? (s.cors?.origins ?? []) : [])))];
+    const origins = [
+      ...new Set(
+        Object.values(c.var.config.sources).flatMap((s) => (isWriteKeySource(s) ? (s.cors?.origins ?? []) : [])),
+      ),
+    ];
     handler = origins.length
-      ? cors({ origin: origins.includes("*") ? "*" : origins, allowMethods: ["POST", "OPTIONS"], allowHeaders: [], maxAge: 86_400 })
+      ? cors({
+          origin: origins.includes("*") ? "*" : origins,
+          allowMethods: ["POST", "OPTIONS"],
+          allowHeaders: [],
+          maxAge: 86_400,
+        })
       : async (_c, next) => next();
     corsByConfig.set(c.var.config, handler);
   }
@@ -210,6 +244,9 @@ function describeEndpoint(path: string, endpoint: Endpoint) {
       "200 once the events are durably accepted; a batch with invalid events accepts the others and lists the refused ones in `rejected`.",
     security: [{ basic: [] }],
     requestBody: jsonBody(endpoint === "batch" ? BatchRequest : EVENT_SCHEMAS[endpoint]),
-    responses: responses({ 200: { description: "Accepted (Segment's answer)", schema: Accepted } }, [400, 401, 413, 415, 422, 429, 503]),
+    responses: responses(
+      { 200: { description: "Accepted (Segment's answer)", schema: Accepted } },
+      [400, 401, 413, 415, 422, 429, 503],
+    ),
   };
 }

@@ -13,9 +13,9 @@ import { shardStub } from "../buffer/accept";
 import type { ShardMetrics } from "../buffer/types";
 import { ok } from "../http/errors";
 import { validJson } from "../http/validate";
-import { PurgeQueueRequest, PurgeStatus, QueueInfo } from "./queue-schemas";
-import { describeQueueRoute, json, type QueueEnv, queueAccess, upstream } from "./route-support";
-import { Metrics } from "./schemas";
+import { PurgeQueueRequest, PurgeStatus, QueueInfo } from "../queues/queue-schemas";
+import { Metrics } from "../queues/schemas";
+import { describeQueueRoute, json, type QueueEnv, queueAccess, upstream } from "./queue-support";
 
 /** The buffer shards of a buffered queue; none in direct mode. */
 function bufferShards(c: Context<QueueEnv>) {
@@ -41,13 +41,19 @@ export const backlogRoutes = new Hono<QueueEnv>()
     // Metrics say less than either a pull or a peek does, so either scope may read them.
     queueAccess("pull", "peek"),
     async (c) => {
-      const [queued, pending] = await Promise.all([upstream(c).metrics(), Promise.all(bufferShards(c).map((shard) => shard.stats()))]);
+      const [queued, pending] = await Promise.all([
+        upstream(c).metrics(),
+        Promise.all(bufferShards(c).map((shard) => shard.stats())),
+      ]);
       return c.json(ok(withPending(queued, pending)));
     },
   )
   .post(
     "/purge",
-    describeQueueRoute("Purge every message (the gateway's buffer included)", { body: PurgeQueueRequest, result: QueueInfo }),
+    describeQueueRoute("Purge every message (the gateway's buffer included)", {
+      body: PurgeQueueRequest,
+      result: QueueInfo,
+    }),
     queueAccess("purge"),
     json,
     validJson(PurgeQueueRequest),
@@ -57,6 +63,11 @@ export const backlogRoutes = new Hono<QueueEnv>()
       return c.json(ok(await upstream(c).purgeAll()));
     },
   )
-  .get("/purge", describeQueueRoute("Status of the last purge", { result: PurgeStatus }), queueAccess("purge"), async (c) => {
-    return c.json(ok(await upstream(c).purgeStatus()));
-  });
+  .get(
+    "/purge",
+    describeQueueRoute("Status of the last purge", { result: PurgeStatus }),
+    queueAccess("purge"),
+    async (c) => {
+      return c.json(ok(await upstream(c).purgeStatus()));
+    },
+  );

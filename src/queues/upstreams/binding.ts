@@ -4,9 +4,9 @@
  * producer binding can only send. Content types stay `json`/`text` (never `v8`, which pull
  * consumers cannot read).
  */
-import type { GatewayConfig } from "../config/schema";
-import { parseExact } from "./exact-json";
-import type { ResolvedQueue } from "./resolve";
+import type { GatewayConfig } from "../../config/schema";
+import { parseExact } from "../exact-json";
+import type { ResolvedQueue } from "../resolve";
 import { restUpstream } from "./rest";
 import type { Upstream } from "./upstream";
 import { UpstreamError } from "./upstream-error";
@@ -35,7 +35,8 @@ export function bindingUpstream(queue: ResolvedQueue, config: GatewayConfig, env
         const message = err instanceof Error ? err.message : "unknown";
         // Binding errors end with Cloudflare's code in parentheses; message-level codes are permanent.
         const code = Number(/\((\d+)\)\s*$/.exec(message)?.[1]);
-        if (code >= 10202 && code <= 10208) throw new UpstreamError(400, [{ code, message: `queue binding refused the batch: ${message}` }]);
+        if (code >= 10202 && code <= 10208)
+          throw new UpstreamError(400, [{ code, message: `queue binding refused the batch: ${message}` }]);
         throw UpstreamError.unavailable(`queue binding refused the batch: ${message}`);
       }
       // A binding reports no backlog; metrics are best effort (0 = unknown), as in the contract.

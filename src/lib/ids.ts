@@ -1,5 +1,5 @@
 /** Random identifiers: 32-hex message ids like Cloudflare's, and unguessable lease ids. */
-import { toHex } from "../encoding";
+import { toHex } from "./encoding";
 
 export function randomHex(bytes: number): string {
   return toHex(crypto.getRandomValues(new Uint8Array(bytes)));

@@ -1,7 +1,7 @@
 /** The local upstream: RPC to the queue's LocalQueue Durable Object. */
-import type { GatewayConfig } from "../config/schema";
-import type { LocalQueuePolicy } from "./local-queue";
-import type { QueueInfo } from "./queue-schemas";
+import type { GatewayConfig } from "../../config/schema";
+import type { LocalQueuePolicy } from "../local-queue";
+import type { QueueInfo } from "../queue-schemas";
 import type { Upstream } from "./upstream";
 
 export function localPolicy(name: string, config: GatewayConfig, depth = 0): LocalQueuePolicy {
@@ -34,7 +34,11 @@ export function localUpstream(name: string, config: GatewayConfig, env: Env): Up
     async purgeAll(): Promise<QueueInfo> {
       await stub.purgeAll();
       // The Queue object, as far as a local queue has one.
-      return { queue_id: config.queues[name]?.cloudflare_id ?? name, queue_name: name, settings: { message_retention_period: policy.retention_seconds } };
+      return {
+        queue_id: config.queues[name]?.cloudflare_id ?? name,
+        queue_name: name,
+        settings: { message_retention_period: policy.retention_seconds },
+      };
     },
     purgeStatus: () => stub.purgeStatus(),
   };

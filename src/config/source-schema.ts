@@ -31,7 +31,8 @@ const DAY_SECONDS = 86_400;
  */
 const RedirectPath = z.string().regex(/^\/(?![/\\])[^\\\s\p{Cc}]*$/u);
 const RedirectTarget = z.union([z.url({ protocol: /^https?$/ }), RedirectPath], {
-  error: "an absolute http(s) URL, or a path starting with a single / without backslashes, whitespace or control characters",
+  error:
+    "an absolute http(s) URL, or a path starting with a single / without backslashes, whitespace or control characters",
 });
 
 export const FormOptions = z.object({
@@ -50,10 +51,10 @@ export const SourceConfig = z
   .object({
     queue: z.string(),
     /** A provider's scheme (src/providers/), or `write_key`: a Segment-compatible source served at /v1/* (src/segment/). */
-    auth: z.discriminatedUnion("kind", [WriteKeyAuth, SourceAuth as unknown as z.ZodDiscriminatedUnion<[z.ZodObject]>]) as unknown as z.ZodType<
-      SourceAuth | WriteKeyAuth,
-      unknown
-    >,
+    auth: z.discriminatedUnion("kind", [
+      WriteKeyAuth,
+      SourceAuth as unknown as z.ZodDiscriminatedUnion<[z.ZodObject]>,
+    ]) as unknown as z.ZodType<SourceAuth | WriteKeyAuth, unknown>,
     accept: z.array(BodyKind).min(1),
     /** JSON arrays (and NDJSON) are batches: one message per element. */
     batch: z.boolean().default(false),
@@ -84,7 +85,9 @@ export const SourceConfig = z
      * off. Write-key sources are limited per client: by IP, and with `user_binding` also per
      * end user (`user:<write key name>:<anonymousId or userId>`), never per key.
      */
-    rate_limit: z.object({ binding: z.string(), by: z.enum(["key", "ip"]).default("ip"), user_binding: z.string().optional() }).nullish(),
+    rate_limit: z
+      .object({ binding: z.string(), by: z.enum(["key", "ip"]).default("ip"), user_binding: z.string().optional() })
+      .nullish(),
     form: FormOptions.optional(),
     /**
      * The answer to an accepted delivery, for senders that expect a specific one (default: 202

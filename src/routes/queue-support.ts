@@ -10,13 +10,13 @@ import type * as z from "zod";
 import { authenticate } from "../auth/bearer";
 import { allows } from "../auth/keys";
 import type { Scope } from "../config/schema";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "../http/env";
 import { ErrorCode, GatewayError } from "../http/errors";
 import { requireJsonBody } from "../http/validate";
 import { bearer, documented, envelopeOf, jsonBody, responses } from "../openapi/describe";
-import { MAX_API_REQUEST_BYTES } from "./limits";
-import { type ResolvedQueue, resolveQueue } from "./resolve";
-import { upstreamFor } from "./upstream";
+import { MAX_API_REQUEST_BYTES } from "../queues/limits";
+import { type ResolvedQueue, resolveQueue } from "../queues/resolve";
+import { upstreamFor } from "../queues/upstreams/upstream";
 
 /** Cloudflare's path of one queue; `:account_id` is accepted for compatibility and ignored. */
 export const QUEUE_PATH = "/client/v4/accounts/:account_id/queues/:queue_id";
@@ -30,7 +30,11 @@ export function queueAccess(...scopes: [Scope, ...Scope[]]): MiddlewareHandler<Q
     const queue = resolveQueue(c.var.config, c.req.param("queue_id") ?? "");
     c.set("log", { ...c.var.log, queue: queue.name });
     if (!scopes.some((scope) => allows(key, scope, queue.name))) {
-      throw new GatewayError(403, ErrorCode.AUTHENTICATION, `Forbidden: this key may not ${scopes.join(" or ")} on queue "${queue.name}"`);
+      throw new GatewayError(
+        403,
+        ErrorCode.AUTHENTICATION,
+        `Forbidden: this key may not ${scopes.join(" or ")} on queue "${queue.name}"`,
+      );
     }
     c.set("queue", queue);
     await next();
@@ -52,5 +56,8 @@ export const describeQueueRoute = (summary: string, { body, result }: { body?: z
     summary,
     security: bearer,
     ...(body && { requestBody: jsonBody(body) }),
-    responses: responses({ 200: { description: "OK", schema: envelopeOf(result) } }, body ? [...API_ERRORS, ...BODY_ERRORS] : API_ERRORS),
+    responses: responses(
+      { 200: { description: "OK", schema: envelopeOf(result) } },
+      body ? [...API_ERRORS, ...BODY_ERRORS] : API_ERRORS,
+    ),
   });
