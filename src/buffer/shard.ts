@@ -63,9 +63,13 @@ export class BufferShard extends DurableObject<Env> {
   private alarmAt: number | null = null;
   private backoffUntil = 0;
   private open: Job[] = [];
-  /** When deliveries may next be purged, and when the earliest one expires (null: none remembered, as far as we know). */
+  /**
+   * When deliveries may next be purged, and when the earliest one expires: undefined while
+   * unknown (after a restart, or since a delivery was recorded), null when none is remembered,
+   * so an idle shard without deliveries keeps no alarm.
+   */
   private purgeDueAt = 0;
-  private nextExpiry: number | null = null;
+  private nextExpiry: number | null | undefined;
   private requests = 0;
   private commits = 0;
   private committedCalls = 0;
@@ -143,8 +147,9 @@ export class BufferShard extends DurableObject<Env> {
     if (jobs.some((j) => j.kind === "enqueue")) this.queue = queue;
     this.commits++;
     this.committedCalls += jobs.length;
+    if (jobs.some((job) => job.parcels.some((p) => p.delivery))) this.nextExpiry = undefined;
     if (accepted.length) await this.schedule(policy, now);
-    else await this.schedulePurge(now);
+    await this.schedulePurge(now);
     const metrics = this.metrics(now);
     jobs.forEach((job, i) => {
       const result = results[i]!;
@@ -215,8 +220,8 @@ export class BufferShard extends DurableObject<Env> {
 
   /** Keeps an alarm while deliveries are remembered, so expired ones go even when idle (a scan, at most every PURGE_INTERVAL_MS). */
   private async schedulePurge(now: number): Promise<void> {
-    if (this.nextExpiry === null) this.nextExpiry = now;
-    await this.setAlarmAt(Math.max(this.nextExpiry, this.purgeDueAt, now + PURGE_MIN_INTERVAL_MS));
+    if (this.nextExpiry === null) return;
+    await this.setAlarmAt(Math.max(this.nextExpiry ?? now, this.purgeDueAt, now + PURGE_MIN_INTERVAL_MS));
   }
 
   /** Flushes everything pending now, whatever its age (operator route). */

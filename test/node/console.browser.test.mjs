@@ -357,6 +357,10 @@ test("replaying a dead letter delivers it once the upstream takes it", async () 
     { timeout: SEEN_WITHIN_MS },
   );
   await waitForCell("poison", DEAD_LETTERS, "0");
+  // Replayed means pending again: the shard pushes it on its next flush (max_wait_ms), not at once.
+  for (const deadline = Date.now() + SEEN_WITHIN_MS; standIn.received.length === 0 && Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   assert.deepEqual(
     standIn.received.map((m) => m.body),
     [`poison ${hostileText.script}`],
