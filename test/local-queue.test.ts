@@ -3,7 +3,7 @@
  */
 import { reset } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { ack, call, decode, drain, envelope, pull, push, pushBatch, queuePath, sleep } from "./support/api";
+import { ack, advanceQueueTime, call, decode, drain, envelope, pull, push, pushBatch, queuePath } from "./support/api";
 
 afterEach(() => reset());
 
@@ -85,7 +85,7 @@ describe("acks, retries and leases", () => {
     const first = (await pull("webhooks", {})).messages[0]!;
     expect((await ack("webhooks", { retries: [{ lease_id: first.lease_id, delay_seconds: 1 }] })).retryCount).toBe(1);
     expect((await pull("webhooks", {})).messages).toEqual([]); // delayed
-    await sleep(1100);
+    await advanceQueueTime("webhooks", 1100);
     const second = (await pull("webhooks", {})).messages[0]!;
     expect(second.id).toBe(first.id);
     expect(second.attempts).toBe(2);
@@ -96,14 +96,14 @@ describe("acks, retries and leases", () => {
     await push("events", { body: "slow consumer", content_type: "text" });
     const first = (await pull("events", { visibility_timeout_ms: 50 })).messages[0]!;
     expect((await pull("events", {})).messages).toEqual([]); // leased: invisible
-    await sleep(80);
+    await advanceQueueTime("events", 80);
     // Not re-leased yet: the late ack of the expired lease is accepted.
     expect((await ack("events", { acks: [{ lease_id: first.lease_id }] })).ackCount).toBe(1);
     expect((await pull("events", {})).message_backlog_count).toBe(0);
 
     await push("events", { body: "dropped lease", content_type: "text" });
     const leased = (await pull("events", { visibility_timeout_ms: 50 })).messages[0]!;
-    await sleep(80);
+    await advanceQueueTime("events", 80);
     const redelivered = (await pull("events", {})).messages[0]!;
     expect(redelivered).toMatchObject({ id: leased.id, attempts: 2, body: "dropped lease" });
     // The first lease is superseded: acking it is only a warning.
@@ -128,9 +128,9 @@ describe("acks, retries and leases", () => {
   it("expired leases also count: the message is dead-lettered instead of delivered again", async () => {
     await push("short-lived", { body: "never acked", content_type: "text" });
     await pull("short-lived", { visibility_timeout_ms: 20 });
-    await sleep(40);
+    await advanceQueueTime("short-lived", 40);
     await pull("short-lived", { visibility_timeout_ms: 20 });
-    await sleep(40);
+    await advanceQueueTime("short-lived", 40);
     expect((await pull("short-lived", {})).messages).toEqual([]);
     expect((await drain("dead-letters")).map(decode)).toEqual(["never acked"]);
   });
@@ -155,7 +155,7 @@ describe("delays", () => {
     });
     await push("events", { body: "single-delayed", content_type: "text", delay_seconds: 1 });
     expect((await pull("events", { batch_size: 10 })).messages.map(decode)).toEqual(["now"]);
-    await sleep(1100);
+    await advanceQueueTime("events", 1100);
     expect((await pull("events", { batch_size: 10 })).messages.map(decode).sort()).toEqual([
       "batch-delayed",
       "single-delayed",

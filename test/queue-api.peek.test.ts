@@ -4,7 +4,7 @@
  */
 import { reset } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { ack, decode, drain, metrics, peek, pull, purge, push, pushBatch, sleep } from "./support/api";
+import { ack, advanceQueueTime, decode, drain, metrics, peek, pull, purge, push, pushBatch } from "./support/api";
 
 afterEach(() => reset());
 
@@ -50,7 +50,7 @@ describe("peek", () => {
   it("a message whose lease expired shows again with the deliveries it had", async () => {
     await push("events", { body: "slow", content_type: "text" });
     await pull("events", { visibility_timeout_ms: 30 });
-    await sleep(60);
+    await advanceQueueTime("events", 60);
     expect((await peek("events")).messages.map((m) => [decode(m), m.attempts])).toEqual([["slow", 1]]);
     expect((await pull("events")).messages.map((m) => m.attempts)).toEqual([2]);
   });
@@ -60,7 +60,7 @@ describe("peek", () => {
     await push("short-lived", { body: "exhausted", content_type: "text" });
     for (let i = 0; i < 2; i++) {
       await pull("short-lived", { visibility_timeout_ms: 20 });
-      await sleep(40);
+      await advanceQueueTime("short-lived", 40);
     }
     expect((await peek("short-lived")).messages).toEqual([]);
     expect((await metrics("short-lived")).backlog_count).toBe(1); // still there: peek moved nothing

@@ -11,7 +11,9 @@
  * Policy (name, max_retries, retention, dead-letter target) comes with every call from the
  * gateway configuration, so the object never holds stale configuration.
  */
+
 import { DurableObject } from "cloudflare:workers";
+import { Clock } from "../lib/clock";
 import { newLeaseId, newMessageId } from "../lib/ids";
 import { migrate } from "../lib/migrations";
 import { messageBytes } from "./limits";
@@ -45,6 +47,8 @@ export interface LocalQueuePolicy {
 const DEAD_LETTER_HOLD_MS = 60_000;
 
 export class LocalQueue extends DurableObject<Env> {
+  /** Every time this object reads, injected so tests advance it instead of sleeping. */
+  readonly clock = new Clock();
   private readonly sql: SqlStorage;
   private count = 0;
   private bytes = 0;
@@ -63,7 +67,7 @@ export class LocalQueue extends DurableObject<Env> {
   }
 
   push(policy: LocalQueuePolicy, messages: QueueMessage[]): PushResult {
-    const now = Date.now();
+    const now = this.clock.now();
     this.expire(policy, now);
     this.ctx.storage.transactionSync(() => {
       for (const m of messages) {
@@ -78,7 +82,7 @@ export class LocalQueue extends DurableObject<Env> {
 
   /** Dead letters from another local queue: same ids and timestamps, visible at once. */
   receiveDeadLetters(policy: LocalQueuePolicy, messages: StoredMessage[]): void {
-    const now = Date.now();
+    const now = this.clock.now();
     this.expire(policy, now);
     this.ctx.storage.transactionSync(() => {
       for (const m of messages) {
@@ -89,7 +93,7 @@ export class LocalQueue extends DurableObject<Env> {
   }
 
   async pull(policy: LocalQueuePolicy, request: PullRequest): Promise<PullResult> {
-    const now = Date.now();
+    const now = this.clock.now();
     this.expire(policy, now);
     await this.deadLetterExhausted(policy, now);
     const rows = this.sql
@@ -117,7 +121,7 @@ export class LocalQueue extends DurableObject<Env> {
   }
 
   async ack(policy: LocalQueuePolicy, request: AckRequest): Promise<AckResult> {
-    const now = Date.now();
+    const now = this.clock.now();
     const warnings: Record<string, string> = {};
     let ackCount = 0;
     let retryCount = 0;
@@ -160,7 +164,7 @@ export class LocalQueue extends DurableObject<Env> {
    * the first delivery). Messages that pull would dead-letter instead are left out.
    */
   peek(policy: LocalQueuePolicy, request: PeekRequest): PeekResult {
-    const now = Date.now();
+    const now = this.clock.now();
     this.expire(policy, now);
     const rows = this.sql
       .exec<Row>(
@@ -200,7 +204,7 @@ export class LocalQueue extends DurableObject<Env> {
   }
 
   metrics(policy: LocalQueuePolicy): Metrics {
-    this.expire(policy, Date.now());
+    this.expire(policy, this.clock.now());
     return this.backlog();
   }
 
@@ -209,13 +213,13 @@ export class LocalQueue extends DurableObject<Env> {
    * returns, so the status reads completed at once (Cloudflare's purge runs in the background).
    */
   purgeAll(): PurgeStatus {
-    const startedAt = Date.now();
+    const startedAt = this.clock.now();
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("DELETE FROM messages");
       this.sql.exec(
         "INSERT OR REPLACE INTO last_purge (id, started_at, completed_at) VALUES (1, ?, ?)",
         startedAt,
-        Date.now(),
+        this.clock.now(),
       );
     });
     this.count = 0;

@@ -2,7 +2,8 @@
  * Builders for requests to the Worker under test (through SELF, the real fetch handler) and small
  * readers for the Cloudflare envelope. Tests describe intent: `push("webhooks", {...})`.
  */
-import { SELF } from "cloudflare:test";
+import { env, runInDurableObject, SELF } from "cloudflare:test";
+import type { LocalQueue } from "../../src/queues/local-queue";
 import { ACCOUNT_ID, KEYS } from "./constants";
 
 export const GATEWAY = "http://gateway.test";
@@ -148,3 +149,13 @@ export function decode(message: Pick<Pulled, "body" | "metadata">): unknown {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Moves a local queue's time forward (leases expire, delays pass) instead of sleeping: its
+ * Durable Object reads an injected clock (src/lib/clock.ts).
+ */
+export async function advanceQueueTime(queue: string, ms: number): Promise<void> {
+  await runInDurableObject(env.LOCAL_QUEUE.get(env.LOCAL_QUEUE.idFromName(queue)), (instance: LocalQueue) => {
+    instance.clock.advance(ms);
+  });
+}
