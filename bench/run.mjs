@@ -23,6 +23,22 @@ const PRICES = {
   queue_operation: 0.4e-6,
 };
 const QUEUE_OPERATIONS_PER_MESSAGE = 3;
+/** Five rules for the GitHub row (issue 14): a drop, a route on event and ref, a payload match, a header match, the triage route. */
+const BENCH_RULES = [
+  { name: "pings", match: { event: "ping" }, drop: true },
+  {
+    name: "builds",
+    match: { all: [{ event: "push" }, { path: "ref", prefix: "refs/heads/" }] },
+    route: "webhooks-first",
+  },
+  { name: "bots", match: { path: "sender.type", equals: "Bot" }, drop: true },
+  {
+    name: "org hooks",
+    match: { header: "x-github-hook-installation-target-type", equals: "organization" },
+    continue: true,
+  },
+  { name: "triage", match: { event: ["issues", "issue_comment", "pull_request*"] }, route: "webhooks-rest" },
+];
 /** Cloudflare queue ids the benchmark's gateway believes in (the REST one is served by a second gateway). */
 const IDS = { first: "a".repeat(32), spill: "b".repeat(32), rest: "c".repeat(32) };
 
@@ -265,6 +281,13 @@ function gatewayVars(peerBase) {
         auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" },
         accept: ["json"],
       },
+      // The same source with five rules, the benchmark's `issues` event tested by all five.
+      "github-rules": {
+        queue: "webhooks-rest",
+        auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" },
+        accept: ["json"],
+        rules: BENCH_RULES,
+      },
       app: { rate_limit: null },
     }),
   };
@@ -326,6 +349,11 @@ async function main() {
         opts: github("/ingest/github-rest", "webhooks-rest", { pushes: bufferPushes(gateway, "webhooks-rest") }),
       },
       {
+        name: "github, buffered REST, five rules",
+        worker: gateway,
+        opts: github("/ingest/github-rules", "webhooks-rest", { pushes: bufferPushes(gateway, "webhooks-rest") }),
+      },
+      {
         name: "app batch, 50 events/request (buffered)",
         worker: gateway,
         opts: () => ({
@@ -365,6 +393,7 @@ async function main() {
     const ceilingRps = rows[0].median.rps;
     const directFirst = rows[2].median;
     const buffered = rows[4].median;
+    const withRules = rows[5].median;
     const half = Math.max(1, Math.round(directFirst.rps / 2));
     const halfLoad = {
       rate_rps: half,
@@ -435,6 +464,7 @@ async function main() {
         buffered_rps_ratio: buffered.rps / ceilingRps,
         buffered_messages_per_push: buffered.messages_per_push,
         buffered_rows_per_message: buffered.rows_written_per_1000 / 1000,
+        five_rules_rps_ratio_to_buffered: withRules.rps / buffered.rps,
         direct_first_rows_per_delivery: directFirst.rows_written_per_1000 / 1000,
         half_load_p99_gap_ms: halfLoad.direct_first.p99 - halfLoad.ceiling.p99,
         memory_growth_mib: memory ? memory.last_10s_mib - memory.first_10s_mib : null,
