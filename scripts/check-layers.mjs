@@ -5,7 +5,9 @@
 //   verify/  signature crypto: imports only lib/
 //   http/    the error envelope, logging, validation, AppEnv: imports only lib/ and config/ (types)
 //   routes/  the edge: imported only by app.ts
-// Type-only imports count too: a layer's types belong to it.
+// Type-only imports count for these rules: a layer's types belong to it. Between the other
+// folders, runtime imports (not `import type`) must not form a cycle: the configuration composes
+// the features' schemas and the features read its types, which is one way at run time.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative, sep } from "node:path";
 
@@ -27,20 +29,36 @@ function* files(dir) {
   }
 }
 
+/** A file's folder under src/ (a folder imported as a whole resolves to itself); a root file is its own. */
 const layerOf = (path) => {
   const rel = relative(SRC, path);
-  return rel.includes(sep) ? rel.split(sep)[0] : rel; // a root file is its own "layer" (app.ts, index.ts)
+  return rel.includes(sep) ? rel.split(sep)[0] : rel.replace(/\.(ts|js)$/, "") === rel ? rel : rel;
 };
+const isFolder = (path) => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+};
+/** folder → folders it imports at run time, with one example import each. */
+const runtime = new Map();
 
 const problems = [];
 for (const file of files(SRC)) {
   const from = layerOf(file);
-  for (const match of readFileSync(file, "utf8").matchAll(/\bfrom\s+["'](\.{1,2}\/[^"']+)["']/g)) {
-    const target = normalize(join(dirname(file), match[1]));
+  for (const match of readFileSync(file, "utf8").matchAll(
+    /^(import|export)(\s+type)?\b[^;]*?\bfrom\s+["'](\.{1,2}\/[^"']+)["']/gm,
+  )) {
+    const target = normalize(join(dirname(file), match[3]));
     if (!target.startsWith(SRC)) continue; // package.json and the like
-    const to = layerOf(target);
+    const to = isFolder(target) ? relative(SRC, target).split(sep)[0] : layerOf(target);
+    if (to !== from && !match[2] && from.indexOf(".") < 0 && to.indexOf(".") < 0) {
+      if (!runtime.has(from)) runtime.set(from, new Map());
+      runtime.get(from).set(to, `${relative(SRC, file)} imports ${match[3]}`);
+    }
     if (to === from) continue;
-    const where = `${relative(SRC, file)} imports ${match[1]}`;
+    const where = `${relative(SRC, file)} imports ${match[3]}`;
     if (to === EDGE && !EDGE_IMPORTERS.has(from))
       problems.push(`${where}: only app.ts may import the HTTP edge (routes/)`);
     if (Object.hasOwn(ALLOWED, from) && !ALLOWED[from].includes(to))
@@ -49,6 +67,28 @@ for (const file of files(SRC)) {
       problems.push(`${where}: nothing imports the wiring (${to})`);
   }
 }
+// Folder cycles at run time: a depth-first search reports each cycle once, by its examples.
+const seen = new Set();
+const onPath = [];
+function visit(folder) {
+  if (onPath.includes(folder)) {
+    const cycle = [...onPath.slice(onPath.indexOf(folder)), folder];
+    const key = [...cycle].slice(0, -1).sort().join(",");
+    if (!seen.has(key)) {
+      seen.add(key);
+      const steps = cycle.slice(0, -1).map((f, i) => runtime.get(f).get(cycle[i + 1]));
+      problems.push(`cycle ${cycle.join(" → ")}: ${steps.join("; ")}`);
+    }
+    return;
+  }
+  if (seen.has(`done:${folder}`)) return;
+  onPath.push(folder);
+  for (const next of runtime.get(folder)?.keys() ?? []) visit(next);
+  onPath.pop();
+  seen.add(`done:${folder}`);
+}
+for (const folder of runtime.keys()) visit(folder);
+
 if (problems.length) {
   console.error(`layers: ${problems.length} import(s) point the wrong way\n${problems.join("\n")}`);
   process.exit(1);

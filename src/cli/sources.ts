@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { SOURCES } from "../config/sources";
-import { secretList } from "../config/vars";
+import { secretList } from "../lib/vars";
 import { providerByKind, secretFieldsOf } from "../providers";
 import { developmentCredentials } from "../providers/dev-keys";
 import type { SourceAuthLike } from "../providers/example-request";

@@ -4,11 +4,11 @@
  * secrets — read from vars and secrets, so one codebase serves every environment.
  */
 
+import { jsonVar, secretList } from "../lib/vars";
 import { secretFieldsOf } from "../providers";
 import type { GatewayConfigInput, QueueConfig } from "./schema";
 import type { SourceConfigInput } from "./source-schema";
 import { PRESETS, SOURCES } from "./sources";
-import { jsonVar, secretList } from "./vars";
 
 /** The queues and their local-queue policy; `[vars.QUEUES]` may override any field or add queues. */
 const QUEUES: Record<string, Partial<QueueConfig>> = {

@@ -2,9 +2,10 @@
  * Builds and validates the configuration once per set of bindings. Validation errors name the
  * field ("queues.webhooks.cloudflare_id: required for the cloudflare upstream"), never a value.
  */
+
+import { ConfigError } from "../lib/vars";
 import { gatewayConfig } from "./gateway";
 import { GatewayConfig } from "./schema";
-import { ConfigError } from "./vars";
 
 const cache = new WeakMap<object, GatewayConfig>();
 

@@ -6,13 +6,15 @@
  * Secrets are named, not written: `secret: "GITHUB_WEBHOOK_SECRET"` is resolved from the
  * Worker's secrets when the configuration loads.
  */
+
 import * as z from "zod";
 import { WriteKeyAuth } from "../auth/write-keys";
+import { BODY_KINDS } from "../lib/media";
 import { SourceAuth } from "../providers";
 import { DelaySeconds } from "../queues/schemas";
 import { Rules } from "../rules/schema";
 
-export const BodyKind = z.enum(["json", "text", "form", "multipart", "ndjson"]);
+export const BodyKind = z.enum(BODY_KINDS);
 
 /** Compressed bodies a source accepts (Content-Encoding); none unless the source declares them. */
 export const ContentEncoding = z.enum(["gzip", "deflate"]);

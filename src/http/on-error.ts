@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { ConfigError } from "../config/vars";
+import { ConfigError } from "../lib/vars";
 import type { AppEnv } from "./env";
 import { ErrorCode, failure, GatewayError } from "./errors";
 

@@ -6,9 +6,9 @@
 
 import type { SourceConfig } from "../config/source-schema";
 import { toBase64 } from "../lib/encoding";
+import type { MediaType } from "../lib/media";
 import { fail, type Result, success } from "../lib/result";
 import { splitJsonArray } from "./json-split";
-import type { MediaType } from "./media";
 
 /** Most messages one ingest request may carry: one upstream batch, so it is pushed atomically. */
 export const MAX_ITEMS_PER_REQUEST = 100;

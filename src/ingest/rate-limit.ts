@@ -3,9 +3,10 @@
  * app key's name, or (write-key sources) the end user, never by a public key alone. A public key
  * is shared by every install of an app: a per-key budget would let one device spend everyone's.
  */
-import { ConfigError } from "../config/vars";
+
 import { toHex } from "../lib/encoding";
 import { fail, type Result, success } from "../lib/result";
+import { ConfigError } from "../lib/vars";
 
 /** The bindings' period is 10 or 60 s; telling senders to wait the longer one is always safe. */
 const RETRY_AFTER_SECONDS = 60;

@@ -6,7 +6,7 @@
  * The private keys are published test vectors, so anyone can sign local test requests and no
  * deployment may trust them. .dev.vars.example configures their public halves.
  */
-import { secretList } from "../config/vars";
+import { secretList } from "../lib/vars";
 import { providerByKind, secretFieldsOf } from "./index";
 import type { Credentials } from "./provider";
 

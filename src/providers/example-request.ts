@@ -3,7 +3,7 @@
  * source. The CLI sends these and the signers test checks them against the verifiers, so both go
  * through this one path (the public URL a provider signs included).
  */
-import { signedUrl } from "../ingest/url";
+import { signedUrl } from "../lib/url";
 import type { Credentials, Provider } from "./provider";
 import { JSON_TYPE, randomHex } from "./sample";
 

@@ -10,8 +10,8 @@
  * while the source's idempotency window (a day by default) outlasts the timestamp tolerance.
  */
 import * as z from "zod";
-import { mediaType } from "../ingest/media";
 import { fromHex, toHex } from "../lib/encoding";
+import { mediaType } from "../lib/media";
 import { success, unauthorized } from "../lib/result";
 import { concatBytes, hmacSign, hmacVerifyAny } from "../verify/hmac";
 import { checkTimestamp, TOLERANCE_SECONDS } from "../verify/timestamp";

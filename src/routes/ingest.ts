@@ -26,18 +26,18 @@ import {
   wantsHtml,
   withoutFields,
 } from "../ingest/forms";
-import { headerAllowlist, pickHeaders } from "../ingest/headers";
 import { duplicateKeyPath } from "../ingest/json-duplicates";
-import { mediaType } from "../ingest/media";
 import { checkSizes, type Normalized, normalize } from "../ingest/normalize";
 import { type Item, type Parsed, parseBody } from "../ingest/parse";
 import { checkRateLimit } from "../ingest/rate-limit";
 import { ingestError } from "../ingest/respond";
-import { signedUrl } from "../ingest/url";
 import { newMessageId } from "../lib/ids";
+import { mediaType } from "../lib/media";
 import { type Failure, type FieldIssue, fail, must, Refused, type Result, success } from "../lib/result";
+import { signedUrl } from "../lib/url";
 import { documented } from "../openapi/describe";
 import { providerOf } from "../providers";
+import { headerAllowlist, pickHeaders } from "../providers/headers";
 import type { HandshakeAnswer, Verified } from "../providers/provider";
 import { noteRefusal } from "../refusals/record";
 import { countDecisions } from "../rules/counters";

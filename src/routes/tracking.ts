@@ -18,12 +18,12 @@ import type { ErrorDetail } from "../http/errors";
 import { readBody } from "../ingest/body";
 import { deliver, type Outcome } from "../ingest/deliver";
 import { messageDeliveriesOf } from "../ingest/delivery";
-import { pickHeaders, safeHeaders } from "../ingest/headers";
-import { mediaType } from "../ingest/media";
 import { checkSizes } from "../ingest/normalize";
 import { checkRateLimit, checkUserLimits } from "../ingest/rate-limit";
+import { mediaType } from "../lib/media";
 import { fail, must, Refused, type Result, success, unauthorized } from "../lib/result";
 import { documented, jsonBody, responses } from "../openapi/describe";
+import { pickHeaders, safeHeaders } from "../providers/headers";
 import { noteRefusal } from "../refusals/record";
 import { eventFingerprint, trackingMessage } from "../segment/normalize";
 import {

@@ -6,8 +6,8 @@
  * queue; rules do not apply there yet).
  */
 
-import { isWebhookSource, type SourceConfig } from "../config/source-schema";
-import { headerAllowlist } from "../ingest/headers";
+import type { SourceConfig, WebhookSource } from "../config/source-schema";
+import { headerAllowlist } from "../providers/headers";
 import type { Condition } from "./schema";
 
 export interface RuleIssue {
@@ -17,10 +17,11 @@ export interface RuleIssue {
 
 export function ruleIssues(source: SourceConfig, queueExists: (name: string) => boolean): RuleIssue[] {
   if (source.rules.length === 0) return [];
-  if (!isWebhookSource(source))
+  // Write-key sources speak Segment's protocol, which names no event to route by.
+  if (source.auth.kind === "write_key")
     return [{ path: ["rules"], message: "does not apply to a write_key source (its events go to the source's queue)" }];
   const issues: RuleIssue[] = [];
-  const forwarded = new Set(headerAllowlist(source));
+  const forwarded = new Set(headerAllowlist(source as WebhookSource));
   for (const [i, rule] of source.rules.entries()) {
     for (const queue of rule.route ?? []) {
       if (!queueExists(queue)) issues.push({ path: ["rules", i, "route"], message: `no queue named "${queue}"` });

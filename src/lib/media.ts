@@ -1,5 +1,8 @@
 /** Maps a request's Content-Type to the body kinds a source can accept. */
-import type { BodyKind } from "../config/source-schema";
+
+/** The body kinds a source may accept (the source schema's `accept` enum is built from this list). */
+export const BODY_KINDS = ["json", "text", "form", "multipart", "ndjson"] as const;
+export type BodyKind = (typeof BODY_KINDS)[number];
 
 export interface MediaType {
   kind: BodyKind;

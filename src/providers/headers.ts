@@ -5,7 +5,7 @@
  */
 
 import type { WebhookSource } from "../config/source-schema";
-import { PROVIDERS, providerOf } from "../providers";
+import { PROVIDERS, providerOf } from "./index";
 
 /** Credentials, cookies and the gateway's own form fields, plus every provider's fixed signature headers. */
 const NEVER = new Set([
