@@ -7,7 +7,8 @@ import { abortAllDurableObjects, env, reset, runDurableObjectAlarm, runInDurable
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { shardStub } from "../src/buffer/accept";
 import { splitBatches } from "../src/buffer/batches";
-import { call, decode, drain, envelope, GATEWAY, pull, pushBatch, queuePath, sleep } from "./support/api";
+import type { BufferShard } from "../src/buffer/shard";
+import { advanceQueueTime, call, decode, drain, envelope, GATEWAY, pull, pushBatch, queuePath } from "./support/api";
 import { injectFaults } from "./support/peer";
 import { ingest } from "./support/signing";
 
@@ -45,6 +46,11 @@ const many = (n: number, prefix = "m") => Array.from({ length: n }, (_, i) => te
 const alarmOf = (queue: string, shard = 0) =>
   runInDurableObject(shardStub(env, queue, shard), (_i, state) => state.storage.getAlarm());
 const runAlarm = (queue: string, shard = 0) => runDurableObjectAlarm(shardStub(env, queue, shard));
+/** Moves a shard's time past its max_wait_ms (200 ms here) instead of sleeping: the shard reads an injected clock. */
+const advance = (queue: string, ms: number, shard = 0) =>
+  runInDurableObject(shardStub(env, queue, shard), (instance: BufferShard) => {
+    instance.clock.advance(ms);
+  });
 
 describe("flush thresholds", () => {
   it("100 small messages are pushed as one batch, at once", async () => {
@@ -63,7 +69,7 @@ describe("flush thresholds", () => {
     await pushBatch("buffered-one", { messages: [big("c")] });
     await runAlarm("buffered-one");
     expect(await bufferOf("buffered-one")).toMatchObject({ flushes: 1, flushed_messages: 2, pending_messages: 1 });
-    await sleep(250);
+    await advance("buffered-one", 250);
     await runAlarm("buffered-one");
     expect(await bufferOf("buffered-one")).toMatchObject({ flushes: 2, flushed_messages: 3, pending_messages: 0 });
   });
@@ -74,7 +80,7 @@ describe("flush thresholds", () => {
     expect(scheduled).toBeGreaterThan(Date.now());
     await runAlarm("buffered-one"); // too early: nothing leaves
     expect(await bufferOf("buffered-one")).toMatchObject({ pending_messages: 3, flushes: 0 });
-    await sleep(250);
+    await advance("buffered-one", 250);
     await runAlarm("buffered-one");
     expect(await bufferOf("buffered-one")).toMatchObject({ pending_messages: 0, flushes: 1, flushed_messages: 3 });
   });
@@ -83,7 +89,7 @@ describe("flush thresholds", () => {
     await pushBatch("buffered-one", { messages: [text("later", { delay_seconds: 1 }), text("now")] });
     await admin("/queues/buffered-one/flush");
     expect((await pull("buffered-one", { batch_size: 10 })).messages.map(decode)).toEqual(["now"]);
-    await sleep(1100);
+    await advanceQueueTime("buffered-one", 1100);
     expect((await pull("buffered-one", { batch_size: 10 })).messages.map(decode)).toEqual(["later"]);
   });
 });
@@ -100,7 +106,7 @@ describe("upstream failures", () => {
     await admin("/queues/buffered-remote/flush"); // 429
     const afterRateLimit = (await alarmOf("buffered-remote"))! - Date.now();
     expect(afterRateLimit).toBeGreaterThan(6_000);
-    await sleep(250); // the batch is due (max_wait_ms), so early alarm runs push it
+    await advance("buffered-remote", 250); // the batch is due (max_wait_ms), so early alarm runs push it
     await runAlarm("buffered-remote"); // 500
     const second = (await alarmOf("buffered-remote"))! - Date.now();
     await runAlarm("buffered-remote"); // timeout
@@ -159,7 +165,7 @@ describe("durability", () => {
     await pushBatch("buffered-one", { messages: many(5, "d") });
     await abortAllDurableObjects();
     expect(await bufferOf("buffered-one")).toMatchObject({ pending_messages: 5 });
-    await sleep(250);
+    await advance("buffered-one", 250);
     await runAlarm("buffered-one");
     expect((await drain("buffered-one")).map(decode)).toEqual(many(5, "d").map((m) => m.body));
   });

@@ -14,9 +14,11 @@
  * microtask would never batch), and each caller gets its own answer once that commit is durable.
  * Storage (tables and statements) lives in ./tables.ts.
  */
+
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../config/load";
 import type { BufferConfig } from "../config/schema";
+import { Clock } from "../lib/clock";
 import { messageBytes } from "../queues/limits";
 import { resolveQueue } from "../queues/resolve";
 import type { QueueMessage } from "../queues/schemas";
@@ -56,6 +58,8 @@ interface Job {
 }
 
 export class BufferShard extends DurableObject<Env> {
+  /** Every time this object reads, injected so tests advance it instead of sleeping. */
+  readonly clock = new Clock();
   private readonly tables: ShardTables;
   private flushing: Promise<void> | undefined;
   /** Cached so the hot path (enqueue) does not read them back from storage. */
@@ -123,7 +127,7 @@ export class BufferShard extends DurableObject<Env> {
   private async commit(): Promise<void> {
     const jobs = this.open;
     this.open = [];
-    const now = Date.now();
+    const now = this.clock.now();
     const results: EnqueueResult[] = [];
     const accepted: BufferedMessage[] = [];
     const queue = jobs[jobs.length - 1]!.queue;
@@ -209,13 +213,13 @@ export class BufferShard extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.alarmAt = null;
-    const now = Date.now();
+    const now = this.clock.now();
     if (now >= this.purgeDueAt) {
       this.nextExpiry = this.tables.purgeDeliveries(now);
       this.purgeDueAt = now + PURGE_INTERVAL_MS;
     }
     await this.runFlush(false);
-    await this.schedulePurge(Date.now());
+    await this.schedulePurge(this.clock.now());
   }
 
   /** Keeps an alarm while deliveries are remembered, so expired ones go even when idle (a scan, at most every PURGE_INTERVAL_MS). */
@@ -233,7 +237,7 @@ export class BufferShard extends DurableObject<Env> {
   stats(): ShardStats {
     const t = this.tables;
     return {
-      ...this.metrics(Date.now()),
+      ...this.metrics(this.clock.now()),
       flushes: t.meta("flushes"),
       flushed_messages: t.meta("flushed_messages"),
       failed_flushes: t.meta("failed_flushes"),
@@ -255,7 +259,7 @@ export class BufferShard extends DurableObject<Env> {
   async replayDeadLetters(ids?: string[]): Promise<number> {
     const queue = this.queue;
     if (!queue) return 0;
-    const now = Date.now();
+    const now = this.clock.now();
     const moved = this.tables.replayDeadLetters(ids, now, (work) => this.transaction(work));
     if (moved) await this.schedule(this.policy(queue), now);
     return moved;
@@ -292,7 +296,7 @@ export class BufferShard extends DurableObject<Env> {
     if (!queue) return;
     const policy = this.policy(queue);
     for (;;) {
-      const now = Date.now();
+      const now = this.clock.now();
       const entries = this.tables.firstPending(policy.max_messages, policy.max_bytes);
       const oldest = entries[0];
       if (!oldest) return;
@@ -335,7 +339,7 @@ export class BufferShard extends DurableObject<Env> {
         return { ok: false, retryAfterSeconds: err instanceof UpstreamError ? err.retryAfterSeconds : undefined };
       }
       if (batch.length === 1) {
-        this.transaction(() => this.tables.deadLetter(batch[0]!.entry, err.message, Date.now()));
+        this.transaction(() => this.tables.deadLetter(batch[0]!.entry, err.message, this.clock.now()));
         return { ok: true };
       }
       const half = Math.ceil(batch.length / 2);
@@ -355,7 +359,7 @@ export class BufferShard extends DurableObject<Env> {
     const attempt = this.tables.meta("attempt") + 1;
     const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
     const delay = Math.max((retryAfterSeconds ?? 0) * 1000, ceiling / 2 + Math.random() * (ceiling / 2));
-    const until = Date.now() + delay;
+    const until = this.clock.now() + delay;
     this.transaction(() => {
       this.tables.setMeta("attempt", attempt);
       this.tables.setMeta("backoff_until", until);
