@@ -11,7 +11,7 @@ import { isWebhookSource, type WebhookSource } from "../config/source-schema";
 import type { AppEnv } from "../http/env";
 import { providerOf } from "../providers";
 import { describeRules } from "../rules/describe";
-import { ErrorEnvelope } from "./describe";
+import { ErrorEnvelope } from "./route-docs";
 
 type Json = Record<string, unknown>;
 

@@ -11,7 +11,7 @@ import { authorize } from "../auth/bearer";
 import { allows } from "../auth/keys";
 import type { AppEnv } from "../http/env";
 import { ok } from "../http/errors";
-import { bearer, documented, envelopeOf, responses } from "../openapi/describe";
+import { bearer, documented, envelopeOf, responses } from "../openapi/route-docs";
 import { readCounts } from "../rules/counters";
 import { describeRules } from "../rules/describe";
 import { actionOf } from "../rules/match";

@@ -14,7 +14,7 @@ import type { AppEnv } from "../http/env";
 import { ErrorCode, GatewayError, ok } from "../http/errors";
 import { issuesToError, requireJsonBody, validJson } from "../http/validate";
 import { fromBase64, toBase64 } from "../lib/encoding";
-import { bearer, documented, envelopeOf, jsonBody, responses } from "../openapi/describe";
+import { bearer, documented, envelopeOf, jsonBody, responses } from "../openapi/route-docs";
 import { type ResolvedQueue, resolveQueue } from "../queues/resolve";
 
 type AdminEnv = AppEnv & { Variables: { queue: ResolvedQueue } };
@@ -92,7 +92,7 @@ const DeadLetterList = envelopeOf(z.array(DeadLetterEntry)).extend({
 const Count = z.object({ count: z.number().int() });
 
 const ADMIN_ERRORS = [401, 403, 404];
-const describe = (summary: string, envelope: z.ZodType, options: { body?: z.ZodType; query?: boolean } = {}) =>
+const adminDocs = (summary: string, envelope: z.ZodType, options: { body?: z.ZodType; query?: boolean } = {}) =>
   documented({
     tags: ["Admin"],
     summary,
@@ -185,21 +185,25 @@ export const adminRoutes = new Hono<AdminEnv>()
     await authorize(c, "admin");
     await next();
   })
-  .get("/queues", describe("The key's queues with their buffer state", envelopeOf(z.array(BufferState))), async (c) => {
-    const key = c.var.apiKey ?? (await authorize(c, "admin"));
-    const queues = Object.entries(c.var.config.queues)
-      .filter(([name]) => allows(key, "admin", name))
-      .map(([name, config]) => ({ name, config }));
-    const result = await Promise.all(
-      queues.map(async (queue) =>
-        summarize(queue, await Promise.all(shards(c.env, queue).map(({ stub }) => stub.stats()))),
-      ),
-    );
-    return c.json(ok(result));
-  })
+  .get(
+    "/queues",
+    adminDocs("The key's queues with their buffer state", envelopeOf(z.array(BufferState))),
+    async (c) => {
+      const key = c.var.apiKey ?? (await authorize(c, "admin"));
+      const queues = Object.entries(c.var.config.queues)
+        .filter(([name]) => allows(key, "admin", name))
+        .map(([name, config]) => ({ name, config }));
+      const result = await Promise.all(
+        queues.map(async (queue) =>
+          summarize(queue, await Promise.all(shards(c.env, queue).map(({ stub }) => stub.stats()))),
+        ),
+      );
+      return c.json(ok(result));
+    },
+  )
   .post(
     "/queues/:queue/flush",
-    describe("Flush every shard of a queue now", envelopeOf(BufferState)),
+    adminDocs("Flush every shard of a queue now", envelopeOf(BufferState)),
     queueAccess,
     async (c) => {
       const queue = c.var.queue;
@@ -209,7 +213,7 @@ export const adminRoutes = new Hono<AdminEnv>()
   )
   .get(
     "/queues/:queue/dead-letters",
-    describe("List dead letters, a page at a time", DeadLetterList, { query: true }),
+    adminDocs("List dead letters, a page at a time", DeadLetterList, { query: true }),
     queueAccess,
     async (c) => {
       const queue = c.var.queue;
@@ -221,7 +225,7 @@ export const adminRoutes = new Hono<AdminEnv>()
   )
   .post(
     "/queues/:queue/dead-letters/replay",
-    describe("Replay dead letters (all, or those ids)", envelopeOf(Count), { body: SelectDeadLetters }),
+    adminDocs("Replay dead letters (all, or those ids)", envelopeOf(Count), { body: SelectDeadLetters }),
     queueAccess,
     json,
     validJson(SelectDeadLetters),
@@ -229,7 +233,7 @@ export const adminRoutes = new Hono<AdminEnv>()
   )
   .post(
     "/queues/:queue/dead-letters/delete",
-    describe("Delete dead letters (all, or those ids)", envelopeOf(Count), { body: SelectDeadLetters }),
+    adminDocs("Delete dead letters (all, or those ids)", envelopeOf(Count), { body: SelectDeadLetters }),
     queueAccess,
     json,
     validJson(SelectDeadLetters),

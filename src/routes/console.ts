@@ -11,7 +11,7 @@ import { CONSOLE_HEADERS } from "../console/headers";
 import { consolePage } from "../console/page";
 import type { AppEnv } from "../http/env";
 import { notFound } from "../http/on-error";
-import { documented } from "../openapi/describe";
+import { documented } from "../openapi/route-docs";
 
 const consoleEnabled: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!c.var.config.console_enabled) notFound();

@@ -11,7 +11,7 @@ import * as z from "zod";
 import { version } from "../../package.json";
 import type { AppEnv } from "../http/env";
 import { ok } from "../http/errors";
-import { documented, envelopeOf, responses } from "../openapi/describe";
+import { documented, envelopeOf, responses } from "../openapi/route-docs";
 
 const NAME = "Tributary";
 const DESCRIPTION = "HTTP ingest gateway in front of Cloudflare Queues";

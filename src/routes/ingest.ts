@@ -35,7 +35,7 @@ import { newMessageId } from "../lib/ids";
 import { mediaType } from "../lib/media";
 import { type Failure, type FieldIssue, fail, must, Refused, type Result, success } from "../lib/result";
 import { signedUrl } from "../lib/url";
-import { documented } from "../openapi/describe";
+import { documented } from "../openapi/route-docs";
 import { providerOf } from "../providers";
 import { headerAllowlist, pickHeaders } from "../providers/headers";
 import type { HandshakeAnswer, Verified } from "../providers/provider";

@@ -13,7 +13,7 @@ import type { Scope } from "../config/schema";
 import type { AppEnv } from "../http/env";
 import { ErrorCode, GatewayError } from "../http/errors";
 import { requireJsonBody } from "../http/validate";
-import { bearer, documented, envelopeOf, jsonBody, responses } from "../openapi/describe";
+import { bearer, documented, envelopeOf, jsonBody, responses } from "../openapi/route-docs";
 import { MAX_API_REQUEST_BYTES } from "../queues/limits";
 import { type ResolvedQueue, resolveQueue } from "../queues/resolve";
 import { upstreamFor } from "../queues/upstreams/upstream";

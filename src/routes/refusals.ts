@@ -11,7 +11,7 @@ import { allows } from "../auth/keys";
 import type { AppEnv } from "../http/env";
 import { ErrorCode, GatewayError, ok } from "../http/errors";
 import { issuesToError } from "../http/validate";
-import { bearer, documented, envelopeOf, responses } from "../openapi/describe";
+import { bearer, documented, envelopeOf, responses } from "../openapi/route-docs";
 import { RefusalEntry } from "../refusals/schemas";
 import { KEEP_PER_SOURCE, refusalLogStub } from "../refusals/store";
 

@@ -22,7 +22,7 @@ import { checkSizes } from "../ingest/normalize";
 import { checkRateLimit, checkUserLimits } from "../ingest/rate-limit";
 import { mediaType } from "../lib/media";
 import { fail, must, Refused, type Result, success, unauthorized } from "../lib/result";
-import { documented, jsonBody, responses } from "../openapi/describe";
+import { documented, jsonBody, responses } from "../openapi/route-docs";
 import { pickHeaders, safeHeaders } from "../providers/headers";
 import { noteRefusal } from "../refusals/record";
 import { eventFingerprint, trackingMessage } from "../segment/normalize";
