@@ -13,24 +13,14 @@
 // the stand-in accepts, and the console's replay delivers it.
 import assert from "node:assert/strict";
 import { createHash, createHmac } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { parseEnv } from "node:util";
-import { chromium } from "playwright-core";
 import { freePort, startWorker } from "../../bench/lib.mjs";
+import { launchChromium } from "./harness.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const OUTPUT = process.env.TEST_OUTPUT_DIR ?? "test-results";
 const ADMIN_KEY = "local-dev-key";
 const PUSH_ONLY_KEY = "console-test-push-only-key";
@@ -140,10 +130,6 @@ const BACKLOG = 2;
 const DEAD_LETTERS = 9;
 
 before(async () => {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`,
-  );
   trap = createServer((req, res) => {
     trapHits.push(req.url);
     res.end();
@@ -176,7 +162,7 @@ before(async () => {
       }),
     },
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   // Anything the page asks of another origin is recorded and refused (the CSP should stop it first).
   await context.route("**/*", (route) => {

@@ -2,22 +2,12 @@
 // cut off (as offline, or behind a strict proxy) and finds the gateway's operations listed; the
 // page loads only same-origin files and breaks none of its CSP.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
 import { freePort, startWorker } from "../../bench/lib.mjs";
+import { launchChromium } from "./harness.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const OUTPUT = process.env.TEST_OUTPUT_DIR ?? "test-results";
 /** Scalar renders a few MB of script: generous for a cold 2-core machine. */
 const RENDERED_WITHIN_MS = 30_000;
@@ -26,12 +16,8 @@ let gateway;
 let browser;
 
 before(async () => {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`,
-  );
   gateway = await startWorker({ config: "wrangler.toml", port: await freePort() });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -3,23 +3,12 @@
 // /ingest/contact and lands on the thank-you page, (b) posts with fetch() and CORS, (c) fills the
 // honeypot. Then the `forms` queue is read back with the official SDK.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
 import Cloudflare from "cloudflare";
-import { chromium } from "playwright-core";
 import { freePort, startWorker } from "../../bench/lib.mjs";
+import { drainJson, launchChromium } from "./harness.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 let gateway;
 let site;
 let siteBase;
@@ -47,10 +36,6 @@ function page(gatewayBase) {
 }
 
 before(async () => {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`,
-  );
   gateway = await startWorker({
     config: "wrangler.toml",
     port: await freePort(),
@@ -64,7 +49,7 @@ before(async () => {
   // Port 0: the OS picks a free one, read back once listening.
   await new Promise((resolve) => site.listen(0, "127.0.0.1", resolve));
   siteBase = `http://127.0.0.1:${site.address().port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -73,25 +58,12 @@ after(async () => {
   gateway?.stop();
 });
 
-async function drainForms() {
-  const bodies = [];
-  for (;;) {
-    const { messages = [] } = await client.queues.messages.pull("forms", { account_id: "local", batch_size: 100 });
-    if (!messages.length) return bodies;
-    bodies.push(...messages.map((m) => JSON.parse(Buffer.from(m.body, "base64").toString("utf8"))));
-    await client.queues.messages.ack("forms", {
-      account_id: "local",
-      acks: messages.map((m) => ({ lease_id: m.lease_id })),
-    });
-  }
-}
-
 test("a classic form post lands on the thank-you page and reaches the forms queue", async () => {
   const tab = await browser.newPage();
   await tab.goto(`${siteBase}/`);
   await Promise.all([tab.waitForURL(`${gateway.base}/thanks`), tab.click("#send")]);
   assert.match(await tab.textContent("h1"), /Thank you/);
-  const [message, ...rest] = await drainForms();
+  const [message, ...rest] = await drainJson(client, "forms");
   assert.equal(rest.length, 0);
   assert.deepEqual(message.data, { name: "Ada", email: "ada@example.com", message: "Hello from a form" });
   assert.equal(message.headers.origin, siteBase);
@@ -105,7 +77,7 @@ test("fetch() from the other origin passes CORS and gets JSON", async () => {
   assert.equal(answer.status, 202);
   assert.equal(answer.body.success, true);
   assert.deepEqual(
-    (await drainForms()).map((m) => m.data),
+    (await drainJson(client, "forms")).map((m) => m.data),
     [{ name: "Grace", message: "Hello from fetch" }],
   );
   await tab.close();
@@ -119,6 +91,6 @@ test("a filled honeypot looks like success and enqueues nothing", async () => {
   });
   await Promise.all([tab.waitForURL(`${gateway.base}/thanks`), tab.click("#send")]);
   assert.match(await tab.textContent("h1"), /Thank you/);
-  assert.deepEqual(await drainForms(), []);
+  assert.deepEqual(await drainJson(client, "forms"), []);
   await tab.close();
 });

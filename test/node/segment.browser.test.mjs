@@ -11,19 +11,9 @@ import { createServer } from "node:http";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import Cloudflare from "cloudflare";
-import { chromium } from "playwright-core";
 import { freePort, startWorker } from "../../bench/lib.mjs";
+import { drainJson, launchChromium } from "./harness.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const WRITE_KEY = "local-dev-write-key";
 const BUNDLES = "node_modules/@segment/analytics-next/dist/umd";
 
@@ -63,10 +53,6 @@ function page() {
 }
 
 before(async () => {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `Chromium not found at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`,
-  );
   const [gatewayPort, sitePort] = [await freePort(), await freePort()];
   gateway = await startWorker({
     config: "wrangler.toml",
@@ -89,7 +75,7 @@ before(async () => {
     res.writeHead(200, { "content-type": "text/html" });
     res.end(page());
   }).listen(sitePort, "127.0.0.1");
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -97,19 +83,6 @@ after(async () => {
   site?.close();
   gateway?.stop();
 });
-
-async function drainEvents() {
-  const bodies = [];
-  for (;;) {
-    const { messages = [] } = await client.queues.messages.pull("events", { account_id: "local", batch_size: 100 });
-    if (!messages.length) return bodies;
-    bodies.push(...messages.map((m) => JSON.parse(Buffer.from(m.body, "base64").toString("utf8"))));
-    await client.queues.messages.ack("events", {
-      account_id: "local",
-      acks: messages.map((m) => ({ lease_id: m.lease_id })),
-    });
-  }
-}
 
 /** A tab that records every request it makes, and refuses those that would leave this machine. */
 async function tab() {
@@ -152,7 +125,7 @@ test("page and track, one request per event (text/plain, CORS), arrive in `event
     ],
   );
 
-  const messages = await drainEvents();
+  const messages = await drainJson(client, "events");
   assert.deepEqual(
     messages.map((m) => [m.type, m.event, m.delivery_id, m.source]),
     [
@@ -176,7 +149,7 @@ test("batched delivery (/v1/b) arrives too", async () => {
   );
   assert.deepEqual(offsite, []);
   assert.ok(requests.some((r) => r.url === `${gateway.base}/v1/b` && r.method === "POST"));
-  const messages = await drainEvents();
+  const messages = await drainJson(client, "events");
   assert.deepEqual(messages.map((m) => m.delivery_id).sort(), sent.map((s) => s.messageId).sort());
   assert.deepEqual(messages.map((m) => m.event).sort(), ["Paid", "page"]);
 });
