@@ -1,22 +1,17 @@
-/**
- * Dropbox: X-Dropbox-Signature (hex HMAC-SHA256 of the body, no prefix) and the GET challenge
- * echo. Dropbox publishes no verifier; the builder reproduces the vector of
- * hapi-dropbox-webhooks' tests byte for byte.
- */
-import { SELF } from "cloudflare:test";
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { dropbox } from "../../src/providers/dropbox";
-import { envelope, GATEWAY } from "../support/api";
 import {
   DEV_SECRET,
   delivered,
   expectAccepted,
   expectAnswer,
+  expectDuplicate,
   expectUnauthorized,
-  nowSeconds,
+  ingestDescription,
   resetAfterEach,
   send,
+  verifyDirectly,
 } from "../support/providers";
 
 const dropboxSignature = (body: string, secret = DEV_SECRET) => createHmac("sha256", secret).update(body).digest("hex");
@@ -63,19 +58,8 @@ describe("Dropbox", () => {
 
   it("accepts any configured secret (rotation)", async () => {
     const auth = dropbox.auth.parse({ kind: "dropbox", secret: "S", secrets: ["old", "new"] });
-    const body = new TextEncoder().encode(NOTIFICATION);
     const check = (secret: string) =>
-      dropbox.verify(
-        auth,
-        {
-          body,
-          headers: new Headers({ "x-dropbox-signature": dropboxSignature(NOTIFICATION, secret) }),
-          method: "POST",
-          url: new URL(`${GATEWAY}/ingest/dropbox`),
-          nowSeconds: nowSeconds(),
-        },
-        { keys: [], queue: "webhooks" },
-      );
+      verifyDirectly(dropbox, auth, NOTIFICATION, { "x-dropbox-signature": dropboxSignature(NOTIFICATION, secret) });
     expect((await Promise.all(["old", "new", "older"].map(check))).map((r) => r.ok)).toEqual([true, true, false]);
   });
 
@@ -116,19 +100,10 @@ describe("Dropbox", () => {
   });
 
   it("answers a repeat of the same signed body as a duplicate", async () => {
-    const [id] = await expectAccepted(await post(NOTIFICATION));
-    const again = await post(NOTIFICATION);
-    expect({ status: again.status, result: (await envelope(again)).result }).toEqual({
-      status: 200,
-      result: { ids: [id], duplicate: true },
-    });
-    expect(await delivered()).toHaveLength(1);
+    await expectDuplicate(post(NOTIFICATION), () => post(NOTIFICATION));
   });
 
   it("is described in /openapi.json", async () => {
-    const document = (await (await SELF.fetch(`${GATEWAY}/openapi.json`)).json()) as {
-      paths: Record<string, { post: { description: string } }>;
-    };
-    expect(document.paths["/ingest/dropbox"]?.post.description).toContain("X-Dropbox-Signature");
+    expect(await ingestDescription("dropbox")).toContain("X-Dropbox-Signature");
   });
 });

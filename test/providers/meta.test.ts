@@ -1,23 +1,20 @@
-/**
- * Meta: X-Hub-Signature-256 over the raw body, and the verify-token GET challenge. The builder
- * signs with node:crypto; Meta publishes no verifier, but its header is byte-for-byte GitHub's,
- * so @octokit/webhooks-methods checks the builder.
- */
-import { SELF } from "cloudflare:test";
 import { createHmac } from "node:crypto";
 import { verify as octokitVerify } from "@octokit/webhooks-methods";
 import { describe, expect, it } from "vitest";
 import { meta } from "../../src/providers/meta";
-import { envelope, GATEWAY } from "../support/api";
+import { GATEWAY } from "../support/api";
 import {
   DEV_SECRET,
   delivered,
   expectAccepted,
   expectAnswer,
+  expectDuplicate,
   expectUnauthorized,
+  ingestDescription,
   nowSeconds,
   resetAfterEach,
   send,
+  verifyDirectly,
 } from "../support/providers";
 
 const VERIFY_TOKEN = "local-dev-verify-token";
@@ -93,19 +90,8 @@ describe("Meta", () => {
       verify_token: "V",
       verify_tokens: ["old-token", "new-token"],
     });
-    const body = new TextEncoder().encode(WHATSAPP);
     const check = (secret: string) =>
-      meta.verify(
-        auth,
-        {
-          body,
-          headers: new Headers({ "x-hub-signature-256": metaSignature(WHATSAPP, secret) }),
-          method: "POST",
-          url: new URL(`${GATEWAY}/ingest/meta`),
-          nowSeconds: nowSeconds(),
-        },
-        { keys: [], queue: "webhooks" },
-      );
+      verifyDirectly(meta, auth, WHATSAPP, { "x-hub-signature-256": metaSignature(WHATSAPP, secret) });
     expect((await Promise.all(["old", "new", "older"].map(check))).map((r) => r.ok)).toEqual([true, true, false]);
     const answer = (token: string) =>
       meta.challenge?.(auth, {
@@ -171,19 +157,10 @@ describe("Meta", () => {
   });
 
   it("answers a repeat of the same signed body as a duplicate", async () => {
-    const [id] = await expectAccepted(await post(WHATSAPP));
-    const again = await post(WHATSAPP);
-    expect({ status: again.status, result: (await envelope(again)).result }).toEqual({
-      status: 200,
-      result: { ids: [id], duplicate: true },
-    });
-    expect(await delivered()).toHaveLength(1);
+    await expectDuplicate(post(WHATSAPP), () => post(WHATSAPP));
   });
 
   it("is described in /openapi.json", async () => {
-    const document = (await (await SELF.fetch(`${GATEWAY}/openapi.json`)).json()) as {
-      paths: Record<string, { post: { description: string } }>;
-    };
-    expect(document.paths["/ingest/meta"]?.post.description).toContain("X-Hub-Signature-256");
+    expect(await ingestDescription("meta")).toContain("X-Hub-Signature-256");
   });
 });

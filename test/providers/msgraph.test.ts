@@ -1,22 +1,16 @@
-/**
- * Microsoft Graph change notifications: nothing is signed; every notification must carry a
- * configured clientState, and the validationToken POST is echoed before the body is read. The
- * builder fills the documentation's example notification and validation token; there is no
- * signature to check against a library.
- */
-import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { msgraph } from "../../src/providers/msgraph";
-import { envelope, GATEWAY } from "../support/api";
 import {
   DEV_SECRET,
   delivered,
   expectAccepted,
   expectAnswer,
+  expectDuplicate,
   expectUnauthorized,
-  nowSeconds,
+  ingestDescription,
   resetAfterEach,
   send,
+  verifyDirectly,
 } from "../support/providers";
 
 /** The documentation's example notification (change-notifications-delivery-webhooks), with our client state. */
@@ -110,17 +104,7 @@ describe("Microsoft Graph", () => {
   it("accepts any configured client state (rotation)", async () => {
     const auth = msgraph.auth.parse({ kind: "msgraph", secret: "S", secrets: ["old", "new"] });
     const check = (...states: string[]) =>
-      msgraph.verify(
-        auth,
-        {
-          body: new TextEncoder().encode(graphBody(...states.map((clientState) => notification({ clientState })))),
-          headers: new Headers(),
-          method: "POST",
-          url: new URL(`${GATEWAY}/ingest/msgraph`),
-          nowSeconds: nowSeconds(),
-        },
-        { keys: [], queue: "webhooks" },
-      );
+      verifyDirectly(msgraph, auth, graphBody(...states.map((clientState) => notification({ clientState }))));
     expect(
       (await Promise.all([check("old"), check("new"), check("old", "new"), check("new", "older")])).map((r) => r.ok),
     ).toEqual([true, true, true, false]);
@@ -155,19 +139,10 @@ describe("Microsoft Graph", () => {
   });
 
   it("answers a repeat of the same notification body as a duplicate", async () => {
-    const [id] = await expectAccepted(await post(graphBody()));
-    const again = await post(graphBody());
-    expect({ status: again.status, result: (await envelope(again)).result }).toEqual({
-      status: 200,
-      result: { ids: [id], duplicate: true },
-    });
-    expect(await delivered()).toHaveLength(1);
+    await expectDuplicate(post(graphBody()), () => post(graphBody()));
   });
 
   it("is described in /openapi.json", async () => {
-    const document = (await (await SELF.fetch(`${GATEWAY}/openapi.json`)).json()) as {
-      paths: Record<string, { post: { description: string } }>;
-    };
-    expect(document.paths["/ingest/msgraph"]?.post.description).toContain("clientState");
+    expect(await ingestDescription("msgraph")).toContain("clientState");
   });
 });

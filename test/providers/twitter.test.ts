@@ -1,23 +1,20 @@
-/**
- * X (Twitter) Account Activity: x-twitter-webhooks-signature (base64 HMAC-SHA256 of the body)
- * and the CRC GET. X publishes no verifier and no vector with an expected output; the builder's
- * HMAC-SHA256 is anchored on RFC 4231 test case 2, in X's `sha256=<base64>` framing.
- */
-import { SELF } from "cloudflare:test";
 import { Buffer } from "node:buffer";
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { twitter } from "../../src/providers/twitter";
-import { envelope, GATEWAY } from "../support/api";
+import { GATEWAY } from "../support/api";
 import {
   DEV_SECRET,
   delivered,
   expectAccepted,
   expectAnswer,
+  expectDuplicate,
   expectUnauthorized,
+  ingestDescription,
   nowSeconds,
   resetAfterEach,
   send,
+  verifyDirectly,
 } from "../support/providers";
 
 const xSignature = (message: string, secret = DEV_SECRET) =>
@@ -76,19 +73,8 @@ describe("X (Twitter)", () => {
 
   it("accepts any configured secret (rotation); the CRC answers with the newest", async () => {
     const auth = twitter.auth.parse({ kind: "twitter", secret: "S", secrets: ["old", "new"] });
-    const body = new TextEncoder().encode(TWEET);
     const check = (secret: string) =>
-      twitter.verify(
-        auth,
-        {
-          body,
-          headers: new Headers({ "x-twitter-webhooks-signature": xSignature(TWEET, secret) }),
-          method: "POST",
-          url: new URL(`${GATEWAY}/ingest/twitter`),
-          nowSeconds: nowSeconds(),
-        },
-        { keys: [], queue: "webhooks" },
-      );
+      verifyDirectly(twitter, auth, TWEET, { "x-twitter-webhooks-signature": xSignature(TWEET, secret) });
     expect((await Promise.all(["old", "new", "older"].map(check))).map((r) => r.ok)).toEqual([true, true, false]);
     const answer = await twitter.challenge?.(auth, {
       method: "GET",
@@ -144,19 +130,10 @@ describe("X (Twitter)", () => {
   });
 
   it("answers a repeat of the same signed body as a duplicate", async () => {
-    const [id] = await expectAccepted(await post(TWEET));
-    const again = await post(TWEET);
-    expect({ status: again.status, result: (await envelope(again)).result }).toEqual({
-      status: 200,
-      result: { ids: [id], duplicate: true },
-    });
-    expect(await delivered()).toHaveLength(1);
+    await expectDuplicate(post(TWEET), () => post(TWEET));
   });
 
   it("is described in /openapi.json", async () => {
-    const document = (await (await SELF.fetch(`${GATEWAY}/openapi.json`)).json()) as {
-      paths: Record<string, { post: { description: string } }>;
-    };
-    expect(document.paths["/ingest/twitter"]?.post.description).toContain("x-twitter-webhooks-signature");
+    expect(await ingestDescription("twitter")).toContain("x-twitter-webhooks-signature");
   });
 });

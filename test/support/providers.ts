@@ -6,6 +6,7 @@
  */
 import { reset, SELF } from "cloudflare:test";
 import { afterEach, expect } from "vitest";
+import type { Provider } from "../../src/providers/provider";
 import { decode, drain, envelope, GATEWAY } from "./api";
 
 export { GATEWAY };
@@ -109,4 +110,22 @@ export async function ingestDescription(source: string): Promise<string | undefi
     paths: Record<string, { post?: { description?: string } }>;
   };
   return document.paths[`/ingest/${source}`]?.post?.description;
+}
+
+/** Runs a provider's verifier directly on a POST to its development source, as the route would. */
+export function verifyDirectly<A extends { kind: string }>(
+  provider: Provider<A>,
+  auth: A,
+  body: string,
+  headers: Record<string, string> = {},
+  url = `${GATEWAY}/ingest/${provider.kind}`,
+) {
+  const input = {
+    body: new TextEncoder().encode(body),
+    headers: new Headers(headers),
+    method: "POST",
+    url: new URL(url),
+    nowSeconds: nowSeconds(),
+  };
+  return provider.verify(auth, input, { keys: [], queue: "webhooks" });
 }
