@@ -14,7 +14,7 @@ const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="tributary"' };
 export async function authenticate<E extends AppEnv>(c: Context<E>): Promise<ApiKey> {
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer +([\x21-\x7e]+) *$/i.exec(header);
-  const key = match?.[1] ? await findKey(c.var.config.keys, match[1]) : undefined;
+  const key = match?.[1] ? await findKey<ApiKey>(c.var.config.keys, match[1]) : undefined;
   if (!key) {
     c.set("log", { ...c.var.log, auth: match ? "unknown_key" : "missing_key" });
     throw new GatewayError(401, ErrorCode.AUTHENTICATION, "Authentication error: a valid gateway API key is required", {

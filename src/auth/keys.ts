@@ -29,9 +29,39 @@ export function timingSafeEqualBytes(left: Uint8Array, right: Uint8Array): boole
   return crypto.subtle.timingSafeEqual(left, right);
 }
 
-export async function findKey(keys: readonly KeyConfig[], presented: string): Promise<ApiKey | undefined> {
+/** Configured secrets' SHA-256, computed once per isolate rather than on every request. */
+const secretHashes = new Map<string, Promise<string>>();
+const MAX_CACHED_SECRET_HASHES = 256;
+
+function hashOfSecret(secret: string): Promise<string> {
+  let hash = secretHashes.get(secret);
+  if (!hash) {
+    if (secretHashes.size >= MAX_CACHED_SECRET_HASHES) secretHashes.clear();
+    hash = sha256Hex(secret);
+    secretHashes.set(secret, hash);
+  }
+  return hash;
+}
+
+/**
+ * True when `presented` equals one of the configured `secrets` (tokens, `user:password` pairs,
+ * client states). Both sides are hashed first, so lengths do not leak either, and every secret is
+ * compared: no early exit.
+ */
+export async function matchesAnySecret(presented: string, secrets: readonly string[]): Promise<boolean> {
   const hash = await sha256Hex(presented);
-  let match: ApiKey | undefined;
+  let ok = false;
+  for (const secret of secrets) if (timingSafeEqual(hash, await hashOfSecret(secret))) ok = true;
+  return ok;
+}
+
+/** The configured key (gateway or write key) whose SHA-256 is the presented key's; every hash compared. */
+export async function findKey<K extends { sha256: string }>(
+  keys: readonly K[],
+  presented: string,
+): Promise<K | undefined> {
+  const hash = await sha256Hex(presented);
+  let match: K | undefined;
   for (const key of keys) {
     if (timingSafeEqual(hash, key.sha256)) match ??= key;
   }

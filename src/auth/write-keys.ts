@@ -8,7 +8,7 @@
  */
 import * as z from "zod";
 import type { WriteKeyConfig } from "../config/schema";
-import { sha256Hex, timingSafeEqual } from "./keys";
+import { findKey } from "./keys";
 
 /** A source's `auth` for write keys: the keys naming the source authenticate it (config `write_keys`). */
 export const WriteKeyAuth = z.object({ kind: z.literal("write_key") });
@@ -36,14 +36,6 @@ export function basicWriteKey(header: string | null): string | null | undefined 
   return user ? user : undefined;
 }
 
-export async function findWriteKey(
-  keys: readonly WriteKeyConfig[],
-  presented: string,
-): Promise<WriteKeyConfig | undefined> {
-  const hash = await sha256Hex(presented);
-  let match: WriteKeyConfig | undefined;
-  for (const key of keys) {
-    if (timingSafeEqual(hash, key.sha256)) match ??= key;
-  }
-  return match;
+export function findWriteKey(keys: readonly WriteKeyConfig[], presented: string): Promise<WriteKeyConfig | undefined> {
+  return findKey(keys, presented);
 }

@@ -47,6 +47,11 @@ const PURGE_INTERVAL_MS = 60_000;
 
 type FlushOutcome = { ok: true } | { ok: false; retryAfterSeconds?: number | undefined };
 
+/** A call's answer before the commit adds the shard's metrics (read once, after it is durable). */
+type Answer = { ok: true; seen: (Seen | null)[] } | Extract<EnqueueResult, { ok: false }>;
+/** What one commit takes in: the messages to store, and their bytes. */
+type Accepted = { messages: BufferedMessage[]; bytes: number };
+
 /** One call waiting in the open batch: an enqueue (messages) or a claim (deliveries only). */
 interface Job {
   kind: "enqueue" | "claim";
@@ -128,8 +133,8 @@ export class BufferShard extends DurableObject<Env> {
     const jobs = this.open;
     this.open = [];
     const now = this.clock.now();
-    const results: EnqueueResult[] = [];
-    const accepted: BufferedMessage[] = [];
+    const results: Answer[] = [];
+    const accepted: Accepted = { messages: [], bytes: 0 };
     const queue = jobs[jobs.length - 1]!.queue;
     const policy = this.policy(queue);
     try {
@@ -138,8 +143,12 @@ export class BufferShard extends DurableObject<Env> {
         if (this.queue !== queue && jobs.some((j) => j.kind === "enqueue")) this.tables.setMeta("queue", queue);
         for (const job of jobs) results.push(this.apply(job, policy, now, accepted));
         // One row per batch's worth of what this commit accepted: rows written per message fall as load rises.
-        for (let i = 0; i < accepted.length; ) {
-          const row = takeBatch(accepted.slice(i, i + policy.max_messages), policy.max_messages, policy.max_bytes);
+        for (let i = 0; i < accepted.messages.length; ) {
+          const row = takeBatch(
+            accepted.messages.slice(i, i + policy.max_messages),
+            policy.max_messages,
+            policy.max_bytes,
+          );
           this.tables.appendPending(row, now);
           i += row.length;
         }
@@ -152,7 +161,7 @@ export class BufferShard extends DurableObject<Env> {
     this.commits++;
     this.committedCalls += jobs.length;
     if (jobs.some((job) => job.parcels.some((p) => p.delivery))) this.nextExpiry = undefined;
-    if (accepted.length) await this.schedule(policy, now);
+    if (accepted.messages.length) await this.schedule(policy, now);
     await this.schedulePurge(now);
     const metrics = this.metrics(now);
     jobs.forEach((job, i) => {
@@ -161,19 +170,20 @@ export class BufferShard extends DurableObject<Env> {
     });
   }
 
-  /** One call's share of the commit: screen and record its deliveries, then take its messages or refuse them all. */
-  private apply(job: Job, policy: BufferConfig, now: number, accepted: BufferedMessage[]): EnqueueResult {
+  /**
+   * One call's share of the commit: screen and record its deliveries, then take its messages into
+   * `accepted` (what the commit stores, with its bytes) or refuse them all under backpressure.
+   */
+  private apply(job: Job, policy: BufferConfig, now: number, accepted: Accepted): Answer {
     const seen = job.claimed ? job.parcels.map(() => null) : this.screen(job.parcels, now);
     const fresh = job.parcels.filter((_, i) => seen[i] === null);
     const messages = job.kind === "enqueue" ? fresh.flatMap((p) => p.messages) : [];
     const bytes = messages.reduce((n, m) => n + messageBytes(m.message.body), 0);
     const t = this.tables;
-    const queued = accepted.length;
-    const queuedBytes = accepted.reduce((n, m) => n + messageBytes(m.message.body), 0);
     if (
       messages.length > 0 &&
-      (t.pendingMessages + queued + messages.length > policy.max_pending_messages ||
-        t.pendingBytes + queuedBytes + bytes > policy.max_pending_bytes)
+      (t.pendingMessages + accepted.messages.length + messages.length > policy.max_pending_messages ||
+        t.pendingBytes + accepted.bytes + bytes > policy.max_pending_bytes)
     ) {
       return {
         ok: false,
@@ -190,8 +200,9 @@ export class BufferShard extends DurableObject<Env> {
           );
       }
     }
-    accepted.push(...messages);
-    return { ok: true, metrics: this.metrics(now), seen };
+    accepted.messages.push(...messages);
+    accepted.bytes += bytes;
+    return { ok: true, seen };
   }
 
   /** Which parcels were seen: remembered deliveries, and a key repeated within this very call (compared with its first copy). */

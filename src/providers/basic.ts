@@ -4,7 +4,7 @@
  * lengths do not leak either. Decoded as UTF-8, as browsers and curl send them. The caller is
  * the user name.
  */
-import { sha256Hex, timingSafeEqual } from "../auth/keys";
+import { matchesAnySecret } from "../auth/keys";
 import { success, unauthorized } from "../lib/result";
 import { defineProvider, noIdentity, secretAuth } from "./provider";
 
@@ -23,12 +23,9 @@ export const basic = defineProvider({
     const match = /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(input.headers.get("authorization") ?? "");
     const presented = match?.[1] ? decodeCredentials(match[1]) : undefined;
     if (presented === undefined) return unauthorized("missing_credentials");
-    const hash = await sha256Hex(presented);
-    let ok = false;
-    for (const pair of auth.secrets) {
-      if (timingSafeEqual(hash, await sha256Hex(pair))) ok = true;
-    }
-    return ok ? success({ caller: presented.split(":", 1)[0] }) : unauthorized("unknown_credentials");
+    return (await matchesAnySecret(presented, auth.secrets))
+      ? success({ caller: presented.split(":", 1)[0] })
+      : unauthorized("unknown_credentials");
   },
   identify: () => noIdentity,
   delivery: "caller_id",

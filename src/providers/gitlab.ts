@@ -14,7 +14,7 @@
  * recognised by the body in both modes.
  */
 import * as z from "zod";
-import { sha256Hex, timingSafeEqual } from "../auth/keys";
+import { matchesAnySecret } from "../auth/keys";
 import { success, unauthorized } from "../lib/result";
 import { schemeKeys } from "../verify/scheme";
 import { defineProvider, field, SecretName, SecretValues, Tolerance } from "./provider";
@@ -60,14 +60,6 @@ export const GitlabAuth = z
   });
 export type GitlabAuth = z.infer<typeof GitlabAuth>;
 
-/** True when the presented token is one of the configured ones; no early exit. */
-async function tokenMatches(presented: string, tokens: readonly string[]): Promise<boolean> {
-  const digest = await sha256Hex(presented);
-  let ok = false;
-  for (const token of tokens) if (timingSafeEqual(digest, await sha256Hex(token))) ok = true;
-  return ok;
-}
-
 export const gitlab = defineProvider<GitlabAuth>({
   kind: "gitlab",
   title: "GitLab",
@@ -80,7 +72,7 @@ export const gitlab = defineProvider<GitlabAuth>({
     if (auth.secrets) {
       const presented = input.headers.get(TOKEN_HEADER);
       if (!presented) return unauthorized("missing_credentials");
-      if (!(await tokenMatches(presented, auth.secrets))) return unauthorized("unknown_credentials");
+      if (!(await matchesAnySecret(presented, auth.secrets))) return unauthorized("unknown_credentials");
     }
     if (auth.signing_tokens) {
       const signing = {

@@ -13,7 +13,7 @@
  * ids deep in `entry`): no delivery id, so repeats are recognised by the signed body.
  */
 import * as z from "zod";
-import { timingSafeEqual } from "../auth/keys";
+import { matchesAnySecret } from "../auth/keys";
 import { success } from "../lib/result";
 import { SignatureScheme, signScheme, verifyScheme } from "../verify/scheme";
 import { credential, defineProvider, field, SecretName, SecretValues, text } from "./provider";
@@ -33,13 +33,6 @@ export const MetaAuth = z.object({
   verify_tokens: SecretValues,
 });
 export type MetaAuth = z.infer<typeof MetaAuth>;
-
-/** True when any configured token matches, compared in constant time without an early exit. */
-function knownToken(tokens: readonly string[], presented: string): boolean {
-  let ok = false;
-  for (const token of tokens) if (timingSafeEqual(token, presented)) ok = true;
-  return ok;
-}
 
 /** `object`, and the first change's `field` where there is one (`whatsapp_business_account.messages`); Messenger's `messaging` entries have none. */
 function metaEvent(data: unknown): string | null {
@@ -70,7 +63,7 @@ export const meta = defineProvider<MetaAuth>({
     const token = query.get("hub.verify_token");
     if (query.get("hub.mode") !== "subscribe" || token === null || !challenge || challenge.length > MAX_CHALLENGE_CHARS)
       return undefined;
-    return knownToken(auth.verify_tokens, token) ? text(challenge) : undefined;
+    return (await matchesAnySecret(token, auth.verify_tokens)) ? text(challenge) : undefined;
   },
   identify: (_headers, data) => ({ event: metaEvent(data), delivery_id: null }),
   delivery: "signed_body",

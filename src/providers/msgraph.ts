@@ -14,7 +14,7 @@
  * ("signed_body": the authenticated body, whatever authenticated it).
  */
 import type * as z from "zod";
-import { timingSafeEqual } from "../auth/keys";
+import { matchesAnySecret } from "../auth/keys";
 import { type Result, success, unauthorized } from "../lib/result";
 import { credential, defineProvider, field, secretAuth, text } from "./provider";
 import { isoAt, jsonObject, uuid } from "./sample";
@@ -43,7 +43,10 @@ function notifications(body: Uint8Array): Record<string, unknown>[] | undefined 
 }
 
 /** Every notification's clientState matches a configured one (no early exit over states). */
-function checkClientStates(states: readonly string[], items: readonly Record<string, unknown>[]): Result<void> {
+async function checkClientStates(
+  states: readonly string[],
+  items: readonly Record<string, unknown>[],
+): Promise<Result<void>> {
   let missing = false;
   let mismatch = false;
   for (const item of items) {
@@ -52,9 +55,7 @@ function checkClientStates(states: readonly string[], items: readonly Record<str
       missing = true;
       continue;
     }
-    let known = false;
-    for (const state of states) if (timingSafeEqual(state, presented)) known = true;
-    if (!known) mismatch = true;
+    if (!(await matchesAnySecret(presented, states))) mismatch = true;
   }
   if (missing) return unauthorized("missing_credentials");
   return mismatch ? unauthorized("signature_mismatch") : success(undefined);
@@ -78,7 +79,7 @@ export const msgraph = defineProvider<MsGraphAuth>({
   async verify(auth, input) {
     const items = notifications(input.body);
     if (!items) return unauthorized("malformed_signature");
-    const states = checkClientStates(auth.secrets, items);
+    const states = await checkClientStates(auth.secrets, items);
     return states.ok ? success({}) : states;
   },
   async challenge(_auth, { method, url }) {
