@@ -8,7 +8,9 @@
  * recorded, so a stranger cannot make the gateway create objects. Best effort: a failed write is
  * dropped; the log line still has the refusal.
  */
+
 import type { Context } from "hono";
+import { inBackground } from "../http/background";
 import type { AppEnv } from "../http/env";
 import type { GatewayError } from "../http/errors";
 import type { Refusal } from "./schemas";
@@ -44,11 +46,7 @@ export function noteRefusal<C extends AppEnv, E extends GatewayError>(c: Context
   if (box.writingSince !== null && now - box.writingSince < STALE_WRITE_MS) return error;
   box.writingSince = now;
   const written = drain(c.env, queue, box);
-  try {
-    c.executionCtx.waitUntil(written);
-  } catch {
-    // No execution context (a test calling app.request): the write runs on its own.
-  }
+  inBackground(c, written);
   return error;
 }
 

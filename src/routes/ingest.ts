@@ -6,9 +6,11 @@
  * GET and HEAD reach the provider's challenge (Meta, Dropbox, X), if it has one. Browsers posting
  * forms get 303 redirects.
  */
+
 import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 import { isWebhookSource, type WebhookSource } from "../config/source-schema";
+import { inBackground } from "../http/background";
 import type { AppEnv } from "../http/env";
 import { GatewayError, ok } from "../http/errors";
 import { notFound } from "../http/on-error";
@@ -206,7 +208,7 @@ async function routeByRules(
   if (!routed.ok && routed.reason === "upstream_unavailable") c.set("errorDetail", routed.detail);
   const result = must(routed);
   if (result.state === "duplicate") return { ids: result.ids, duplicate: true };
-  countDecisions(c.env, c.var.sourceName, source.rules, decisions, background(c));
+  countDecisions(c.env, c.var.sourceName, source.rules, decisions, (work) => inBackground(c, work));
   const dropped = decisions.filter((d) => d.dropped).length;
   c.set("log", { ...c.var.log, queues: result.queues.join(","), ...(dropped > 0 && { dropped }) });
   const answer: IngestAnswer = {
@@ -221,17 +223,6 @@ async function routeByRules(
       : { index, id: result.ids[index]!, queues: d.queues },
   );
   return { ...answer, items: itemsOf };
-}
-
-/** Work that may finish after the answer (waitUntil); without an execution context it just runs. */
-function background(c: IngestContext): (work: Promise<unknown>) => void {
-  return (work) => {
-    try {
-      c.executionCtx.waitUntil(work);
-    } catch {
-      // app.request() in tests has no execution context: the promise runs on its own.
-    }
-  };
 }
 
 /** The provider's answer to a request that is a challenge, not a delivery (answered from the request line). */
