@@ -73,6 +73,21 @@ export function schemeKeys(
   scheme: Pick<SignatureScheme, "secret_encoding" | "secret_prefix">,
   secrets: Secrets,
 ): (SecretBytes | undefined)[] {
+  // A source's secret list is one object for the configuration's life: decode it once.
+  const form = `${scheme.secret_encoding}:${scheme.secret_prefix ?? ""}`;
+  const decoded = decodedKeys.get(secrets) ?? new Map<string, (SecretBytes | undefined)[]>();
+  decodedKeys.set(secrets, decoded);
+  const keys = decoded.get(form) ?? decodeKeys(scheme, secrets);
+  decoded.set(form, keys);
+  return keys;
+}
+
+const decodedKeys = new WeakMap<Secrets, Map<string, (SecretBytes | undefined)[]>>();
+
+function decodeKeys(
+  scheme: Pick<SignatureScheme, "secret_encoding" | "secret_prefix">,
+  secrets: Secrets,
+): (SecretBytes | undefined)[] {
   return secrets.map((secret) => {
     const text =
       scheme.secret_prefix && secret.startsWith(scheme.secret_prefix)
