@@ -30,7 +30,7 @@ export const basic = defineProvider({
   identify: () => noIdentity,
   delivery: "caller_id",
   headers: ["user-agent"],
-  secretHeaders: () => [],
+  secretHeaders: [],
   openapi: {
     description: "HTTP Basic credentials (`user:password`, UTF-8).",
     security: () => ({ type: "http", scheme: "basic" }),

@@ -94,7 +94,7 @@ export const discord = defineProvider<DiscordAuth>({
   },
   delivery: "signed_body",
   headers: [TIMESTAMP_HEADER, "user-agent"],
-  secretHeaders: () => [SIGNATURE_HEADER],
+  secretHeaders: [SIGNATURE_HEADER],
   example: { auth: { kind: "discord", secret: "DISCORD_PUBLIC_KEY" }, accept: ["json"] },
   async sign(_auth, credentials, request) {
     const timestamp = String(request.nowSeconds);

@@ -101,7 +101,7 @@ export const gitlab = defineProvider<GitlabAuth>({
     "idempotency-key",
     "user-agent",
   ],
-  secretHeaders: () => [TOKEN_HEADER, SIGNATURE_HEADER],
+  secretHeaders: [TOKEN_HEADER, SIGNATURE_HEADER],
   example: {
     auth: { kind: "gitlab", secret: "GITLAB_WEBHOOK_TOKEN", signing_token: "GITLAB_SIGNING_TOKEN" },
     accept: ["json"],

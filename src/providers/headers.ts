@@ -14,7 +14,7 @@ const NEVER = new Set([
   "proxy-authorization",
   "cf-turnstile-response",
   // Each provider's fixed signature headers (the configurable ones are read per source below).
-  ...PROVIDERS.flatMap((p) => p.secretHeaders({} as never)).filter((h): h is string => typeof h === "string"),
+  ...PROVIDERS.flatMap((p) => p.secretHeaders),
 ]);
 
 const allowlists = new WeakMap<WebhookSource, string[]>();
@@ -24,7 +24,8 @@ export function headerAllowlist(source: WebhookSource): string[] {
   let list = allowlists.get(source);
   if (!list) {
     const provider = providerOf(source.auth);
-    const secret = new Set(provider.secretHeaders(source.auth).map((h) => h.toLowerCase()));
+    const configured = provider.configuredSecretHeaders?.(source.auth) ?? [];
+    const secret = new Set([...provider.secretHeaders, ...configured].map((h) => h.toLowerCase()));
     list = safeHeaders(provider.headers, source.headers).filter((h) => !secret.has(h));
     allowlists.set(source, list);
   }

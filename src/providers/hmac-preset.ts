@@ -109,7 +109,7 @@ export function hmacPreset<K extends string>(preset: HmacPreset<K>): Provider<Pr
     identify: preset.identify,
     delivery: preset.delivery,
     headers: preset.headers,
-    secretHeaders: () => [scheme.header, ...(preset.secretHeaders ?? [])],
+    secretHeaders: [scheme.header, ...(preset.secretHeaders ?? [])],
     example: {
       auth: {
         kind: preset.kind,

@@ -39,7 +39,8 @@ export const hmac = defineProvider<HmacAuth>({
   identify: () => noIdentity,
   delivery: "signed_body",
   headers: [],
-  secretHeaders: (auth) => [auth.header],
+  secretHeaders: [],
+  configuredSecretHeaders: (auth) => [auth.header],
   openapi: {
     description:
       "Generic HMAC: a signature header (algorithm, hex or base64, prefix, list separator) over a template of `{timestamp}`, `{method}`, `{url}`, `{header:name}` and `{body}`; see the source's configuration.",

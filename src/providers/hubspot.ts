@@ -102,7 +102,7 @@ export const hubspot = defineProvider<HubspotAuth>({
   delivery: "signed_body",
   headers: [TIMESTAMP_HEADER, "user-agent"],
   // The v1/v2 signature HubSpot still sends beside v3.
-  secretHeaders: () => [SIGNATURE_HEADER, "x-hubspot-signature"],
+  secretHeaders: [SIGNATURE_HEADER, "x-hubspot-signature"],
   example: {
     auth: { kind: "hubspot", secret: "HUBSPOT_CLIENT_SECRET", public_base_url: DEV_PUBLIC_BASE_URL },
     accept: ["json"],

@@ -29,7 +29,8 @@ export const key = defineProvider<KeyAuth>({
   identify: () => noIdentity,
   delivery: "caller_id",
   headers: ["user-agent"],
-  secretHeaders: (auth) => (auth.header ? [auth.header] : []),
+  secretHeaders: [],
+  configuredSecretHeaders: (auth) => (auth.header ? [auth.header] : []),
   openapi: {
     description:
       "A gateway key with the `push` scope on the source's queue, as `Authorization: Bearer <key>` (or the configured header).",

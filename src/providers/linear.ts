@@ -38,7 +38,7 @@ export const linear = defineProvider({
   identify: (headers, data) => ({ event: field(data, "type"), delivery_id: headers.get("linear-delivery") }),
   delivery: "signed_body",
   headers: ["linear-delivery", "linear-event", "user-agent"],
-  secretHeaders: () => ["linear-signature"],
+  secretHeaders: ["linear-signature"],
   example: { auth: { kind: "linear", secret: "LINEAR_WEBHOOK_SECRET" }, accept: ["json"] },
   // Linear stamps every delivery with its send time inside the body, then signs the body.
   async sign(_auth, credentials, request) {

@@ -65,7 +65,7 @@ export const mailgun = defineProvider<MailgunAuth>({
   }),
   delivery: "signed_id",
   headers: ["user-agent"],
-  secretHeaders: () => [],
+  secretHeaders: [],
   example: { auth: { kind: "mailgun", secret: "MAILGUN_SIGNING_KEY" }, accept: ["json", "form"] },
   // The signature goes into the body: a `signature` object (JSON) or three fields (forms).
   async sign(_auth, credentials, request) {

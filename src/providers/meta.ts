@@ -69,7 +69,7 @@ export const meta = defineProvider<MetaAuth>({
   delivery: "signed_body",
   headers: ["user-agent"],
   // The legacy SHA-1 signature Meta may still send beside the SHA-256 one.
-  secretHeaders: () => [SCHEME.header, "x-hub-signature"],
+  secretHeaders: [SCHEME.header, "x-hub-signature"],
   example: { auth: { kind: "meta", secret: "META_APP_SECRET", verify_token: "META_VERIFY_TOKEN" }, accept: ["json"] },
   async sign(_auth, credentials, request) {
     const input = { ...request, body: encoder.encode(request.body), headers: new Headers(request.headers) };

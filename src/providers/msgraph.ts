@@ -91,7 +91,7 @@ export const msgraph = defineProvider<MsGraphAuth>({
   identify: (_headers, data) => ({ event: graphEvent(data), delivery_id: null }),
   delivery: "signed_body",
   headers: ["user-agent"],
-  secretHeaders: () => [],
+  secretHeaders: [],
   example: { auth: { kind: "msgraph", secret: "MSGRAPH_CLIENT_STATE" }, accept: ["json"] },
   // The client state rides in every notification: Graph sends back what the subscription was given.
   async sign(_auth, credentials, request) {

@@ -18,7 +18,7 @@ export const none = defineProvider({
   identify: () => noIdentity,
   delivery: "anonymous_id",
   headers: ["user-agent", "referer", "origin"],
-  secretHeaders: () => [],
+  secretHeaders: [],
   openapi: {
     description: "No authentication (public form): honeypot field, optional Turnstile, CORS.",
     security: () => undefined,

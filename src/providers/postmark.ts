@@ -25,7 +25,7 @@ export const postmark = defineProvider({
   identify: (_headers, data) => ({ event: field(data, "RecordType"), delivery_id: null }),
   delivery: "signed_body",
   headers: ["user-agent"],
-  secretHeaders: () => [],
+  secretHeaders: [],
   example: { auth: { kind: "postmark", secret: "POSTMARK_CREDENTIALS" }, accept: ["json"] },
   // The `user:password` of the webhook URL, sent as HTTP Basic (UTF-8).
   sign: async (_auth, credentials) => ({

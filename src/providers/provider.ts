@@ -128,7 +128,9 @@ export interface Provider<A extends { kind: string } = { kind: string }> {
   /** Request headers copied into envelope messages by default. */
   headers: readonly string[];
   /** Headers never copied into a message, whatever a source's allowlist says. */
-  secretHeaders(auth: A): readonly string[];
+  secretHeaders: readonly string[];
+  /** Secret headers a source configures (the generic HMAC's signature header, a key's header). */
+  configuredSecretHeaders?(auth: A): readonly string[];
   /**
    * The development source named after the provider (`npm run dev`, into the `webhooks` queue):
    * its auth options (secrets by name, from .dev.vars.example) and the bodies it accepts.

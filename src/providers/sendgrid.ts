@@ -73,7 +73,7 @@ export const sendgrid = defineProvider<SendGridAuth>({
   },
   delivery: "signed_body",
   headers: [TIMESTAMP_HEADER, "user-agent"],
-  secretHeaders: () => [SIGNATURE_HEADER],
+  secretHeaders: [SIGNATURE_HEADER],
   example: { auth: { kind: "sendgrid", secret: "SENDGRID_PUBLIC_KEY" }, accept: ["json"] },
   async sign(_auth, credentials, request) {
     const timestamp = String(request.nowSeconds);

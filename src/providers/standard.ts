@@ -172,7 +172,7 @@ export const standard = defineProvider<StandardAuth>({
   }),
   delivery: "signed_id",
   headers: ["webhook-id", "webhook-timestamp", "svix-id", "svix-timestamp"],
-  secretHeaders: () => ["webhook-signature", "svix-signature"],
+  secretHeaders: ["webhook-signature", "svix-signature"],
   example: {
     auth: { kind: "standard", secret: "STANDARD_WEBHOOK_SECRET", public_key: "STANDARD_WEBHOOK_PUBLIC_KEY" },
     accept: ["json"],

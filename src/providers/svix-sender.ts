@@ -39,7 +39,7 @@ export function svixSender<K extends string>(sender: SvixSender<K>): Provider<Sv
     identify: standard.identify,
     delivery: standard.delivery,
     headers: standard.headers,
-    secretHeaders: (options) => standard.secretHeaders(asStandard(options)),
+    secretHeaders: standard.secretHeaders,
     example: { auth: { kind: sender.kind, secret: sender.secret }, accept: ["json"] },
     sign: signStandard("svix"),
     publicKeys: standard.publicKeys,

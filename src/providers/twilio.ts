@@ -58,7 +58,7 @@ export const twilio = defineProvider<TwilioAuth>({
   identify: (headers) => ({ event: null, delivery_id: headers.get("i-twilio-idempotency-token") }),
   delivery: "signed_body",
   headers: ["i-twilio-idempotency-token", "user-agent"],
-  secretHeaders: () => ["x-twilio-signature"],
+  secretHeaders: ["x-twilio-signature"],
   example: {
     auth: { kind: "twilio", secret: "TWILIO_AUTH_TOKEN", public_base_url: DEV_PUBLIC_BASE_URL },
     accept: ["form", "json"],
