@@ -3,7 +3,9 @@
  * upstream refused permanently) over the admin routes: listed page by page, replayed into the
  * buffer, or deleted. Deleting every letter takes --all, so a missing --ids never deletes them all.
  */
+
 import * as z from "zod";
+import { DeadLetterEntry } from "../buffer/schemas";
 import { type Command, GATEWAY_HELP, GATEWAY_OPTIONS, text } from "./command";
 import { api, apiPage, ExitCode, type Gateway, gatewayKey, gatewayUrl, usageError } from "./http";
 import { jsonLine, printable } from "./output";
@@ -13,16 +15,6 @@ const PAGE_LETTERS = 100;
 /** Characters of a letter's body shown on its line. */
 const PREVIEW_CHARS = 160;
 
-const DeadLetter = z.object({
-  shard: z.number(),
-  id: z.string(),
-  content_type: z.string(),
-  bytes: z.number(),
-  enqueued_at: z.number(),
-  failed_at: z.number(),
-  error: z.string(),
-  body: z.string(),
-});
 const Count = z.object({ count: z.number() });
 
 const ACTIONS = ["list", "replay", "delete"] as const;
@@ -32,7 +24,7 @@ const path = (queue: string, rest = "") => `/admin/queues/${encodeURIComponent(q
 /** One page of letters, and the cursor of the next (null after the last). */
 function page(gateway: Gateway, queue: string, cursor: string | null) {
   const query = new URLSearchParams({ limit: String(PAGE_LETTERS), ...(cursor && { cursor }) });
-  return apiPage(gateway, `${path(queue)}?${query}`, undefined, z.array(DeadLetter));
+  return apiPage(gateway, `${path(queue)}?${query}`, undefined, z.array(DeadLetterEntry));
 }
 
 export const deadLettersCommand: Command = {

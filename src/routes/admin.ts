@@ -3,11 +3,13 @@
  * immediate flush, and the dead letters the upstream refused (listed page by page, replayed,
  * deleted). A key administers only the queues it lists, as it pushes only to those.
  */
+
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import * as z from "zod";
 import { authorize } from "../auth/bearer";
 import { type ApiKey, allows } from "../auth/keys";
 import { shardStub } from "../buffer/accept";
+import { DeadLetterEntry } from "../buffer/schemas";
 import type { ShardStats } from "../buffer/types";
 import type { GatewayConfig } from "../config/schema";
 import type { AppEnv } from "../http/env";
@@ -74,17 +76,6 @@ const BufferState = z.object({
     backoff_until: z.number(),
   }),
 });
-const DeadLetterEntry = z.object({
-  shard: z.number(),
-  id: z.string(),
-  content_type: z.string(),
-  bytes: z.number(),
-  enqueued_at: z.number(),
-  failed_at: z.number(),
-  error: z.string(),
-  body: z.string(),
-});
-type DeadLetterEntry = z.infer<typeof DeadLetterEntry>;
 /** Cloudflare's cursor paging (as KV's key listing): the page's count and the next cursor, null at the end. */
 const DeadLetterList = envelopeOf(z.array(DeadLetterEntry)).extend({
   result_info: z.object({ count: z.number().int(), cursor: z.string().nullable() }),
