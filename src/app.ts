@@ -25,7 +25,7 @@ import { ENDPOINTS } from "./segment/schemas";
 
 /** The reference is on in development and switchable in production (DOCS_ENABLED, validated with the configuration). */
 const docsEnabled: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (!c.var.config.docs_enabled) notFound();
+  if (!c.get("config").docs_enabled) notFound();
   await next();
 };
 
@@ -50,7 +50,7 @@ export const app: Hono<AppEnv> = new Hono<AppEnv>()
   .get(
     "/healthz",
     documented({ tags: ["Operations"], summary: "Liveness", responses: { 200: { description: "The gateway is up" } } }),
-    (c) => c.json(ok({ status: "ok", environment: c.var.config.environment })),
+    (c) => c.json(ok({ status: "ok", environment: c.get("config").environment })),
   )
   .route(QUEUE_ROUTE, queueRoutes)
   .route(QUEUE_ROUTE, peekRoutes)
@@ -81,7 +81,7 @@ export const app: Hono<AppEnv> = new Hono<AppEnv>()
       responses: { 200: { description: "OpenAPI JSON" } },
     }),
     docsEnabled,
-    async (c): Promise<Response> => c.json(await openApiDocument(app as Hono<AppEnv>, c, c.var.config)),
+    async (c): Promise<Response> => c.json(await openApiDocument(app as Hono<AppEnv>, c, c.get("config"))),
   )
   // The reference and its Scalar bundle (static assets), loaded only when DOCS_ENABLED allows.
   .get(

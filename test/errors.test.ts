@@ -71,4 +71,19 @@ describe("bad requests on the compatible routes", () => {
     expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f]{16}$/);
     expect((await envelope(res)).errors).toEqual([]);
   });
+
+  it("every kind of answer carries its request id: pages, assets and unknown routes", async () => {
+    for (const [path, status] of [
+      ["/", 200],
+      ["/openapi.json", 200],
+      ["/docs/scalar.js", 200],
+      ["/console", 200],
+      ["/no/such/route", 404],
+    ] as const) {
+      const res = await SELF.fetch(`${GATEWAY}${path}`, { redirect: "manual" });
+      await res.arrayBuffer();
+      expect([path, res.status]).toEqual([path, status]);
+      expect([path, res.headers.get("x-request-id")]).toEqual([path, expect.stringMatching(/^[0-9a-f]{16}$/)]);
+    }
+  });
 });

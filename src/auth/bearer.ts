@@ -14,15 +14,15 @@ const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="tributary"' };
 export async function authenticate<E extends AppEnv>(c: Context<E>): Promise<ApiKey> {
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer +([\x21-\x7e]+) *$/i.exec(header);
-  const key = match?.[1] ? await findKey<ApiKey>(c.var.config.keys, match[1]) : undefined;
+  const key = match?.[1] ? await findKey<ApiKey>(c.get("config").keys, match[1]) : undefined;
   if (!key) {
-    c.set("log", { ...c.var.log, auth: match ? "unknown_key" : "missing_key" });
+    c.set("log", { ...c.get("log"), auth: match ? "unknown_key" : "missing_key" });
     throw new GatewayError(401, ErrorCode.AUTHENTICATION, "Authentication error: a valid gateway API key is required", {
       headers: CHALLENGE,
     });
   }
   c.set("apiKey", key);
-  c.set("log", { ...c.var.log, key: key.name });
+  c.set("log", { ...c.get("log"), key: key.name });
   return key;
 }
 

@@ -16,9 +16,13 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
     const requestId = c.req.header("cf-ray") ?? randomHex(8);
     c.set("requestId", requestId);
     c.set("log", {});
-    await next();
+    // Set before the handler runs, so the response is built with it: set afterwards, Hono copies
+    // the whole finished response to make its headers writable (a tenth of a request's CPU).
     c.header(REQUEST_ID_HEADER, requestId);
-    const rate = c.var.config?.log_success_sample_rate ?? 1;
+    await next();
+    // A response the handler did not build (an asset, a fetched one) did not take it.
+    if (!c.res.headers.has(REQUEST_ID_HEADER)) c.header(REQUEST_ID_HEADER, requestId);
+    const rate = c.get("config")?.log_success_sample_rate ?? 1;
     if (c.res.status < 400 && rate < 1 && Math.random() >= rate) return;
     const line = {
       level: c.res.status >= 500 ? "error" : "info",
@@ -27,8 +31,8 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
       path: new URL(c.req.url).pathname,
       status: c.res.status,
       duration_ms: Date.now() - started,
-      ...c.var.log,
-      ...(c.var.errorDetail && { error: c.var.errorDetail }),
+      ...c.get("log"),
+      ...(c.get("errorDetail") && { error: c.get("errorDetail") }),
     };
     console.log(JSON.stringify(line));
   };

@@ -8,8 +8,12 @@ type SourceReviver = (key: string, value: unknown, context: { source?: string })
 
 const rawJSON = (JSON as unknown as { rawJSON?: RawJson }).rawJSON;
 
+/** 16 digits in a row: the shortest run that can hold an integer beyond 2^53 (9007199254740992). */
+const LONG_DIGITS = /\d{16}/;
+
 export function parseExact(text: string): unknown {
-  if (!rawJSON) return JSON.parse(text);
+  // A reviver runs for every value (a third of a push's CPU): only text that may need it gets one.
+  if (!rawJSON || !LONG_DIGITS.test(text)) return JSON.parse(text);
   const reviver: SourceReviver = (_key, value, context) =>
     typeof value === "number" &&
     !Number.isSafeInteger(value) &&

@@ -28,14 +28,14 @@ const outboxes = new Map<string, Outbox>();
 
 /** Records the refusal the log line names (`refused`) for `source`, if that is a configured source; answers `error` unchanged. */
 export function noteRefusal<C extends AppEnv, E extends GatewayError>(c: Context<C>, source: unknown, error: E): E {
-  const reason = c.var.log.refused;
-  const sources = c.var.config.sources;
+  const reason = c.get("log").refused;
+  const sources = c.get("config").sources;
   const queue = typeof source === "string" && Object.hasOwn(sources, source) ? sources[source]?.queue : undefined;
   // A Worker without the binding (the tests' Cloudflare stand-in runs this app too) records nothing.
   if (queue === undefined || typeof reason !== "string" || typeof source !== "string" || !c.env.REFUSALS) return error;
   const box = outboxes.get(queue) ?? { rows: [], writingSince: null };
   outboxes.set(queue, box);
-  box.rows.push({ source, reason, status: error.status, at: Date.now(), request_id: c.var.requestId });
+  box.rows.push({ source, reason, status: error.status, at: Date.now(), request_id: c.get("requestId") });
   if (box.rows.filter((r) => r.source === source).length > KEEP_PER_SOURCE) {
     box.rows.splice(
       box.rows.findIndex((r) => r.source === source),

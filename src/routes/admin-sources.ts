@@ -56,8 +56,8 @@ export const sourceRoutes = new Hono<AppEnv>().get(
     responses: responses({ 200: { description: "OK", schema: envelopeOf(z.array(SourceState)) } }, [401, 403]),
   }),
   async (c) => {
-    const key = c.var.apiKey ?? (await authorize(c, "admin"));
-    const visible = Object.entries(c.var.config.sources).filter(([, source]) => allows(key, "admin", source.queue));
+    const key = c.get("apiKey") ?? (await authorize(c, "admin"));
+    const visible = Object.entries(c.get("config").sources).filter(([, source]) => allows(key, "admin", source.queue));
     const result: SourceState[] = await Promise.all(
       visible.map(async ([name, source]) => {
         const counts = source.rules.length ? await readCounts(c.env, name, source.rules) : undefined;

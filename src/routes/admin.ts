@@ -158,12 +158,12 @@ function mayAddress(config: GatewayConfig, key: ApiKey, ref: string): boolean {
  * shadows an id that another queue may have.
  */
 const queueAccess: MiddlewareHandler<AdminEnv> = async function queueAccess(c, next) {
-  const key = c.var.apiKey ?? (await authorize(c, "admin"));
+  const key = c.get("apiKey") ?? (await authorize(c, "admin"));
   const ref = c.req.param("queue") ?? "";
-  if (!mayAddress(c.var.config, key, ref)) throw forbidden();
-  const queue = resolveQueue(c.var.config, ref);
+  if (!mayAddress(c.get("config"), key, ref)) throw forbidden();
+  const queue = resolveQueue(c.get("config"), ref);
   if (!allows(key, "admin", queue.name)) throw forbidden();
-  c.set("log", { ...c.var.log, queue: queue.name });
+  c.set("log", { ...c.get("log"), queue: queue.name });
   c.set("queue", queue);
   await next();
 };
@@ -180,8 +180,8 @@ export const adminRoutes = new Hono<AdminEnv>()
     "/queues",
     adminDocs("The key's queues with their buffer state", envelopeOf(z.array(BufferState))),
     async (c) => {
-      const key = c.var.apiKey ?? (await authorize(c, "admin"));
-      const queues = Object.entries(c.var.config.queues)
+      const key = c.get("apiKey") ?? (await authorize(c, "admin"));
+      const queues = Object.entries(c.get("config").queues)
         .filter(([name]) => allows(key, "admin", name))
         .map(([name, config]) => ({ name, config }));
       const result = await Promise.all(
@@ -197,7 +197,7 @@ export const adminRoutes = new Hono<AdminEnv>()
     adminDocs("Flush every shard of a queue now", envelopeOf(BufferState)),
     queueAccess,
     async (c) => {
-      const queue = c.var.queue;
+      const queue = c.get("queue");
       const stats = await Promise.all(shards(c.env, queue).map(({ stub }) => stub.flush()));
       return c.json(ok(summarize(queue, stats)));
     },
@@ -207,7 +207,7 @@ export const adminRoutes = new Hono<AdminEnv>()
     adminDocs("List dead letters, a page at a time", DeadLetterList, { query: true }),
     queueAccess,
     async (c) => {
-      const queue = c.var.queue;
+      const queue = c.get("queue");
       const query = listQuery(queue.config.buffer.shards).safeParse(c.req.query());
       if (!query.success) throw issuesToError(query.error.issues);
       const { entries, next } = await listPage(c, queue, query.data.limit, query.data.cursor ?? { shard: 0, after: 0 });
@@ -278,6 +278,6 @@ async function countOverShards(
   ids: string[] | undefined,
   action: (stub: ReturnType<typeof shardStub>, ids?: string[]) => Promise<number>,
 ) {
-  const counts = await Promise.all(shards(c.env, c.var.queue).map(({ stub }) => action(stub, ids)));
+  const counts = await Promise.all(shards(c.env, c.get("queue")).map(({ stub }) => action(stub, ids)));
   return c.json(ok({ count: counts.reduce((a, b) => a + b, 0) }));
 }

@@ -19,7 +19,7 @@ import { describeQueueRoute, json, type QueueEnv, queueAccess, upstream } from "
 
 /** The buffer shards of a buffered queue; none in direct mode. */
 function bufferShards(c: Context<QueueEnv>) {
-  const queue = c.var.queue;
+  const queue = c.get("queue");
   if (queue.config.mode !== "buffered") return [];
   return Array.from({ length: queue.config.buffer.shards }, (_, shard) => shardStub(c.env, queue.name, shard));
 }
@@ -59,7 +59,7 @@ export const backlogRoutes = new Hono<QueueEnv>()
     validJson(PurgeQueueRequest),
     async (c) => {
       const purged = await Promise.all(bufferShards(c).map((shard) => shard.purgePending()));
-      c.set("log", { ...c.var.log, buffer_purged: purged.reduce((a, b) => a + b, 0) });
+      c.set("log", { ...c.get("log"), buffer_purged: purged.reduce((a, b) => a + b, 0) });
       return c.json(ok(await upstream(c).purgeAll()));
     },
   )

@@ -14,7 +14,7 @@ import { notFound } from "../http/on-error";
 import { documented } from "../openapi/route-docs";
 
 const consoleEnabled: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (!c.var.config.console_enabled) notFound();
+  if (!c.get("config").console_enabled) notFound();
   await next();
   for (const [name, value] of Object.entries(CONSOLE_HEADERS)) c.header(name, value);
 };

@@ -32,7 +32,7 @@ const LINK_TITLES: Record<string, string> = {
 };
 
 function home(c: Context<AppEnv>): Home {
-  const { docs_enabled, console_enabled } = c.var.config;
+  const { docs_enabled, console_enabled } = c.get("config");
   const links: Record<string, string> = {
     ...(docs_enabled && { docs: "/docs", openapi: "/openapi.json" }),
     healthz: "/healthz",

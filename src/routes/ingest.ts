@@ -67,13 +67,13 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 export const ingestRoutes = new Hono<IngestEnv>().use("/:source", async function source(c, next) {
   const name = c.req.param("source");
-  const config = c.var.config;
+  const config = c.get("config");
   const found = Object.hasOwn(config.sources, name) ? config.sources[name] : undefined;
   // Write-key sources speak Segment's protocol, at /v1/* (src/routes/tracking.ts), not here.
   if (!found || !isWebhookSource(found)) throw ingestError({ reason: "unknown_source" });
   c.set("source", found);
   c.set("sourceName", name);
-  c.set("log", { ...c.var.log, source: name, queue: found.queue });
+  c.set("log", { ...c.get("log"), source: name, queue: found.queue });
   if (!found.cors) return next();
   let handler = corsBySource.get(found);
   if (!handler) {
@@ -91,20 +91,20 @@ export const ingestRoutes = new Hono<IngestEnv>().use("/:source", async function
 
 // Documented per configured source by src/openapi/document.ts.
 ingestRoutes.on(["GET", "HEAD"], "/:source", documented({ hide: true }), async (c) => {
-  const answer = await challenge(c, c.var.source);
+  const answer = await challenge(c, c.get("source"));
   if (!answer) notFound();
-  c.set("log", { ...c.var.log, handshake: true });
+  c.set("log", { ...c.get("log"), handshake: true });
   return handshakeResponse(c, answer);
 });
 
 ingestRoutes.post("/:source", documented({ hide: true }), async (c) => {
-  const source = c.var.source;
+  const source = c.get("source");
   const html = wantsHtml(c.req.header("accept"), source.form);
   try {
     const answer = await ingest(c, source);
     if (answer instanceof Response) return answer;
     c.set("log", {
-      ...c.var.log,
+      ...c.get("log"),
       messages: answer.duplicate ? 0 : answer.ids.length,
       ...(answer.duplicate && { duplicate: true }),
     });
@@ -146,7 +146,7 @@ async function ingest(c: IngestContext, source: WebhookSource): Promise<IngestAn
   const early = provider.readsBody ? undefined : must(await verify(c, source, new Uint8Array(0)));
   const body = must(await readBody(c, source.max_body_bytes, source.content_encodings));
   const verified = early ?? must(await verify(c, source, body));
-  if (verified.caller) c.set("log", { ...c.var.log, key: verified.caller });
+  if (verified.caller) c.set("log", { ...c.get("log"), key: verified.caller });
   if (source.rate_limit?.by === "key")
     must(await checkRateLimit(c.env, source.rate_limit.binding, `key:${verified.caller ?? ip ?? "unknown"}`));
 
@@ -155,7 +155,7 @@ async function ingest(c: IngestContext, source: WebhookSource): Promise<IngestAn
   if (provider.handshake && parsed.items.length === 1 && first) {
     const answer = await provider.handshake(source.auth, first.data, c.req.raw.headers);
     if (answer) {
-      c.set("log", { ...c.var.log, handshake: true });
+      c.set("log", { ...c.get("log"), handshake: true });
       return handshakeResponse(c, answer);
     }
   }
@@ -167,14 +167,14 @@ async function ingest(c: IngestContext, source: WebhookSource): Promise<IngestAn
   const { messages } = built;
   must(checkSizes(messages.map((m) => m.message)));
   const delivery = await deliveryOf({
-    sourceName: c.var.sourceName,
+    sourceName: c.get("sourceName"),
     source,
     caller: verified.caller,
     id: built.deliveryId,
     body,
   });
   if (source.rules.length) return routeByRules(c, source, parsed.batch, built, delivery);
-  const delivered = await deliver(c.var.config, c.env, source.queue, [{ messages, ...(delivery && { delivery }) }]);
+  const delivered = await deliver(c.get("config"), c.env, source.queue, [{ messages, ...(delivery && { delivery }) }]);
   if (!delivered.ok && delivered.reason === "upstream_unavailable") c.set("errorDetail", delivered.detail);
   const [outcome] = must(delivered);
   if (outcome?.state === "conflict") must(fail({ reason: "idempotency_conflict" }));
@@ -198,7 +198,7 @@ async function routeByRules(
 ): Promise<IngestAnswer> {
   const decisions = built.inputs.map((input) => decide(source.rules, input, source.queue));
   const targets = decisions.map((d) => d.queues);
-  const routed = await fanOut(c.var.config, c.env, {
+  const routed = await fanOut(c.get("config"), c.env, {
     sourceQueue: source.queue,
     targets,
     messages: built.messages,
@@ -208,9 +208,9 @@ async function routeByRules(
   if (!routed.ok && routed.reason === "upstream_unavailable") c.set("errorDetail", routed.detail);
   const result = must(routed);
   if (result.state === "duplicate") return { ids: result.ids, duplicate: true };
-  countDecisions(c.env, c.var.sourceName, source.rules, decisions, (work) => inBackground(c, work));
+  countDecisions(c.env, c.get("sourceName"), source.rules, decisions, (work) => inBackground(c, work));
   const dropped = decisions.filter((d) => d.dropped).length;
-  c.set("log", { ...c.var.log, queues: result.queues.join(","), ...(dropped > 0 && { dropped }) });
+  c.set("log", { ...c.get("log"), queues: result.queues.join(","), ...(dropped > 0 && { dropped }) });
   const answer: IngestAnswer = {
     ids: result.ids.filter((_, i) => !decisions[i]!.dropped),
     queues: result.queues,
@@ -249,7 +249,7 @@ function verify(c: IngestContext, source: WebhookSource, body: Uint8Array): Prom
       url: signedUrl(c.req.url, publicBase),
       nowSeconds: nowSeconds(),
     },
-    { keys: c.var.config.keys, queue: source.queue },
+    { keys: c.get("config").keys, queue: source.queue },
   );
 }
 
@@ -262,12 +262,12 @@ async function formChecks(
 ): Promise<Item[]> {
   const form = source.form!;
   if (items.some((item) => honeypotFilled(item, form.honeypot))) {
-    c.set("log", { ...c.var.log, honeypot: true });
+    c.set("log", { ...c.get("log"), honeypot: true });
     return [];
   }
   if (form.turnstile) {
     const token = items[0] ? fieldValue(items[0], TURNSTILE_FIELD) : undefined;
-    if (!(await verifyTurnstile(c.var.config.turnstile_secret ?? "", token, ip)))
+    if (!(await verifyTurnstile(c.get("config").turnstile_secret ?? "", token, ip)))
       must(fail({ reason: "turnstile_failed" }));
   }
   return items.map((item) => withoutFields(item, [form.honeypot, TURNSTILE_FIELD]));
@@ -331,7 +331,7 @@ function envelopes(
       {
         event: identities[i]?.event ?? null,
         delivery_id: deliveryId,
-        source: c.var.sourceName,
+        source: c.get("sourceName"),
         received_at: receivedAt,
         content_type: mediaTypeName,
         headers: forwarded,
@@ -354,8 +354,8 @@ function eventField(data: unknown, name: string): string | null {
 }
 
 function refusal(c: IngestContext, failure: Failure): GatewayError {
-  c.set("log", { ...c.var.log, refused: failure.reason === "unauthorized" ? failure.why : failure.reason });
-  return noteRefusal(c, c.var.sourceName, ingestError(failure));
+  c.set("log", { ...c.get("log"), refused: failure.reason === "unauthorized" ? failure.why : failure.reason });
+  return noteRefusal(c, c.get("sourceName"), ingestError(failure));
 }
 
 function handshakeResponse(c: IngestContext, answer: HandshakeAnswer): Response {

@@ -20,7 +20,7 @@ export const peekRoutes = new Hono<QueueEnv>()
     validJson(PeekRequest),
     async (c) => {
       const result = await upstream(c).peek(c.req.valid("json"));
-      c.set("log", { ...c.var.log, messages: result.messages.length });
+      c.set("log", { ...c.get("log"), messages: result.messages.length });
       return c.json(ok(result));
     },
   )

@@ -27,8 +27,8 @@ export type QueueEnv = AppEnv & { Variables: { queue: ResolvedQueue } };
 export function queueAccess(...scopes: [Scope, ...Scope[]]): MiddlewareHandler<QueueEnv> {
   return async function queueAccess(c, next) {
     const key = await authenticate(c);
-    const queue = resolveQueue(c.var.config, c.req.param("queue_id") ?? "");
-    c.set("log", { ...c.var.log, queue: queue.name });
+    const queue = resolveQueue(c.get("config"), c.req.param("queue_id") ?? "");
+    c.set("log", { ...c.get("log"), queue: queue.name });
     if (!scopes.some((scope) => allows(key, scope, queue.name))) {
       throw new GatewayError(
         403,
@@ -44,7 +44,7 @@ export function queueAccess(...scopes: [Scope, ...Scope[]]): MiddlewareHandler<Q
 export const json = requireJsonBody(MAX_API_REQUEST_BYTES);
 
 /** The queue's upstream, for the routes that talk to it directly (all but push, which goes through the buffer). */
-export const upstream = (c: Context<QueueEnv>) => upstreamFor(c.var.queue, c.var.config, c.env);
+export const upstream = (c: Context<QueueEnv>) => upstreamFor(c.get("queue"), c.get("config"), c.env);
 
 const API_ERRORS = [400, 401, 403, 404, 429, 502, 503, 504];
 const BODY_ERRORS = [413, 415];

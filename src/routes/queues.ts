@@ -25,8 +25,8 @@ export const QUEUE_ROUTE = `${QUEUE_PATH}/messages`;
 
 /** Pushes go through the queue's buffer (or straight upstream in direct mode). */
 async function accepted(c: Context<QueueEnv>, messages: QueueMessage[]) {
-  c.set("log", { ...c.var.log, messages: messages.length });
-  const result = await acceptMessages(c.var.config, c.env, c.var.queue, [parcelOf(messages)]);
+  c.set("log", { ...c.get("log"), messages: messages.length });
+  const result = await acceptMessages(c.get("config"), c.env, c.get("queue"), [parcelOf(messages)]);
   if (!result.ok) {
     c.set("errorDetail", result.detail);
     throw new GatewayError(503, ErrorCode.UPSTREAM_UNAVAILABLE, "Queue temporarily unavailable; retry later", {
@@ -65,7 +65,7 @@ export const queueRoutes = new Hono<QueueEnv>()
     validJson(PullRequest),
     async (c) => {
       const result = await upstream(c).pull(c.req.valid("json"));
-      c.set("log", { ...c.var.log, messages: result.messages.length });
+      c.set("log", { ...c.get("log"), messages: result.messages.length });
       return c.json(ok(result));
     },
   )

@@ -44,11 +44,11 @@ export const refusalRoutes = new Hono<AppEnv>().get(
     responses: responses({ 200: { description: "OK", schema: RefusalList } }, [400, 401, 403]),
   }),
   async (c) => {
-    const key = c.var.apiKey ?? (await authorize(c, "admin"));
+    const key = c.get("apiKey") ?? (await authorize(c, "admin"));
     const query = RefusalQuery.safeParse(c.req.query());
     if (!query.success) throw issuesToError(query.error.issues);
     const { source, limit } = query.data;
-    const visible = Object.entries(c.var.config.sources).filter(
+    const visible = Object.entries(c.get("config").sources).filter(
       ([name, s]) => allows(key, "admin", s.queue) && (source === undefined || name === source),
     );
     if (source !== undefined && visible.length === 0) {

@@ -58,10 +58,10 @@ for (const [path, endpoint] of Object.entries(ENDPOINTS)) {
     } catch (err) {
       if (err instanceof Refused) {
         c.set("log", {
-          ...c.var.log,
+          ...c.get("log"),
           refused: err.failure.reason === "unauthorized" ? err.failure.why : err.failure.reason,
         });
-        throw noteRefusal(c, c.var.log.source, trackingError(err.failure));
+        throw noteRefusal(c, c.get("log").source, trackingError(err.failure));
       }
       throw err;
     }
@@ -93,7 +93,7 @@ async function track(c: Context<AppEnv>, endpoint: Endpoint): Promise<Answer> {
   }
   const fresh = outcomes.filter((o) => o.state === "new").length;
   const duplicates = outcomes.filter((o) => o.state === "duplicate").length;
-  c.set("log", { ...c.var.log, messages: fresh, duplicates, rejected: rejected.length });
+  c.set("log", { ...c.get("log"), messages: fresh, duplicates, rejected: rejected.length });
   if (fresh + duplicates === 0) throw nothingAccepted(rejected);
   rejected.sort((a, b) => Number(a.path[1] ?? 0) - Number(b.path[1] ?? 0));
   return rejected.length ? { success: true, rejected } : { success: true };
@@ -110,7 +110,7 @@ async function readRequest(
   if (media?.kind !== "json" && media?.type !== "text/plain")
     return fail({ reason: "unsupported_media_type", detail: "application/json, text/plain" });
   const cap = endpoint === "batch" ? MAX_BATCH_REQUEST_BYTES : MAX_EVENT_BYTES;
-  const body = await readBody(c, cap, caller ? caller.source.content_encodings : writeKeyEncodings(c.var.config));
+  const body = await readBody(c, cap, caller ? caller.source.content_encodings : writeKeyEncodings(c.get("config")));
   return body.ok ? parseRequest(body.value, endpoint) : body;
 }
 
@@ -171,7 +171,7 @@ async function handOver(
     messages: [message],
     ...(deliveries[i] && { delivery: deliveries[i] }),
   }));
-  const delivered = await deliver(c.var.config, c.env, source.queue, parcels);
+  const delivered = await deliver(c.get("config"), c.env, source.queue, parcels);
   if (!delivered.ok && delivered.reason === "upstream_unavailable") c.set("errorDetail", delivered.detail);
   return delivered;
 }
@@ -179,12 +179,12 @@ async function handOver(
 /** The write key's source; an unknown or missing key is the generic 401. */
 async function callerOf(c: Context<AppEnv>, presented: string | undefined): Promise<Result<Caller>> {
   if (!presented) return unauthorized("missing_credentials");
-  const config = c.var.config;
+  const config = c.get("config");
   const key = await findWriteKey(config.write_keys, presented);
   const source = key && Object.hasOwn(config.sources, key.source) ? config.sources[key.source] : undefined;
   // The configuration guarantees a write key's source exists and is a write_key source.
   if (!key || !source || !isWriteKeySource(source)) return unauthorized("unknown_credentials");
-  c.set("log", { ...c.var.log, source: key.source, queue: source.queue, key: key.name });
+  c.set("log", { ...c.get("log"), source: key.source, queue: source.queue, key: key.name });
   return success({ key, sourceName: key.source, source });
 }
 
@@ -213,11 +213,11 @@ const corsByConfig = new WeakMap<GatewayConfig, MiddlewareHandler>();
 
 /** Browsers (analytics.js) post from the sites' origins: the union of the write-key sources' CORS origins. */
 async function trackingCors(c: Context<AppEnv>, next: () => Promise<void>) {
-  let handler = corsByConfig.get(c.var.config);
+  let handler = corsByConfig.get(c.get("config"));
   if (!handler) {
     const origins = [
       ...new Set(
-        Object.values(c.var.config.sources).flatMap((s) => (isWriteKeySource(s) ? (s.cors?.origins ?? []) : [])),
+        Object.values(c.get("config").sources).flatMap((s) => (isWriteKeySource(s) ? (s.cors?.origins ?? []) : [])),
       ),
     ];
     handler = origins.length
@@ -228,7 +228,7 @@ async function trackingCors(c: Context<AppEnv>, next: () => Promise<void>) {
           maxAge: 86_400,
         })
       : async (_c, next) => next();
-    corsByConfig.set(c.var.config, handler);
+    corsByConfig.set(c.get("config"), handler);
   }
   return handler(c, next);
 }

@@ -151,7 +151,9 @@ export function signedBytes(
       if (name === "url") return input.url.href;
       return input.headers.get(name.slice("header:".length)) ?? "";
     });
-  return concatBytes(fill(before), input.body, fill(after));
+  const [head, tail] = [fill(before), fill(after)];
+  // Most senders sign the body alone: no copy of it then.
+  return head || tail ? concatBytes(head, input.body, tail) : input.body;
 }
 
 /** What a sender signs: the request as it will be sent, and the clock it stamps it with. */

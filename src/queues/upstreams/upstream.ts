@@ -39,7 +39,25 @@ export interface Upstream {
   purgeStatus(): Promise<PurgeStatus>;
 }
 
+/**
+ * One upstream per queue, configuration and environment (both live as long as the isolate's
+ * configuration does), rather than a fresh set of closures and URLs on every request. The local
+ * upstream is built per request: it holds a Durable Object stub, which belongs to its request.
+ */
+const built = new WeakMap<object, WeakMap<GatewayConfig, Map<string, Upstream>>>();
+
 export function upstreamFor(queue: ResolvedQueue, config: GatewayConfig, env: Env): Upstream {
+  if (queue.config.upstream === "local") return localUpstream(queue.name, config, env);
+  let byConfig = built.get(env);
+  if (!byConfig) built.set(env, (byConfig = new WeakMap()));
+  let byQueue = byConfig.get(config);
+  if (!byQueue) byConfig.set(config, (byQueue = new Map()));
+  let upstream = byQueue.get(queue.name);
+  if (!upstream) byQueue.set(queue.name, (upstream = buildUpstream(queue, config, env)));
+  return upstream;
+}
+
+function buildUpstream(queue: ResolvedQueue, config: GatewayConfig, env: Env): Upstream {
   switch (queue.config.upstream) {
     case "local":
       return localUpstream(queue.name, config, env);
