@@ -48,13 +48,22 @@ const built = new WeakMap<object, WeakMap<GatewayConfig, Map<string, Upstream>>>
 
 export function upstreamFor(queue: ResolvedQueue, config: GatewayConfig, env: Env): Upstream {
   if (queue.config.upstream === "local") return localUpstream(queue.name, config, env);
-  let byConfig = built.get(env);
-  if (!byConfig) built.set(env, (byConfig = new WeakMap()));
-  let byQueue = byConfig.get(config);
-  if (!byQueue) byConfig.set(config, (byQueue = new Map()));
-  let upstream = byQueue.get(queue.name);
-  if (!upstream) byQueue.set(queue.name, (upstream = buildUpstream(queue, config, env)));
-  return upstream;
+  const byConfig = cached(built, env, () => new WeakMap<GatewayConfig, Map<string, Upstream>>());
+  const byQueue = cached(byConfig, config, () => new Map<string, Upstream>());
+  return cached(byQueue, queue.name, () => buildUpstream(queue, config, env));
+}
+
+interface Cache<K, V> {
+  get(key: K): V | undefined;
+  set(key: K, value: V): unknown;
+}
+
+function cached<K, V>(map: Cache<K, V>, key: K, make: () => V): V {
+  const hit = map.get(key);
+  if (hit !== undefined) return hit;
+  const value = make();
+  map.set(key, value);
+  return value;
 }
 
 function buildUpstream(queue: ResolvedQueue, config: GatewayConfig, env: Env): Upstream {
