@@ -59,6 +59,8 @@ const testQueues = {
   "no-dlq": { ...direct, max_retries: 0 },
   buffered: { buffer: { shards: 2, max_wait_ms: 200 } },
   "buffered-one": { buffer: { shards: 1, max_wait_ms: 200 } },
+  // Two shards and a minute's wait: tests move the shards' clocks, no alarm fires on its own.
+  "buffered-pair": { buffer: { shards: 2, max_wait_ms: 60_000 } },
   "buffered-remote": {
     upstream: "cloudflare",
     cloudflare_id: T.BUFFERED_REMOTE_QUEUE_ID,

@@ -6,7 +6,7 @@
  */
 import { env, reset, runInDurableObject, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { shardStub } from "../src/buffer/accept";
+import { shardStub } from "../src/buffer/shards";
 import { ShardTables } from "../src/buffer/tables";
 import { messageBytes } from "../src/queues/limits";
 import { MAX_PAGE_BYTES } from "../src/routes/admin";

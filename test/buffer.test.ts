@@ -5,9 +5,9 @@
  */
 import { abortAllDurableObjects, env, reset, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { shardStub } from "../src/buffer/accept";
 import { splitBatches } from "../src/buffer/batches";
 import type { BufferShard } from "../src/buffer/shard";
+import { shardStub } from "../src/buffer/shards";
 import { advanceQueueTime, call, decode, drain, envelope, GATEWAY, pull, pushBatch, queuePath } from "./support/api";
 import { injectFaults } from "./support/peer";
 import { ingest } from "./support/signing";
@@ -91,6 +91,64 @@ describe("flush thresholds", () => {
     expect((await pull("buffered-one", { batch_size: 10 })).messages.map(decode)).toEqual(["now"]);
     await advanceQueueTime("buffered-one", 1100);
     expect((await pull("buffered-one", { batch_size: 10 })).messages.map(decode)).toEqual(["later"]);
+  });
+});
+
+describe("full batches at low load, whatever the shard count", () => {
+  // "buffered-pair" has 2 shards and max_wait_ms 60 s: shard 1 hands its tail over at 30 s.
+  const enqueueOn = (shard: number, prefix: string, n: number) =>
+    shardStub(env, "buffered-pair", shard).enqueue(
+      "buffered-pair",
+      many(n, prefix).map((m, i) => ({ messages: [{ id: `${prefix}-${i}`, message: m as never }] })),
+    );
+
+  it("each shard's partial batch is pushed together with the others', as one push, within max_wait_ms", async () => {
+    await enqueueOn(0, "a", 30);
+    await enqueueOn(1, "b", 40);
+    await runAlarm("buffered-pair", 1); // too early for a hand-over: nothing moves
+    expect(await bufferOf("buffered-pair")).toMatchObject({ pending_messages: 70, hand_overs: 0 });
+    await advance("buffered-pair", 31_000, 1);
+    await runAlarm("buffered-pair", 1);
+    expect(await bufferOf("buffered-pair")).toMatchObject({ pending_messages: 70, hand_overs: 1, flushes: 0 });
+    const collectorAlarm = (await alarmOf("buffered-pair", 0))!;
+    expect(collectorAlarm - Date.now()).toBeLessThanOrEqual(60_000); // by the oldest message's max_wait_ms
+    await advance("buffered-pair", 61_000, 0);
+    await runAlarm("buffered-pair", 0);
+    expect(await bufferOf("buffered-pair")).toMatchObject({ pending_messages: 0, flushes: 1, flushed_messages: 70 });
+    expect((await drain("buffered-pair")).map(decode).sort()).toEqual(
+      [...many(30, "a"), ...many(40, "b")].map((m) => m.body).sort(),
+    );
+  });
+
+  it("a hand-over keeps the arrival time: the collector pushes an older tail by its own deadline", async () => {
+    await enqueueOn(1, "old", 5);
+    await advance("buffered-pair", 40_000, 1);
+    await runAlarm("buffered-pair", 1);
+    // Each shard reads its own clock: the collector's moves as far, then takes newer messages of its own.
+    await advance("buffered-pair", 40_000, 0);
+    await enqueueOn(0, "new", 5);
+    const due = (await alarmOf("buffered-pair", 0))! - Date.now();
+    expect(due).toBeLessThanOrEqual(60_000); // the adopted tail's deadline, not the new messages' (100 s away)
+    await advance("buffered-pair", 21_000, 0);
+    await runAlarm("buffered-pair", 0);
+    expect(await bufferOf("buffered-pair")).toMatchObject({ pending_messages: 0, flushes: 1, flushed_messages: 10 });
+  });
+
+  it("a collector that cannot push refuses the tail; the shard pushes its own by max_wait_ms", async () => {
+    // "spilling": 2 shards on the REST upstream. The collector's push fails once and it backs off.
+    await injectFaults([{ status: 500 }]);
+    const onShard = (shard: number, id: string) =>
+      shardStub(env, "spilling", shard).enqueue("spilling", [{ messages: [{ id, message: text(id) as never }] }]);
+    await onShard(0, "c-1");
+    await admin("/queues/spilling/flush");
+    expect(await bufferOf("spilling")).toMatchObject({ failed_flushes: 1, pending_messages: 1 });
+    await onShard(1, "t-1");
+    await advance("spilling", 120, 1);
+    await runAlarm("spilling", 1); // hand-over refused
+    expect(await bufferOf("spilling")).toMatchObject({ pending_messages: 2, hand_overs: 0, flushes: 0 });
+    await advance("spilling", 100, 1);
+    await runAlarm("spilling", 1); // max_wait_ms: the shard pushes its own
+    expect(await bufferOf("spilling")).toMatchObject({ pending_messages: 1, flushes: 1, flushed_messages: 1 });
   });
 });
 
@@ -294,6 +352,7 @@ describe("operator routes", () => {
         rows_written: 0,
         commits: 0,
         committed_calls: 0,
+        hand_overs: 0,
         dead_letters: 0,
         backoff_until: 0,
       },

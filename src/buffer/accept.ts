@@ -15,6 +15,7 @@ import type { ResolvedQueue } from "../queues/resolve";
 import type { Metrics, QueueMessage } from "../queues/schemas";
 import { upstreamFor } from "../queues/upstreams/upstream";
 import { takeBatch } from "./batches";
+import { shardStub } from "./shards";
 import type { BufferedMessage, EnqueueResult, Parcel, Seen } from "./types";
 
 export type Acceptance =
@@ -27,10 +28,6 @@ type ShardStub = ReturnType<typeof shardStub>;
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 /** Shards a refused enqueue may try (its home first) before the sender gets 503. */
 const MAX_SHARD_TRIES = 3;
-
-export function shardStub(env: Env, queue: string, shard: number) {
-  return env.BUFFER.get(env.BUFFER.idFromName(`${queue}/${shard}`));
-}
 
 /** Messages without a delivery: one parcel, never deduplicated (the compatible push routes). */
 export function parcelOf(messages: QueueMessage[]): Parcel {

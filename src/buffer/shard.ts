@@ -12,6 +12,13 @@
  * Group commit: enqueues and claims arriving in the same turn join one open batch, applied in
  * order in one transaction on the next macrotask (each RPC arrives in its own turn, so a
  * microtask would never batch), and each caller gets its own answer once that commit is durable.
+ *
+ * Full batches at low load: more shards must not mean emptier pushes. A shard whose partial
+ * batch has waited half of max_wait_ms hands it to the queue's collector (shard 0, `adopt`),
+ * which pushes every shard's tail together by the oldest message's max_wait_ms: a queue with N
+ * shards then pushes one partial batch per wait instead of N. The collector stores the tail
+ * before its sender deletes it (at least once: a crash in between pushes those messages twice);
+ * it refuses while its upstream is failing or it is full, and the shard then pushes its own.
  * Storage (tables and statements) lives in ./tables.ts.
  */
 
@@ -19,13 +26,14 @@ import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../config/load";
 import type { BufferConfig } from "../config/schema";
 import { Clock } from "../lib/clock";
-import { messageBytes } from "../queues/limits";
+import { MAX_BATCH_MESSAGES, messageBytes } from "../queues/limits";
 import { resolveQueue } from "../queues/resolve";
 import type { QueueMessage } from "../queues/schemas";
 import { upstreamFor } from "../queues/upstreams/upstream";
 import { UpstreamError } from "../queues/upstreams/upstream-error";
 import { takeBatch } from "./batches";
-import { type PendingEntry, ShardTables, toMessage } from "./tables";
+import { COLLECTOR_SHARD, shardId, shardStub } from "./shards";
+import { type AdoptedRow, type PendingEntry, ShardTables, toMessage } from "./tables";
 import type {
   BufferedMessage,
   DeadLetterPage,
@@ -82,6 +90,10 @@ export class BufferShard extends DurableObject<Env> {
   private requests = 0;
   private commits = 0;
   private committedCalls = 0;
+  private handOvers = 0;
+  private adopted = 0;
+  /** Until when this shard pushes its own partial batch: the collector refused the last one. */
+  private handOverRefusedUntil = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -118,6 +130,34 @@ export class BufferShard extends DurableObject<Env> {
   forget(keys: string[]): void {
     this.requests++;
     this.transaction(() => this.tables.forgetDeliveries(keys));
+  }
+
+  /**
+   * The collector's side of a hand-over: stores another shard's partial batch (keeping each
+   * message's arrival time, so its max_wait_ms still counts from then) to push with its own.
+   * Refused (false) while this shard's upstream is failing or the batch would pass its caps.
+   */
+  async adopt(queue: string, rows: AdoptedRow[]): Promise<boolean> {
+    this.requests++;
+    const now = this.clock.now();
+    const policy = this.policy(queue);
+    const t = this.tables;
+    const count = rows.reduce((n, r) => n + r.messages.length, 0);
+    const bytes = rows.reduce((n, r) => n + r.messages.reduce((b, m) => b + messageBytes(m.body), 0), 0);
+    if (
+      this.backoffUntil > now ||
+      t.pendingMessages + count > policy.max_pending_messages ||
+      t.pendingBytes + bytes > policy.max_pending_bytes
+    )
+      return false;
+    this.transaction(() => {
+      if (this.queue !== queue) t.setMeta("queue", queue);
+      t.adoptPending(rows);
+    });
+    this.queue = queue;
+    this.adopted += count;
+    await this.schedule(policy, now);
+    return true;
   }
 
   private join(kind: Job["kind"], queue: string, parcels: Parcel[], claimed: boolean): Promise<EnqueueResult> {
@@ -258,6 +298,8 @@ export class BufferShard extends DurableObject<Env> {
       rows_written: t.rowsWritten,
       commits: this.commits,
       committed_calls: this.committedCalls,
+      hand_overs: this.handOvers,
+      adopted_messages: this.adopted,
     };
   }
 
@@ -309,11 +351,11 @@ export class BufferShard extends DurableObject<Env> {
     for (;;) {
       const now = this.clock.now();
       const entries = this.tables.firstPending(policy.max_messages, policy.max_bytes);
-      const oldest = entries[0];
-      if (!oldest) return;
-      const full = this.tables.pendingMessages >= policy.max_messages || this.tables.pendingBytes >= policy.max_bytes;
-      if (!force && !full && now - oldest.enqueued_at < policy.max_wait_ms) {
-        await this.schedule(policy, now);
+      if (!entries.length) return;
+      const oldest = Math.min(...entries.map((e) => e.enqueued_at));
+      if (!force && !this.full(policy) && now - oldest < policy.max_wait_ms) {
+        if (now < oldest + this.partialWaitMs(queue, policy, now) || !(await this.handOver(queue, entries, now)))
+          await this.schedule(policy, now);
         return;
       }
       const batch = takeBatch(
@@ -334,6 +376,49 @@ export class BufferShard extends DurableObject<Env> {
         this.backoffUntil = 0;
       }
     }
+  }
+
+  /**
+   * Hands this shard's partial batch to the collector; true once the collector stored it and it
+   * is gone from here. On a refusal or error the shard keeps it and pushes it itself at max_wait_ms.
+   */
+  private async handOver(queue: string, entries: PendingEntry[], now: number): Promise<boolean> {
+    const rows = new Map<number, AdoptedRow>();
+    for (const e of entries) {
+      const row = rows.get(e.seq) ?? { enqueued_at: e.enqueued_at, messages: [] };
+      row.messages.push(e.stored);
+      rows.set(e.seq, row);
+    }
+    let adopted = false;
+    try {
+      adopted = await shardStub(this.env, queue, COLLECTOR_SHARD).adopt(queue, [...rows.values()]);
+    } catch {
+      adopted = false;
+    }
+    if (!adopted) {
+      this.handOverRefusedUntil = Math.min(...entries.map((e) => e.enqueued_at)) + this.policy(queue).max_wait_ms;
+      return false;
+    }
+    this.transaction(() => this.tables.removePending(entries));
+    this.handOvers++;
+    this.handOverRefusedUntil = now;
+    return true;
+  }
+
+  /**
+   * How long a partial batch waits here: half of max_wait_ms on a shard that hands its tail to the
+   * collector (the collector pushes it by the end of max_wait_ms), all of it otherwise.
+   */
+  private partialWaitMs(queue: string, policy: BufferConfig, now: number): number {
+    const handsOver =
+      policy.shards > 1 &&
+      now >= this.handOverRefusedUntil &&
+      !this.ctx.id.equals(shardId(this.env, queue, COLLECTOR_SHARD));
+    return handsOver ? Math.floor(policy.max_wait_ms / 2) : policy.max_wait_ms;
+  }
+
+  private full(policy: BufferConfig): boolean {
+    return this.tables.pendingMessages >= policy.max_messages || this.tables.pendingBytes >= policy.max_bytes;
   }
 
   /**
@@ -381,12 +466,15 @@ export class BufferShard extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(until);
   }
 
-  /** Sets the alarm for the next due flush: now when a batch is full, else when the oldest ages out. */
+  /**
+   * Sets the alarm for the next due flush: now when a batch is full, else when the oldest message
+   * has waited its share here (the partial wait: a hand-over, or the push at max_wait_ms).
+   */
   private async schedule(policy: BufferConfig, now: number): Promise<void> {
-    const oldest = this.tables.oldestEnqueuedAt();
-    if (oldest === null) return;
-    const full = this.tables.pendingMessages >= policy.max_messages || this.tables.pendingBytes >= policy.max_bytes;
-    await this.setAlarmAt(Math.max(full ? now : oldest + policy.max_wait_ms, this.backoffUntil));
+    const oldest = this.tables.oldestEnqueuedAt(policy.max_messages);
+    if (oldest === null || !this.queue) return;
+    const due = this.full(policy) ? now : oldest + this.partialWaitMs(this.queue, policy, now);
+    await this.setAlarmAt(Math.max(due, this.backoffUntil));
   }
 
   private async setAlarmAt(at: number): Promise<void> {
@@ -396,7 +484,7 @@ export class BufferShard extends DurableObject<Env> {
   }
 
   private metrics(now: number): ShardMetrics {
-    const oldest = this.tables.oldestEnqueuedAt();
+    const oldest = this.tables.oldestEnqueuedAt(MAX_BATCH_MESSAGES);
     return {
       pending_messages: this.tables.pendingMessages,
       pending_bytes: this.tables.pendingBytes,

@@ -10,7 +10,7 @@
  *                    a batch's worth. Rows are appended in time order; seq is a plain integer key
  *                    (no AUTOINCREMENT: no sequence row to update on every insert).
  *     seq, enqueued_at (ms), count, bytes (with overhead), messages (JSON [{id, body,
- *     content_type, delay_seconds}])
+ *     content_type, delay_seconds}]). Rows adopted from another shard keep their arrival time.
  *   dead_letters     messages the upstream refused permanently, one per row, with their own key:
  *                    seq, id, body, content_type, delay_seconds, bytes, enqueued_at, failed_at, error.
  *   deliveries       deliveries seen within their idempotency window (deduplication, every mode):
@@ -40,6 +40,11 @@ export interface PendingEntry {
   seq: number;
   enqueued_at: number;
   stored: StoredMessage;
+}
+/** Pending messages of one arrival time, as one shard hands them to another. */
+export interface AdoptedRow {
+  enqueued_at: number;
+  messages: StoredMessage[];
 }
 type BatchRow = { seq: number; enqueued_at: number; count: number; bytes: number; messages: string };
 export type MetaNumber = "attempt" | "backoff_until" | "flushes" | "flushed_messages" | "failed_flushes";
@@ -198,12 +203,25 @@ export class ShardTables {
     );
   }
 
-  /** Rows are appended in time order: the first by seq is the oldest. */
-  oldestEnqueuedAt(): number | null {
+  /**
+   * The oldest arrival among the first `rows` rows. Rows are appended in arrival order, except
+   * those adopted from another shard (older, appended later); they are at most a batch's worth,
+   * so the rows of one batch hold the oldest message whenever a partial batch is waiting.
+   */
+  oldestEnqueuedAt(rows: number): number | null {
     return (
-      this.sql.exec<{ t: number }>("SELECT enqueued_at AS t FROM pending_batches ORDER BY seq LIMIT 1").toArray()[0]
-        ?.t ?? null
+      this.sql
+        .exec<{ t: number | null }>(
+          "SELECT MIN(enqueued_at) AS t FROM (SELECT enqueued_at FROM pending_batches ORDER BY seq LIMIT ?)",
+          rows,
+        )
+        .toArray()[0]?.t ?? null
     );
+  }
+
+  /** Appends messages handed over by another shard, each row with its original arrival time. */
+  adoptPending(rows: readonly AdoptedRow[]): void {
+    for (const row of rows) if (row.messages.length) this.writeRow(row.messages, row.enqueued_at);
   }
 
   /**

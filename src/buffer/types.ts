@@ -62,6 +62,9 @@ export interface ShardStats extends ShardMetrics {
   commits: number;
   /** Enqueues and claims that shared those commits (group commit). */
   committed_calls: number;
+  /** Partial batches this shard handed to its queue's collector, and messages it adopted as the collector. */
+  hand_overs: number;
+  adopted_messages: number;
 }
 
 /** How an enqueue treats deliveries: screen and record them (buffered), or trust a claim made earlier (a spill). */

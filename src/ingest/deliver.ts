@@ -11,7 +11,8 @@
  *    sender's retry delivers them once.
  * A key repeated within one request is handed over once; its copies share the first's outcome.
  */
-import { acceptMessages, DEFAULT_RETRY_AFTER_SECONDS, homeShard, shardStub } from "../buffer/accept";
+import { acceptMessages, DEFAULT_RETRY_AFTER_SECONDS, homeShard } from "../buffer/accept";
+import { shardStub } from "../buffer/shards";
 import type { Delivery, EnqueueResult, Parcel, Seen } from "../buffer/types";
 import type { GatewayConfig } from "../config/schema";
 import { fail, type Result, success } from "../lib/result";

@@ -8,8 +8,8 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import * as z from "zod";
 import { authorize } from "../auth/bearer";
 import { type ApiKey, allows } from "../auth/keys";
-import { shardStub } from "../buffer/accept";
 import { DeadLetterEntry } from "../buffer/schemas";
+import { shardStub } from "../buffer/shards";
 import type { ShardStats } from "../buffer/types";
 import type { GatewayConfig } from "../config/schema";
 import type { AppEnv } from "../http/env";
@@ -71,6 +71,8 @@ const BufferState = z.object({
     rows_written: z.number(),
     commits: z.number(),
     committed_calls: z.number(),
+    /** Partial batches shards handed to the queue's collector (shard 0), to push them together. */
+    hand_overs: z.number(),
     dead_letters: z.number(),
     /** When the next flush attempt is due after failures (ms since epoch, the latest of the shards'); 0 when none backs off. */
     backoff_until: z.number(),
@@ -134,6 +136,7 @@ function summarize(queue: ResolvedQueue, stats: ShardStats[]) {
       rows_written: sum("rows_written"),
       commits: sum("commits"),
       committed_calls: sum("committed_calls"),
+      hand_overs: sum("hand_overs"),
       dead_letters: sum("dead_letters"),
       backoff_until: Math.max(0, ...stats.map((s) => s.backoff_until)),
     },

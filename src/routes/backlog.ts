@@ -9,7 +9,7 @@
  * Direct queues have no buffer: both go to the upstream alone.
  */
 import { type Context, Hono } from "hono";
-import { shardStub } from "../buffer/accept";
+import { shardStub } from "../buffer/shards";
 import type { ShardMetrics } from "../buffer/types";
 import { ok } from "../http/errors";
 import { validJson } from "../http/validate";
