@@ -78,6 +78,27 @@ export async function runtimeRssKiB(pgid) {
   return total;
 }
 
+/**
+ * CPU time (ms, user + system) spent so far by every process in a worker's process group:
+ * workerd's threads and wrangler's server. Per request, it says what a row costs whatever the
+ * machine's other load, which throughput on a small shared machine does not.
+ */
+export async function groupCpuMs(pgid) {
+  let ticks = 0;
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[2]) !== pgid) continue;
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {}
+  }
+  return ticks * CLOCK_TICK_MS;
+}
+/** Linux's USER_HZ is 100 on every architecture Node runs on. */
+const CLOCK_TICK_MS = 10;
+
 /** Samples RSS every intervalMs while `work` runs; returns its result and the samples. */
 export async function withRss(pgid, work, intervalMs = 500) {
   const samples = [];

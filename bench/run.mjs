@@ -8,7 +8,7 @@
 import { createHmac } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { freePort, load, median, sleep, startWorker, withRss } from "./lib.mjs";
+import { freePort, groupCpuMs, load, median, sleep, startWorker, withRss } from "./lib.mjs";
 
 /**
  * Cloudflare's published prices (USD, paid plans, beyond the included amounts), as of 2026-11:
@@ -43,6 +43,10 @@ const BENCH_RULES = [
 const IDS = { first: "a".repeat(32), spill: "b".repeat(32), rest: "c".repeat(32) };
 
 const SMOKE = process.argv.includes("--smoke");
+/** The idle-gap run: bursts at a fraction of buffered saturation, each followed by silence. */
+const GAP_CYCLES = SMOKE ? 2 : 5;
+const GAP_BURST_SECONDS = 2;
+const GAP_IDLE_MS = 1_500;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (SMOKE ? 3 : 10));
 const RUNS = Number(process.env.BENCH_RUNS ?? (SMOKE ? 1 : 3));
 const MEMORY_SECONDS = Number(process.env.BENCH_MEMORY_SECONDS ?? (SMOKE ? 0 : 60));
@@ -59,13 +63,14 @@ let delivery = 0;
 
 /**
  * A GitHub delivery, each one different: deliveries are recognised by their signed body, so the
- * body (and its signature) changes per request, as real deliveries do.
+ * body (and its signature) changes per request, as real deliveries do. Every row sends these, the
+ * ceiling and the per-request Worker included, so the load generator does the same work for each.
  */
-function githubRequest(path) {
+function githubRequest(path, headers = {}) {
   return {
     method: "POST",
     path,
-    headers: { "content-type": "application/json", "x-github-event": "issues" },
+    headers: { "content-type": "application/json", "x-github-event": "issues", ...headers },
     body: payload,
     setupRequest: (req) => {
       const n = ++delivery;
@@ -113,9 +118,11 @@ async function bufferCounters(gateway, queue) {
 async function measure(worker, { requests, messagesPerRequest = 1, pushes, costs, seconds = SECONDS, overallRate }) {
   const before = pushes ? await pushes.before() : undefined;
   const costBefore = costs ? await costs.read() : undefined;
+  const cpuBefore = await groupCpuMs(worker.pid);
   const { result, samples } = await withRss(worker.pid, () =>
     load({ url: worker.base, duration: seconds, requests, ...(overallRate && { overallRate }) }),
   );
+  const cpuMs = (await groupCpuMs(worker.pid)) - cpuBefore;
   const ok = result["2xx"];
   const messages = ok * messagesPerRequest;
   const pushCalls = pushes ? await pushes.after(before, messages) : messages / messagesPerRequest;
@@ -134,6 +141,7 @@ async function measure(worker, { requests, messagesPerRequest = 1, pushes, costs
     cost_per_million_usd: messages ? costPerMillion({ requests: ok, messages, doRequests, rowsWritten }) : null,
     rps: ok / seconds,
     mps: messages / seconds,
+    cpu_us_per_request: ok ? (cpuMs * 1000) / (ok + result.non2xx) : null,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
@@ -154,6 +162,42 @@ function bufferPushes(gateway, queue) {
       const flushes = after.flushes - before.flushes;
       return flushed ? flushes : 0;
     },
+  };
+}
+
+/**
+ * Bursts (at `rate` req/s, or as fast as the gateway answers) each followed by GAP_IDLE_MS of
+ * silence, GAP_CYCLES times; then the buffer's own alarms push the tails. Messages per push,
+ * hand-overs and rows written per 1,000 messages, from the shards' counters.
+ */
+async function idleGapRun(gateway, queue, path, { shards, rate, burstSeconds }) {
+  const before = await bufferCounters(gateway, queue);
+  let messages = 0;
+  for (let i = 0; i < GAP_CYCLES; i++) {
+    const result = await load({
+      url: gateway.base,
+      duration: burstSeconds,
+      ...(rate && { overallRate: rate }),
+      requests: [githubRequest(path)],
+    });
+    messages += result["2xx"];
+    await sleep(GAP_IDLE_MS);
+  }
+  await sleep(2_500); // max_wait_ms (1 s) and the collector's alarm: the last tails leave on their own
+  const after = await bufferCounters(gateway, queue);
+  const pushes = after.flushes - before.flushes;
+  return {
+    shards,
+    rate_rps: rate ?? "saturation",
+    cycles: GAP_CYCLES,
+    burst_seconds: burstSeconds,
+    idle_ms: GAP_IDLE_MS,
+    messages,
+    pushes,
+    pending_left: after.pending_messages,
+    hand_overs: after.hand_overs - before.hand_overs,
+    messages_per_push: (after.flushed_messages - before.flushed_messages) / (pushes || 1),
+    rows_written_per_1000: ((after.rows_written - before.rows_written) / (messages || 1)) * 1000,
   };
 }
 
@@ -190,6 +234,7 @@ async function consumeRun(gateway, seconds) {
   return {
     rps: requests / seconds,
     mps: messages / seconds,
+    cpu_us_per_request: null,
     p50: at(0.5),
     p99: at(0.99),
     non2xx: 0,
@@ -263,11 +308,32 @@ function gatewayVars(peerBase) {
         buffer: { max_pending_messages: 2_000_000, max_pending_bytes: 2_000_000_000 },
       },
       "webhooks-rest": { upstream: "cloudflare", cloudflare_id: IDS.rest },
+      // One shard: what a single shard takes (the capacity table in docs/buffer.md).
+      "webhooks-one": { upstream: "cloudflare", cloudflare_id: IDS.rest, buffer: { shards: 1 } },
+      // Eight shards at low load with idle gaps: partial batches are handed to one collector.
+      "webhooks-wide": { upstream: "cloudflare", cloudflare_id: IDS.rest, buffer: { shards: 8 } },
       "bench-consume": { mode: "direct" },
     }),
     SOURCES: JSON.stringify({
       "github-first": {
         queue: "webhooks-first",
+        auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" },
+        accept: ["json"],
+      },
+      // Deduplication off: the healthy direct-first path touches no Durable Object at all.
+      "github-first-nodedup": {
+        queue: "webhooks-first",
+        auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" },
+        accept: ["json"],
+        idempotency_window_seconds: 0,
+      },
+      "github-one": {
+        queue: "webhooks-one",
+        auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" },
+        accept: ["json"],
+      },
+      "github-wide": {
+        queue: "webhooks-wide",
         auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" },
         accept: ["json"],
       },
@@ -315,28 +381,22 @@ async function main() {
       {
         name: "ceiling (minimal Hono route)",
         worker: ceiling,
-        opts: () => ({
-          requests: [{ method: "POST", path: "/", headers: { "content-type": "application/json" }, body: payload }],
-        }),
+        opts: () => ({ requests: [githubRequest("/")] }),
       },
       {
         name: "docs-style per-request send",
         worker: perRequest,
-        opts: () => ({
-          requests: [
-            {
-              method: "POST",
-              path: "/",
-              headers: { authorization: "Bearer bench-token", "content-type": "application/json" },
-              body: payload,
-            },
-          ],
-        }),
+        opts: () => ({ requests: [githubRequest("/", { authorization: "Bearer bench-token" })] }),
       },
       {
         name: "github, direct-first via binding (healthy)",
         worker: gateway,
         opts: github("/ingest/github-first", "webhooks-first"),
+      },
+      {
+        name: "github, direct-first, no deduplication",
+        worker: gateway,
+        opts: github("/ingest/github-first-nodedup", "webhooks-first"),
       },
       {
         name: "github, direct-first, binding failing (spill)",
@@ -347,6 +407,11 @@ async function main() {
         name: "github, buffered REST",
         worker: gateway,
         opts: github("/ingest/github-rest", "webhooks-rest", { pushes: bufferPushes(gateway, "webhooks-rest") }),
+      },
+      {
+        name: "github, buffered REST, one shard",
+        worker: gateway,
+        opts: github("/ingest/github-one", "webhooks-one", { pushes: bufferPushes(gateway, "webhooks-one") }),
       },
       {
         name: "github, buffered REST, five rules",
@@ -390,14 +455,31 @@ async function main() {
       console.error(`done: ${row.name}`);
     }
 
-    const ceilingRps = rows[0].median.rps;
-    const directFirst = rows[2].median;
-    const buffered = rows[4].median;
-    const withRules = rows[5].median;
+    const row = (name) => rows.find((r) => r.name === name).median;
+    const ceilingRps = row("ceiling (minimal Hono route)").rps;
+    const ceilingCpu = row("ceiling (minimal Hono route)").cpu_us_per_request;
+    const directFirst = row("github, direct-first via binding (healthy)");
+    const noDedup = row("github, direct-first, no deduplication");
+    const buffered = row("github, buffered REST");
+    const oneShard = row("github, buffered REST, one shard");
+    const withRules = row("github, buffered REST, five rules");
+
+    // Runs with idle gaps, the buffer flushing on its own (no operator flush), every push counted:
+    // bursts at saturation on the default two shards, and bursts at a third of it on eight.
+    const saturatedGaps = await idleGapRun(gateway, "webhooks-rest", "/ingest/github-rest", {
+      shards: 2,
+      rate: null,
+      burstSeconds: GAP_BURST_SECONDS * 2,
+    });
+    const idleGaps = await idleGapRun(gateway, "webhooks-wide", "/ingest/github-wide", {
+      shards: 8,
+      rate: Math.max(10, Math.round(buffered.rps / 3)),
+      burstSeconds: GAP_BURST_SECONDS,
+    });
     const half = Math.max(1, Math.round(directFirst.rps / 2));
     const halfLoad = {
       rate_rps: half,
-      ceiling: await measure(ceiling, { requests: [{ method: "POST", path: "/", body: payload }], overallRate: half }),
+      ceiling: await measure(ceiling, { requests: [githubRequest("/")], overallRate: half }),
       direct_first: await measure(gateway, { requests: [githubRequest("/ingest/github-first")], overallRate: half }),
     };
 
@@ -407,7 +489,7 @@ async function main() {
       const devCeiling = await start("bench/workers/ceiling/wrangler.toml", {}, true);
       const devGateway = await start("wrangler.toml", gatewayVars(peer.base), true);
       workers.push(devCeiling, devGateway);
-      const c = await measure(devCeiling, { requests: [{ method: "POST", path: "/", body: payload }] });
+      const c = await measure(devCeiling, { requests: [githubRequest("/")] });
       const b = await measure(devGateway, { requests: [githubRequest("/ingest/github-rest")] });
       defaultDev = { ceiling_rps: c.rps, buffered_rps: b.rps, ratio: b.rps / c.rps };
     }
@@ -455,14 +537,30 @@ async function main() {
         node: process.version,
       },
       settings: { seconds: SECONDS, runs: RUNS, connections: 32, smoke: SMOKE, local_tracing: false, prices: PRICES },
-      rows: rows.map((r) => ({ name: r.name, ...r.median, ratio_to_ceiling: r.median.rps / ceilingRps, runs: r.runs })),
+      rows: rows.map((r) => ({
+        name: r.name,
+        ...r.median,
+        ratio_to_ceiling: r.median.rps / ceilingRps,
+        cpu_ratio_to_ceiling: r.median.cpu_us_per_request ? ceilingCpu / r.median.cpu_us_per_request : null,
+        runs: r.runs,
+      })),
       half_load: halfLoad,
+      idle_gaps: { saturated: saturatedGaps, low_load: idleGaps },
       default_dev: defaultDev,
       memory,
       targets: {
         direct_first_rps_ratio: directFirst.rps / ceilingRps,
+        direct_first_no_dedup_rps_ratio: noDedup.rps / ceilingRps,
         buffered_rps_ratio: buffered.rps / ceilingRps,
+        direct_first_cpu_ratio: ceilingCpu / directFirst.cpu_us_per_request,
+        buffered_cpu_ratio: ceilingCpu / buffered.cpu_us_per_request,
+        /** What a deduplication claim (one shard call, one row) costs a direct-first request, in CPU. */
+        dedup_claim_cpu_us: directFirst.cpu_us_per_request - noDedup.cpu_us_per_request,
+        one_shard_rps: oneShard.rps,
+        one_shard_calls_per_commit: oneShard.calls_per_commit,
         buffered_messages_per_push: buffered.messages_per_push,
+        idle_gaps_messages_per_push: saturatedGaps.messages_per_push,
+        low_load_eight_shards_messages_per_push: idleGaps.messages_per_push,
         buffered_rows_per_message: buffered.rows_written_per_1000 / 1000,
         five_rules_rps_ratio_to_buffered: withRules.rps / buffered.rps,
         direct_first_rows_per_delivery: directFirst.rows_written_per_1000 / 1000,
@@ -478,6 +576,8 @@ async function main() {
       "p50 ms",
       "p99 ms",
       "× ceiling",
+      "CPU µs/req",
+      "× ceiling CPU",
       "msg/push",
       "upstream calls/1k",
       "DO calls/1k",
@@ -492,6 +592,8 @@ async function main() {
       fmt(r.p50, 1),
       fmt(r.p99, 1),
       fmt(r.ratio_to_ceiling, 2),
+      fmt(r.cpu_us_per_request),
+      fmt(r.cpu_ratio_to_ceiling, 2),
       fmt(r.messages_per_push, 1),
       i === 0 ? "—" : fmt(r.upstream_calls_per_1000, 1),
       fmt(r.do_requests_per_1000, 1),
@@ -504,6 +606,10 @@ async function main() {
     console.log(
       `\nhalf of direct-first saturation (${half} req/s): ceiling p99 ${fmt(halfLoad.ceiling.p99, 1)} ms, direct-first ingest p99 ${fmt(halfLoad.direct_first.p99, 1)} ms`,
     );
+    for (const g of [saturatedGaps, idleGaps])
+      console.log(
+        `idle gaps on ${g.shards} shards (${g.cycles} × ${g.burst_seconds} s at ${g.rate_rps} req/s, ${g.idle_ms} ms idle): ${g.messages} messages in ${g.pushes} pushes = ${fmt(g.messages_per_push, 1)} per push, ${g.hand_overs} hand-overs, ${fmt(g.rows_written_per_1000)} rows/1k`,
+      );
     if (defaultDev)
       console.log(
         `default wrangler dev (local tracing on): buffered REST ${fmt(defaultDev.buffered_rps)} req/s = ${fmt(defaultDev.ratio, 2)}× its ceiling`,

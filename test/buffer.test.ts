@@ -134,6 +134,20 @@ describe("full batches at low load, whatever the shard count", () => {
     expect(await bufferOf("buffered-pair")).toMatchObject({ pending_messages: 0, flushes: 1, flushed_messages: 10 });
   });
 
+  it("a handed-over message keeps its delay", async () => {
+    await shardStub(env, "buffered-pair", 1).enqueue("buffered-pair", [
+      { messages: [{ id: "d-1", message: text("later", { delay_seconds: 1 }) as never }] },
+      { messages: [{ id: "d-2", message: text("now") as never }] },
+    ]);
+    await advance("buffered-pair", 31_000, 1);
+    await runAlarm("buffered-pair", 1);
+    expect(await bufferOf("buffered-pair")).toMatchObject({ hand_overs: 1, pending_messages: 2 });
+    await admin("/queues/buffered-pair/flush");
+    expect((await pull("buffered-pair", { batch_size: 10 })).messages.map(decode)).toEqual(["now"]);
+    await advanceQueueTime("buffered-pair", 1100);
+    expect((await pull("buffered-pair", { batch_size: 10 })).messages.map(decode)).toEqual(["later"]);
+  });
+
   it("a collector that cannot push refuses the tail; the shard pushes its own by max_wait_ms", async () => {
     // "spilling": 2 shards on the REST upstream. The collector's push fails once and it backs off.
     await injectFaults([{ status: 500 }]);

@@ -383,20 +383,28 @@ export class BufferShard extends DurableObject<Env> {
    * is gone from here. On a refusal or error the shard keeps it and pushes it itself at max_wait_ms.
    */
   private async handOver(queue: string, entries: PendingEntry[], now: number): Promise<boolean> {
+    // One row for the collector to write: messages without a delay travel together under the
+    // oldest arrival time (which only brings their deadline forward); delayed ones keep their
+    // own rows, since their remaining delay counts from their arrival.
     const rows = new Map<number, AdoptedRow>();
+    const plain: AdoptedRow = { enqueued_at: Math.min(...entries.map((e) => e.enqueued_at)), messages: [] };
     for (const e of entries) {
+      if (e.stored.delay_seconds === null) {
+        plain.messages.push(e.stored);
+        continue;
+      }
       const row = rows.get(e.seq) ?? { enqueued_at: e.enqueued_at, messages: [] };
       row.messages.push(e.stored);
       rows.set(e.seq, row);
     }
     let adopted = false;
     try {
-      adopted = await shardStub(this.env, queue, COLLECTOR_SHARD).adopt(queue, [...rows.values()]);
+      adopted = await shardStub(this.env, queue, COLLECTOR_SHARD).adopt(queue, [plain, ...rows.values()]);
     } catch {
       adopted = false;
     }
     if (!adopted) {
-      this.handOverRefusedUntil = Math.min(...entries.map((e) => e.enqueued_at)) + this.policy(queue).max_wait_ms;
+      this.handOverRefusedUntil = plain.enqueued_at + this.policy(queue).max_wait_ms;
       return false;
     }
     this.transaction(() => this.tables.removePending(entries));
