@@ -4,7 +4,7 @@
  */
 import { reset } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { decode, drain, envelope, pull } from "./support/api";
+import { advanceQueueTime, decode, drain, envelope, pull } from "./support/api";
 import { KEYS } from "./support/constants";
 import { injectFaults } from "./support/peer";
 import { appRequest, ingest, signedGitHubRequest } from "./support/signing";
@@ -210,7 +210,7 @@ describe("raw format", () => {
       202,
     );
     expect((await pull("events", {})).messages).toEqual([]); // delay_seconds: 1
-    await new Promise((r) => setTimeout(r, 1100));
+    await advanceQueueTime("events", 1100);
     const messages = await drain("events");
     expect(messages.map((m) => m.metadata["CF-Content-Type"])).toEqual(["json", "text", "json"]);
     expect(rawBody(messages[0]!)).toBe(json);

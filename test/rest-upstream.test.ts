@@ -3,7 +3,10 @@
  * through to the real API paths with the gateway's token (never the client's key), upstream
  * errors pass through with their status, and failures become 502/504 envelopes.
  */
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
+import type { BufferShard } from "../src/buffer/shard";
+import { shardStub } from "../src/buffer/shards";
 import {
   ack,
   call,
@@ -20,7 +23,6 @@ import {
   pushBatch,
   queuePath,
   queueResourcePath,
-  sleep,
 } from "./support/api";
 import { ACCOUNT_ID, BUFFERED_REMOTE_QUEUE_ID, QUEUES_API_TOKEN, REMOTE_QUEUE_ID } from "./support/constants";
 import { apiCalls, type Fault, injectFaults } from "./support/peer";
@@ -114,7 +116,10 @@ describe("peek, purge, metrics and purge-all", () => {
     await pushBatch("buffered-remote", { messages: [{ body: 1 }, { body: 2 }] });
     expect((await metrics("buffered-remote")).backlog_count).toBe(2);
     await purgeQueue(BUFFERED_REMOTE_QUEUE_ID);
-    await sleep(400);
+    // Past the flush's due time, and the shard's alarm run: nothing is left to push.
+    const shard = shardStub(env, "buffered-remote", 0);
+    await runInDurableObject(shard, (instance: BufferShard) => instance.clock.advance(400));
+    await runDurableObjectAlarm(shard);
     expect(await metrics("buffered-remote")).toMatchObject({ backlog_count: 0 });
     expect(await drain("buffered-remote")).toEqual([]);
   });
