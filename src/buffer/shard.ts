@@ -36,6 +36,7 @@ import { COLLECTOR_SHARD, shardId, shardStub } from "./shards";
 import { type AdoptedRow, type PendingEntry, ShardTables, toMessage } from "./tables";
 import type {
   BufferedMessage,
+  Claim,
   DeadLetterPage,
   DeadLetterQuery,
   EnqueueOptions,
@@ -52,6 +53,9 @@ const BACKOFF_MAX_MS = 5 * 60_000;
 const PURGE_MIN_INTERVAL_MS = 1_000;
 /** Expired deliveries are found by a scan (no expiry index to write): at most this often. */
 const PURGE_INTERVAL_MS = 60_000;
+
+/** The message of a claimed parcel: claims carry ids only (the bodies go straight to the queue). */
+const NO_BODY: QueueMessage = { body: "", content_type: "text" };
 
 type FlushOutcome = { ok: true } | { ok: false; retryAfterSeconds?: number | undefined };
 
@@ -122,7 +126,12 @@ export class BufferShard extends DurableObject<Env> {
    * of a delivery whose push is still running is answered as its duplicate; if that push fails
    * everywhere, `forget` drops the claim and the sender, told to retry, delivers it.
    */
-  claim(queue: string, parcels: Parcel[]): Promise<EnqueueResult> {
+  claim(queue: string, claims: Claim[]): Promise<EnqueueResult> {
+    // A claim stores no message, only the ids it answers duplicates with.
+    const parcels = claims.map((c) => ({
+      delivery: c.delivery,
+      messages: c.ids.map((id) => ({ id, message: NO_BODY })),
+    }));
     return this.join("claim", queue, parcels, false);
   }
 

@@ -33,6 +33,12 @@ export interface Parcel {
   delivery?: Delivery;
 }
 
+/** A delivery to claim before a direct push: its key and the ids of its messages, never their bodies. */
+export interface Claim {
+  delivery: Delivery;
+  ids: string[];
+}
+
 /** What a remembered delivery says about a new parcel with the same key. */
 export type Seen = { state: "duplicate"; ids: string[] } | { state: "conflict" };
 

@@ -68,7 +68,9 @@ async function deliverDirect(
   const home = shard?.stub;
   const claimOf = new Map<Parcel, Outcome>();
   if (home) {
-    const claimed = await attempt(async (): Promise<EnqueueResult> => home.claim(queue.name, keyed));
+    // Only the keys and message ids travel to the shard: the bodies go straight to the queue.
+    const claims = keyed.map((p) => ({ delivery: p.delivery!, ids: p.messages.map((m) => m.id) }));
+    const claimed = await attempt(async (): Promise<EnqueueResult> => home.claim(queue.name, claims));
     if (!claimed.ok) return claimed;
     const result = claimed.value;
     // Claims carry no messages, so backpressure never refuses them.
