@@ -99,7 +99,7 @@ describe("fan-out atomicity", () => {
     });
   });
 
-  it("on a buffered source queue, the routing records are rows, not messages; a re-routed repeat goes nowhere", async () => {
+  it("on a buffered source queue, the routing record is one row, not a message; a re-routed repeat goes nowhere", async () => {
     const flushAndDrain = async () => {
       await SELF.fetch(`${GATEWAY}/admin/queues/buffered/flush`, {
         method: "POST",
@@ -107,11 +107,18 @@ describe("fan-out atomicity", () => {
       });
       return ids("buffered");
     };
+    const rowsWritten = async () => {
+      const res = await SELF.fetch(`${GATEWAY}/admin/queues`, { headers: { authorization: `Bearer ${DEV_KEY}` } });
+      const queues = (await envelope<{ name: string; buffer: { rows_written: number } }[]>(res)).result!;
+      return queues.find((q) => q.name === "buffered")!.buffer.rows_written;
+    };
     await flushAndDrain();
+    const before = await rowsWritten();
     const first = await answer(
       await post("routed-buffered", { n: 1 }, { "idempotency-key": "buf-1", "x-route": "away" }),
     );
     expect(first).toMatchObject({ status: 202, result: { queues: ["audit"] } });
+    expect((await rowsWritten()) - before).toBe(1);
     const rerouted = await answer(await post("routed-buffered", { n: 1 }, { "idempotency-key": "buf-1" }));
     expect(rerouted).toMatchObject({ status: 200, result: { duplicate: true } });
     expect({ audit: await ids("audit"), buffered: await flushAndDrain() }).toEqual({

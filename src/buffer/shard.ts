@@ -34,17 +34,18 @@ import { UpstreamError } from "../queues/upstreams/upstream-error";
 import { takeBatch } from "./batches";
 import { COLLECTOR_SHARD, shardId, shardStub } from "./shards";
 import { type AdoptedRow, type PendingEntry, ShardTables, toMessage } from "./tables";
-import type {
-  BufferedMessage,
-  Claim,
-  DeadLetterPage,
-  DeadLetterQuery,
-  EnqueueOptions,
-  EnqueueResult,
-  Parcel,
-  Seen,
-  ShardMetrics,
-  ShardStats,
+import {
+  type BufferedMessage,
+  type Claim,
+  type DeadLetterPage,
+  type DeadLetterQuery,
+  type EnqueueOptions,
+  type EnqueueResult,
+  type Parcel,
+  rememberedIds,
+  type Seen,
+  type ShardMetrics,
+  type ShardStats,
 } from "./types";
 
 const BACKOFF_BASE_MS = 1_000;
@@ -53,9 +54,6 @@ const BACKOFF_MAX_MS = 5 * 60_000;
 const PURGE_MIN_INTERVAL_MS = 1_000;
 /** Expired deliveries are found by a scan (no expiry index to write): at most this often. */
 const PURGE_INTERVAL_MS = 60_000;
-
-/** The message of a claimed parcel: claims carry ids only (the bodies go straight to the queue). */
-const NO_BODY: QueueMessage = { body: "", content_type: "text" };
 
 type FlushOutcome = { ok: true } | { ok: false; retryAfterSeconds?: number | undefined };
 
@@ -128,10 +126,7 @@ export class BufferShard extends DurableObject<Env> {
    */
   claim(queue: string, claims: Claim[]): Promise<EnqueueResult> {
     // A claim stores no message, only the ids it answers duplicates with.
-    const parcels = claims.map((c) => ({
-      delivery: c.delivery,
-      messages: c.ids.map((id) => ({ id, message: NO_BODY })),
-    }));
+    const parcels = claims.map((c) => ({ delivery: c.delivery, messages: [], remember: c.ids }));
     return this.join("claim", queue, parcels, false);
   }
 
@@ -241,12 +236,7 @@ export class BufferShard extends DurableObject<Env> {
     }
     if (!job.claimed) {
       for (const parcel of fresh) {
-        if (parcel.delivery)
-          t.recordDelivery(
-            parcel.delivery,
-            parcel.messages.map((m) => m.id),
-            now,
-          );
+        if (parcel.delivery) t.recordDelivery(parcel.delivery, rememberedIds(parcel), now);
       }
     }
     accepted.messages.push(...messages);
@@ -263,7 +253,7 @@ export class BufferShard extends DurableObject<Env> {
       const first = firsts.get(delivery.key);
       if (first) {
         if (first.delivery?.payload_hash !== delivery.payload_hash) return { state: "conflict" };
-        return { state: "duplicate", ids: first.messages.map((m) => m.id) };
+        return { state: "duplicate", ids: rememberedIds(first) };
       }
       const remembered = this.tables.seenDelivery(delivery, now) ?? null;
       if (!remembered) firsts.set(delivery.key, parcel);

@@ -31,7 +31,15 @@ export interface Delivery {
 export interface Parcel {
   messages: BufferedMessage[];
   delivery?: Delivery;
+  /**
+   * What the delivery's record remembers in place of its messages' ids, for a record without
+   * messages (a source's routing record, src/ingest/fan-out.ts): a repeat gets these back.
+   */
+  remember?: string[];
 }
+
+/** The ids a parcel's delivery record keeps, and a repeat of it is answered with. */
+export const rememberedIds = (parcel: Parcel): string[] => parcel.remember ?? parcel.messages.map((m) => m.id);
 
 /** A delivery to claim before a direct push: its key and the ids of its messages, never their bodies. */
 export interface Claim {

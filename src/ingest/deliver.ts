@@ -13,7 +13,7 @@
  */
 import { acceptMessages, DEFAULT_RETRY_AFTER_SECONDS, homeShard } from "../buffer/accept";
 import { shardStub } from "../buffer/shards";
-import type { Delivery, EnqueueResult, Parcel, Seen } from "../buffer/types";
+import { type Delivery, type EnqueueResult, type Parcel, rememberedIds, type Seen } from "../buffer/types";
 import type { GatewayConfig } from "../config/schema";
 import { fail, type Result, success } from "../lib/result";
 import { MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, messageBytes } from "../queues/limits";
@@ -69,7 +69,7 @@ async function deliverDirect(
   const claimOf = new Map<Parcel, Outcome>();
   if (home) {
     // Only the keys and message ids travel to the shard: the bodies go straight to the queue.
-    const claims = keyed.map((p) => ({ delivery: p.delivery!, ids: p.messages.map((m) => m.id) }));
+    const claims = keyed.map((p) => ({ delivery: p.delivery!, ids: rememberedIds(p) }));
     const claimed = await attempt(async (): Promise<EnqueueResult> => home.claim(queue.name, claims));
     if (!claimed.ok) return claimed;
     const result = claimed.value;

@@ -12,11 +12,12 @@
  *
  * Routing is decided once per delivery. Rules may read what the delivery's identity does not
  * cover (GitHub signs the body, not `X-GitHub-Event`), so a replay with other headers could route
- * elsewhere and reach a queue that never saw it. Two records in the source's own queue stop that,
- * in a call of their own before any message moves: the delivery (its payload hash: another
- * payload is a conflict, 422) and its routing (a hash of where each message went). A repeat whose
- * routing differs is answered as a duplicate and goes nowhere; the first routing stands for the
- * window. The price: one more Durable Object call per deduplicated request on a source with rules.
+ * elsewhere and reach a queue that never saw it. One record in the source's own queue stops that,
+ * in a call of their own before any message moves: the delivery's payload hash (another payload
+ * is a conflict, 422), remembered with a hash of where each message went in place of message
+ * ids. A repeat whose routing differs is answered as a duplicate and goes nowhere; the first
+ * routing stands for the window. The price: one more Durable Object call and one row per
+ * deduplicated request on a source with rules.
  */
 import type { Delivery, Parcel } from "../buffer/types";
 import type { GatewayConfig } from "../config/schema";
@@ -56,13 +57,14 @@ export async function fanOut(config: GatewayConfig, env: Env, request: FanOutReq
   const queues = [...new Set(targets.flat())];
   let fresh = false;
   if (delivery) {
-    // The records are settled before any message moves: a call of their own, in the source's queue.
-    const recorded = await deliver(config, env, sourceQueue, await routingRecords(delivery, targets));
+    // The record is settled before any message moves: a call of its own, in the source's queue.
+    const record = await routingRecord(delivery, targets);
+    const recorded = await deliver(config, env, sourceQueue, [record.parcel]);
     if (!recorded.ok) return recorded;
-    const [payload, routing] = recorded.value as [Outcome, Outcome];
-    if (payload.state === "conflict") return fail({ reason: "idempotency_conflict" });
-    if (routing.state === "conflict") return success({ state: "duplicate", ids: [] });
-    fresh = payload.state === "new";
+    const [seen] = recorded.value as [Outcome];
+    if (seen.state === "conflict") return fail({ reason: "idempotency_conflict" });
+    if (seen.state === "duplicate" && seen.ids[0] !== record.routing) return success({ state: "duplicate", ids: [] });
+    fresh = seen.state === "new";
   }
   for (const queue of queues) {
     const members = targets.flatMap((t, i) => (t.includes(queue) ? [i] : []));
@@ -88,17 +90,14 @@ export async function fanOut(config: GatewayConfig, env: Env, request: FanOutReq
 }
 
 /**
- * The delivery's two records (no messages): its payload (the delivery's own hash) and its routing
- * (a hash of each message's queues). Keys derived from the delivery's, in its shard.
+ * The delivery's routing record (no messages): under a key derived from the delivery's, in its
+ * shard, with the delivery's payload hash; the routing hash (each message's queues) is kept as
+ * its one "message id", so a repeat learns where the first copy went.
  */
-async function routingRecords(delivery: Delivery, targets: readonly (readonly string[])[]): Promise<Parcel[]> {
-  const [payloadKey, routingKey, routingHash] = await Promise.all([
-    sha256(`${delivery.key}\u0000rules\u0000payload`),
-    sha256(`${delivery.key}\u0000rules\u0000routing`),
-    sha256(JSON.stringify(targets)),
-  ]);
-  return [
-    { messages: [], delivery: { ...delivery, key: payloadKey } },
-    { messages: [], delivery: { ...delivery, key: routingKey, payload_hash: routingHash } },
-  ];
+async function routingRecord(
+  delivery: Delivery,
+  targets: readonly (readonly string[])[],
+): Promise<{ parcel: Parcel; routing: string }> {
+  const [key, routing] = await Promise.all([sha256(`${delivery.key}\u0000rules`), sha256(JSON.stringify(targets))]);
+  return { parcel: { messages: [], delivery: { ...delivery, key }, remember: [routing] }, routing };
 }
