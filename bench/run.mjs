@@ -5,9 +5,12 @@
 // Durable Object calls, rows written and upstream calls per 1,000 messages, priced per million
 // messages. A full run also measures the buffered row under default `wrangler dev` (tracing on)
 // for comparison. See docs/performance.md.
+import { execFile } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { freePort, groupCpuMs, load, median, sleep, startWorker, withRss } from "./lib.mjs";
 
 /**
@@ -92,6 +95,34 @@ async function admin(gateway, path, method = "GET") {
     body: method === "POST" ? "{}" : undefined,
   });
   return (await res.json()).result;
+}
+
+/**
+ * The production Worker as `wrangler check startup` builds and profiles it: the upload's size
+ * (uncompressed and gzip) and the CPU its startup took locally (Cloudflare reports its own figure
+ * on deploy; a local profile is for comparing builds, not a promise).
+ */
+async function startup() {
+  const { stdout, stderr } = await promisify(execFile)(
+    "npx",
+    [
+      "wrangler",
+      "check",
+      "startup",
+      "--args=--env production",
+      "--outfile",
+      join(tmpdir(), "tributary-startup.cpuprofile"),
+    ],
+    { env: { ...process.env, FORCE_COLOR: "0" } },
+  );
+  const text = stdout + stderr;
+  const bundle = /Bundle: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(text);
+  const active = /Active: ([\d.]+) ms/.exec(text);
+  return {
+    bundle_kib: bundle ? Number(bundle[1]) : null,
+    bundle_gzip_kib: bundle ? Number(bundle[2]) : null,
+    startup_active_ms: active ? Number(active[1]) : null,
+  };
 }
 
 /** USD per million messages: the Worker requests, Durable Object calls and rows, and the queue's own operations. */
@@ -528,6 +559,7 @@ async function main() {
       };
     }
 
+    const worker = await startup();
     const report = {
       date: new Date().toISOString(),
       machine: {
@@ -547,6 +579,7 @@ async function main() {
       half_load: halfLoad,
       idle_gaps: { saturated: saturatedGaps, low_load: idleGaps },
       default_dev: defaultDev,
+      production_worker: worker,
       memory,
       targets: {
         direct_first_rps_ratio: directFirst.rps / ceilingRps,
@@ -610,6 +643,9 @@ async function main() {
       console.log(
         `idle gaps on ${g.shards} shards (${g.cycles} × ${g.burst_seconds} s at ${g.rate_rps} req/s, ${g.idle_ms} ms idle): ${g.messages} messages in ${g.pushes} pushes = ${fmt(g.messages_per_push, 1)} per push, ${g.hand_overs} hand-overs, ${fmt(g.rows_written_per_1000)} rows/1k`,
       );
+    console.log(
+      `production Worker: ${fmt(worker.bundle_kib)} KiB uploaded (${fmt(worker.bundle_gzip_kib)} KiB gzip), startup ${fmt(worker.startup_active_ms, 1)} ms of CPU locally (wrangler check startup)`,
+    );
     if (defaultDev)
       console.log(
         `default wrangler dev (local tracing on): buffered REST ${fmt(defaultDev.buffered_rps)} req/s = ${fmt(defaultDev.ratio, 2)}× its ceiling`,
