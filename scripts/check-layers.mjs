@@ -1,13 +1,16 @@
-// `npm run lint` runs this: the folders of src/ depend on each other one way. The HTTP edge
-// (src/routes/, wired by src/app.ts and src/index.ts) sits on top and nothing below imports it;
-// the bottom layers import nothing above them. Reports every import that breaks a rule, exits 1.
-//   lib/     shared helpers (result, encoding, ids, migrations): imports only lib/
-//   verify/  signature crypto: imports only lib/
-//   http/    the error envelope, logging, validation, AppEnv: imports only lib/ and config/ (types)
-//   routes/  the edge: imported only by app.ts
-// Type-only imports count for these rules: a layer's types belong to it. Between the other
-// folders, runtime imports (not `import type`) must not form a cycle: the configuration composes
-// the features' schemas and the features read its types, which is one way at run time.
+// `npm run lint` runs this: the folders of src/ depend on each other one way, types included.
+// Reports every import that breaks a rule, exits 1. From the top:
+//   routes/   the HTTP edge (and cli/, its own entry point): routes are imported only by app.ts
+//   ingest/, buffer/, segment/, openapi/, console/, refusals/: the features that serve requests
+//   config/   the gateway's configuration, composed from the schemas of the folders below, and
+//             AppEnv (config/env.ts)
+//   providers/, rules/, auth/, queues/: what a source, a key and a queue are; they read their
+//             own settings types, never the configuration's
+//   http/     the error envelope, logging, validation: imports only lib/
+//   verify/   signature crypto: imports only lib/
+//   lib/      shared helpers (result, encoding, ids, migrations): imports only lib/
+// Enforced as: the bottom layers' lists below, the edge's one importer, and no cycle between
+// folders, counting `import type` too (a type that points up is a dependency that points up).
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative, sep } from "node:path";
 
@@ -16,7 +19,7 @@ const SRC = join(import.meta.dirname, "..", "src");
 const ALLOWED = {
   lib: [],
   verify: ["lib"],
-  http: ["lib", "config"],
+  http: ["lib"],
 };
 const EDGE = "routes";
 const EDGE_IMPORTERS = new Set(["app.ts"]);
@@ -41,8 +44,8 @@ const isFolder = (path) => {
     return false;
   }
 };
-/** folder → folders it imports at run time, with one example import each. */
-const runtime = new Map();
+/** folder → folders it imports (types included), with one example import each. */
+const edges = new Map();
 
 const problems = [];
 for (const file of files(SRC)) {
@@ -53,9 +56,9 @@ for (const file of files(SRC)) {
     const target = normalize(join(dirname(file), match[3]));
     if (!target.startsWith(SRC)) continue; // package.json and the like
     const to = isFolder(target) ? relative(SRC, target).split(sep)[0] : layerOf(target);
-    if (to !== from && !match[2] && from.indexOf(".") < 0 && to.indexOf(".") < 0) {
-      if (!runtime.has(from)) runtime.set(from, new Map());
-      runtime.get(from).set(to, `${relative(SRC, file)} imports ${match[3]}`);
+    if (to !== from && from.indexOf(".") < 0 && to.indexOf(".") < 0) {
+      if (!edges.has(from)) edges.set(from, new Map());
+      edges.get(from).set(to, `${relative(SRC, file)} imports ${match[3]}`);
     }
     if (to === from) continue;
     const where = `${relative(SRC, file)} imports ${match[3]}`;
@@ -67,7 +70,7 @@ for (const file of files(SRC)) {
       problems.push(`${where}: nothing imports the wiring (${to})`);
   }
 }
-// Folder cycles at run time: a depth-first search reports each cycle once, by its examples.
+// Folder cycles: a depth-first search reports each cycle once, by its examples.
 const seen = new Set();
 const onPath = [];
 function visit(folder) {
@@ -76,18 +79,18 @@ function visit(folder) {
     const key = [...cycle].slice(0, -1).sort().join(",");
     if (!seen.has(key)) {
       seen.add(key);
-      const steps = cycle.slice(0, -1).map((f, i) => runtime.get(f).get(cycle[i + 1]));
+      const steps = cycle.slice(0, -1).map((f, i) => edges.get(f).get(cycle[i + 1]));
       problems.push(`cycle ${cycle.join(" → ")}: ${steps.join("; ")}`);
     }
     return;
   }
   if (seen.has(`done:${folder}`)) return;
   onPath.push(folder);
-  for (const next of runtime.get(folder)?.keys() ?? []) visit(next);
+  for (const next of edges.get(folder)?.keys() ?? []) visit(next);
   onPath.pop();
   seen.add(`done:${folder}`);
 }
-for (const folder of runtime.keys()) visit(folder);
+for (const folder of edges.keys()) visit(folder);
 
 if (problems.length) {
   console.error(`layers: ${problems.length} import(s) point the wrong way\n${problems.join("\n")}`);

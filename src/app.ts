@@ -2,8 +2,8 @@
  * The Hono application: middleware order and route mounting, nothing else.
  */
 import { Hono, type MiddlewareHandler } from "hono";
+import type { AppEnv } from "./config/env";
 import { loadConfig } from "./config/load";
-import type { AppEnv } from "./http/env";
 import { ErrorCode, GatewayError, ok } from "./http/errors";
 import { notFound, onError } from "./http/on-error";
 import { requestLog } from "./http/request-log";

@@ -3,8 +3,9 @@
  * against every configured hash in constant time, without an early exit, so neither timing nor
  * the order of keys tells an attacker anything.
  */
-import type { KeyConfig, Scope } from "../config/schema";
+
 import { toHex } from "../lib/encoding";
+import type { KeyConfig, Scope } from "./schemas";
 
 export type ApiKey = KeyConfig;
 

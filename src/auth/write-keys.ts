@@ -7,8 +7,8 @@
  * presented key is hashed and compared against every hash in constant time.
  */
 import * as z from "zod";
-import type { WriteKeyConfig } from "../config/schema";
 import { findKey } from "./keys";
+import type { WriteKeyConfig } from "./schemas";
 
 /** A source's `auth` for write keys: the keys naming the source authenticate it (config `write_keys`). */
 export const WriteKeyAuth = z.object({ kind: z.literal("write_key") });

@@ -24,8 +24,8 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../config/load";
-import type { BufferConfig } from "../config/schema";
 import { Clock } from "../lib/clock";
+import type { BufferConfig } from "../queues/config";
 import { MAX_BATCH_MESSAGES, messageBytes } from "../queues/limits";
 import { resolveQueue } from "../queues/resolve";
 import type { QueueMessage } from "../queues/schemas";

@@ -6,7 +6,8 @@
 
 import { jsonVar, secretList } from "../lib/vars";
 import { secretFieldsOf } from "../providers";
-import type { GatewayConfigInput, QueueConfig } from "./schema";
+import type { QueueConfig } from "../queues/config";
+import type { GatewayConfigInput } from "./schema";
 import type { SourceConfigInput } from "./source-schema";
 import { PRESETS, SOURCES } from "./sources";
 

@@ -4,99 +4,10 @@
  * upstream kinds, queue ids, key hashes, tokens). `loadConfig` validates the result once.
  */
 import * as z from "zod";
+import { KeyConfig, WriteKeyConfig } from "../auth/schemas";
+import { QueueConfig, QueueName } from "../queues/config";
 import { ruleIssues } from "../rules/check";
 import { SourceConfig } from "./source-schema";
-
-/**
- * What a key may do on its queues. Each scope is granted by listing it: `admin` (the operator
- * routes) implies none of the others, so a deployment's existing keys gain nothing new when a
- * scope is added. `peek` reads messages without leasing them (and metrics, as `pull` does);
- * `purge` deletes them, by ref or the whole queue.
- */
-export const Scope = z.enum(["push", "pull", "ack", "peek", "purge", "admin"]);
-export type Scope = z.infer<typeof Scope>;
-
-export const QueueName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "queue names are 1-63 lowercase letters, digits and dashes");
-
-export const CloudflareQueueId = z.string().regex(/^[0-9a-f]{32}$/, "Cloudflare queue ids are 32 hex digits");
-
-export const UpstreamKind = z.enum(["local", "cloudflare", "binding"]);
-export type UpstreamKind = z.infer<typeof UpstreamKind>;
-
-const DAY_SECONDS = 86_400;
-
-/** The durable buffer between accepting a message and pushing it upstream (src/buffer/). */
-export const BufferConfig = z.object({
-  /** Buffer objects per queue; requests spread over them. */
-  shards: z.number().int().min(1).max(64).default(2),
-  /** Flush when this many messages are pending (Cloudflare's batch maximum is also the default). */
-  max_messages: z.number().int().min(1).max(100).default(100),
-  /** Flush when pending bytes (with ~100 bytes overhead each) reach this. */
-  max_bytes: z.number().int().min(1).max(256_000).default(256_000),
-  /** Flush when the oldest pending message has waited this long. */
-  max_wait_ms: z.number().int().min(0).max(60_000).default(1_000),
-  /** Backpressure: past these, the shard refuses new messages with 503 + Retry-After. */
-  max_pending_messages: z.number().int().min(1).default(50_000),
-  max_pending_bytes: z.number().int().min(1).default(100_000_000),
-});
-export type BufferConfig = z.infer<typeof BufferConfig>;
-
-export const QueueConfig = z
-  .object({
-    upstream: UpstreamKind.default("local"),
-    /** The queue's id on Cloudflare; required by the cloudflare and binding upstreams. */
-    cloudflare_id: CloudflareQueueId.optional(),
-    /** Name of the producer binding in wrangler.toml, for the binding upstream. */
-    binding: z.string().optional(),
-    /** Local queue only: where messages go after max_retries; dropped when unset. */
-    dead_letter_queue: QueueName.optional(),
-    max_retries: z.number().int().min(0).max(100).default(3),
-    retention_seconds: z
-      .number()
-      .int()
-      .min(60)
-      .max(14 * DAY_SECONDS)
-      .default(4 * DAY_SECONDS),
-    /**
-     * How accepted messages reach the queue (src/buffer/accept.ts): `buffered` (stored durably,
-     * pushed in full batches), `direct` (pushed before answering; 503 when the queue refuses) or
-     * `direct_first` (pushed before answering; spilled into the buffer when the queue refuses).
-     * Default: direct_first for binding upstreams (a producer binding spends no API budget), else
-     * buffered (REST pushes count against the account's API rate limit: full batches matter).
-     */
-    mode: z.enum(["buffered", "direct", "direct_first"]).optional(),
-    buffer: BufferConfig.default(BufferConfig.parse({})),
-  })
-  .transform((queue) => ({
-    ...queue,
-    mode: queue.mode ?? (queue.upstream === "binding" ? "direct_first" : "buffered"),
-  }));
-export type QueueConfig = z.infer<typeof QueueConfig>;
-
-export const KeyConfig = z.object({
-  name: z.string().min(1),
-  /** Hex SHA-256 of the key; the key itself is never stored. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, "sha256 must be 64 lowercase hex digits"),
-  queues: z.union([z.literal("*"), z.array(QueueName)]),
-  scopes: z.array(Scope).min(1),
-});
-export type KeyConfig = z.infer<typeof KeyConfig>;
-
-/**
- * A write key (src/auth/write-keys.ts): public, embedded in apps. It names the one source it
- * pushes to, a `write_key` source: Segment's protocol has nothing else that names a source, so
- * a key belongs to exactly one (a source may have several keys, one per app or for rotation).
- */
-export const WriteKeyConfig = z.object({
-  /** Unique: deduplication (messageId per write key) and per-user rate limits are scoped by it. */
-  name: z.string().min(1),
-  /** Hex SHA-256 of the key, like gateway keys. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, "sha256 must be 64 lowercase hex digits"),
-  source: z.string(),
-});
-export type WriteKeyConfig = z.infer<typeof WriteKeyConfig>;
 
 export const GatewayConfig = z
   .object({

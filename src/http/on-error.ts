@@ -6,12 +6,12 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ConfigError } from "../lib/vars";
-import type { AppEnv } from "./env";
+import type { HttpEnv } from "./env";
 import { ErrorCode, failure, GatewayError } from "./errors";
 
-export function onError(err: Error, c: Context<AppEnv>): Response {
+export function onError<E extends HttpEnv>(err: Error, c: Context<E>): Response {
   const error = toGatewayError(err);
-  if (error.status >= 500) c.set("errorDetail", err.message);
+  if (error.status >= 500) c.set("errorDetail", err.message as E["Variables"]["errorDetail"]);
   for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
   return c.json(failure(error.errors), error.status);
 }

@@ -6,11 +6,11 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { randomHex } from "../lib/ids";
-import type { AppEnv } from "./env";
+import type { HttpEnv } from "./env";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
 
-export function requestLog(): MiddlewareHandler<AppEnv> {
+export function requestLog(): MiddlewareHandler<HttpEnv> {
   return async function requestLog(c, next) {
     const started = Date.now();
     const requestId = c.req.header("cf-ray") ?? randomHex(8);

@@ -7,10 +7,10 @@ import { zValidator } from "@hono/zod-validator";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type * as z from "zod";
-import type { AppEnv } from "./env";
+import type { HttpEnv } from "./env";
 import { ErrorCode, type ErrorDetail, GatewayError } from "./errors";
 
-export function requireJsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
+export function requireJsonBody(maxBytes: number): MiddlewareHandler<HttpEnv> {
   const limit = bodyLimit({
     maxSize: maxBytes,
     onError: () => {

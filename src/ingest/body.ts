@@ -10,8 +10,8 @@
 import { gunzipSync, inflateSync } from "node:zlib";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import type { AppEnv } from "../config/env";
 import type { ContentEncoding } from "../config/source-schema";
-import type { AppEnv } from "../http/env";
 import { fail, type Result, success } from "../lib/result";
 
 // A Map: a header like "__proto__" must not find anything.

@@ -6,9 +6,9 @@
 import type { Context, Hono } from "hono";
 import { generateSpecs } from "hono-openapi";
 import * as z from "zod";
+import type { AppEnv } from "../config/env";
 import type { GatewayConfig } from "../config/schema";
 import { isWebhookSource, type WebhookSource } from "../config/source-schema";
-import type { AppEnv } from "../http/env";
 import { providerOf } from "../providers";
 import { describeRules } from "../rules/describe";
 import { ErrorEnvelope } from "./route-docs";

@@ -4,8 +4,14 @@
  * provider's signature headers, whatever a source's allowlist says).
  */
 
-import type { WebhookSource } from "../config/source-schema";
-import { PROVIDERS, providerOf } from "./index";
+import { PROVIDERS, providerOf, type SourceAuth } from "./index";
+
+/** What the allowlist reads of a webhook source's configuration. */
+export interface HeaderSource {
+  auth: SourceAuth;
+  /** Request headers the source's messages carry, beyond the provider's defaults. */
+  headers: readonly string[];
+}
 
 /** Credentials, cookies and the gateway's own form fields, plus every provider's fixed signature headers. */
 const NEVER = new Set([
@@ -17,10 +23,10 @@ const NEVER = new Set([
   ...PROVIDERS.flatMap((p) => p.secretHeaders),
 ]);
 
-const allowlists = new WeakMap<WebhookSource, string[]>();
+const allowlists = new WeakMap<HeaderSource, string[]>();
 
 /** The header names a source copies into envelope messages (computed once per source). */
-export function headerAllowlist(source: WebhookSource): string[] {
+export function headerAllowlist(source: HeaderSource): string[] {
   let list = allowlists.get(source);
   if (!list) {
     const provider = providerOf(source.auth);

@@ -9,7 +9,7 @@
  * CLI (`tributary send`) do, so the verifier and its counterpart share one definition.
  */
 import * as z from "zod";
-import type { KeyConfig } from "../config/schema";
+import type { KeyConfig } from "../auth/schemas";
 import type { Result } from "../lib/result";
 import type { VerifyInput } from "../verify/scheme";
 

@@ -1,6 +1,7 @@
 /** Finds a configured queue by its name or its Cloudflare id, as the `:queue_id` path segment. */
-import type { GatewayConfig, QueueConfig } from "../config/schema";
+
 import { ErrorCode, GatewayError } from "../http/errors";
+import type { QueueConfig, QueueSettings } from "./config";
 
 export interface ResolvedQueue {
   name: string;
@@ -9,7 +10,7 @@ export interface ResolvedQueue {
 
 const QUEUE_REF = /^[A-Za-z0-9_-]{1,64}$/;
 
-export function resolveQueue(config: GatewayConfig, ref: string): ResolvedQueue {
+export function resolveQueue(config: QueueSettings, ref: string): ResolvedQueue {
   if (!QUEUE_REF.test(ref)) throw new GatewayError(400, ErrorCode.QUEUE_ID_MALFORMED, "Queue id is malformed");
   const byName = Object.hasOwn(config.queues, ref) ? config.queues[ref] : undefined;
   if (byName) return { name: ref, config: byName };

@@ -10,8 +10,8 @@
  */
 
 import type { Context } from "hono";
+import type { AppEnv } from "../config/env";
 import { inBackground } from "../http/background";
-import type { AppEnv } from "../http/env";
 import type { GatewayError } from "../http/errors";
 import type { Refusal } from "./schemas";
 import { KEEP_PER_SOURCE, refusalLogStub } from "./store";

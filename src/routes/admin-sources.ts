@@ -7,15 +7,15 @@
  */
 import { Hono } from "hono";
 import * as z from "zod";
-import { authorize } from "../auth/bearer";
 import { allows } from "../auth/keys";
-import type { AppEnv } from "../http/env";
+import type { AppEnv } from "../config/env";
 import { ok } from "../http/errors";
 import { bearer, documented, envelopeOf, responses } from "../openapi/route-docs";
 import { readCounts } from "../rules/counters";
 import { describeRules } from "../rules/describe";
 import { actionOf } from "../rules/match";
 import { Condition } from "../rules/schema";
+import { authorize } from "./bearer";
 
 const Counts = z.object({ matched: z.number().int(), routed: z.number().int(), dropped: z.number().int() });
 

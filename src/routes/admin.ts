@@ -6,18 +6,18 @@
 
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import * as z from "zod";
-import { authorize } from "../auth/bearer";
 import { type ApiKey, allows } from "../auth/keys";
 import { DeadLetterEntry } from "../buffer/schemas";
 import { shardStub } from "../buffer/shards";
 import type { ShardStats } from "../buffer/types";
+import type { AppEnv } from "../config/env";
 import type { GatewayConfig } from "../config/schema";
-import type { AppEnv } from "../http/env";
 import { ErrorCode, GatewayError, ok } from "../http/errors";
 import { issuesToError, requireJsonBody, validJson } from "../http/validate";
 import { fromBase64, toBase64 } from "../lib/encoding";
 import { bearer, documented, envelopeOf, jsonBody, responses } from "../openapi/route-docs";
 import { type ResolvedQueue, resolveQueue } from "../queues/resolve";
+import { authorize } from "./bearer";
 
 type AdminEnv = AppEnv & { Variables: { queue: ResolvedQueue } };
 

@@ -5,11 +5,11 @@
  * queue JSON routes with the key the operator signs in with.
  */
 import { Hono, type MiddlewareHandler } from "hono";
+import type { AppEnv } from "../config/env";
 import script from "../console/app.browser.js";
 import styles from "../console/console.browser.css";
 import { CONSOLE_HEADERS } from "../console/headers";
 import { consolePage } from "../console/page";
-import type { AppEnv } from "../http/env";
 import { notFound } from "../http/on-error";
 import { documented } from "../openapi/route-docs";
 

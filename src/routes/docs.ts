@@ -7,7 +7,7 @@
  */
 import type { Context } from "hono";
 import { html } from "hono/html";
-import type { AppEnv } from "../http/env";
+import type { AppEnv } from "../config/env";
 import { notFound } from "../http/on-error";
 
 /** Where the page loads Scalar from, and the file of the package it is (assets: dist/browser). */

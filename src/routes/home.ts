@@ -9,7 +9,7 @@ import { accepts } from "hono/accepts";
 import * as z from "zod";
 // The named import keeps the bundle to this one field of package.json (esbuild shakes JSON).
 import { version } from "../../package.json";
-import type { AppEnv } from "../http/env";
+import type { AppEnv } from "../config/env";
 import { ok } from "../http/errors";
 import { documented, envelopeOf, responses } from "../openapi/route-docs";
 

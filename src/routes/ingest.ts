@@ -9,9 +9,9 @@
 
 import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
+import type { AppEnv } from "../config/env";
 import { isWebhookSource, type WebhookSource } from "../config/source-schema";
 import { inBackground } from "../http/background";
-import type { AppEnv } from "../http/env";
 import { GatewayError, ok } from "../http/errors";
 import { notFound } from "../http/on-error";
 import { readBody } from "../ingest/body";

@@ -7,16 +7,16 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type * as z from "zod";
-import { authenticate } from "../auth/bearer";
 import { allows } from "../auth/keys";
-import type { Scope } from "../config/schema";
-import type { AppEnv } from "../http/env";
+import type { Scope } from "../auth/schemas";
+import type { AppEnv } from "../config/env";
 import { ErrorCode, GatewayError } from "../http/errors";
 import { requireJsonBody } from "../http/validate";
 import { bearer, documented, envelopeOf, jsonBody, responses } from "../openapi/route-docs";
 import { MAX_API_REQUEST_BYTES } from "../queues/limits";
 import { type ResolvedQueue, resolveQueue } from "../queues/resolve";
 import { upstreamFor } from "../queues/upstreams/upstream";
+import { authenticate } from "./bearer";
 
 /** Cloudflare's path of one queue; `:account_id` is accepted for compatibility and ignored. */
 export const QUEUE_PATH = "/client/v4/accounts/:account_id/queues/:queue_id";

@@ -6,14 +6,14 @@
  */
 import { Hono } from "hono";
 import * as z from "zod";
-import { authorize } from "../auth/bearer";
 import { allows } from "../auth/keys";
-import type { AppEnv } from "../http/env";
+import type { AppEnv } from "../config/env";
 import { ErrorCode, GatewayError, ok } from "../http/errors";
 import { issuesToError } from "../http/validate";
 import { bearer, documented, envelopeOf, responses } from "../openapi/route-docs";
 import { RefusalEntry } from "../refusals/schemas";
 import { KEEP_PER_SOURCE, refusalLogStub } from "../refusals/store";
+import { authorize } from "./bearer";
 
 /** A listing holds this many refusals unless `limit` says otherwise, and never more than the max. */
 export const DEFAULT_REFUSALS = 100;

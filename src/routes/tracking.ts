@@ -10,10 +10,11 @@
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
+import type { WriteKeyConfig } from "../auth/schemas";
 import { basicWriteKey, findWriteKey } from "../auth/write-keys";
-import type { GatewayConfig, WriteKeyConfig } from "../config/schema";
+import type { AppEnv } from "../config/env";
+import type { GatewayConfig } from "../config/schema";
 import { type ContentEncoding, isWriteKeySource, type WriteKeySource } from "../config/source-schema";
-import type { AppEnv } from "../http/env";
 import type { ErrorDetail } from "../http/errors";
 import { readBody } from "../ingest/body";
 import { deliver, type Outcome } from "../ingest/deliver";

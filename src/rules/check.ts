@@ -6,22 +6,30 @@
  * queue; rules do not apply there yet).
  */
 
-import type { SourceConfig, WebhookSource } from "../config/source-schema";
-import { headerAllowlist } from "../providers/headers";
-import type { Condition } from "./schema";
+import type { WriteKeyAuth } from "../auth/write-keys";
+import { type HeaderSource, headerAllowlist } from "../providers/headers";
+import type { SourceAuth } from "../providers/index";
+import type { Condition, Rule } from "./schema";
 
 export interface RuleIssue {
   path: (string | number)[];
   message: string;
 }
 
-export function ruleIssues(source: SourceConfig, queueExists: (name: string) => boolean): RuleIssue[] {
+/** What the checks read of a source's configuration (src/config/source-schema.ts). */
+export interface RuledSource {
+  auth: SourceAuth | WriteKeyAuth;
+  headers: readonly string[];
+  rules: readonly Rule[];
+}
+
+export function ruleIssues(source: RuledSource, queueExists: (name: string) => boolean): RuleIssue[] {
   if (source.rules.length === 0) return [];
   // Write-key sources speak Segment's protocol, which names no event to route by.
   if (source.auth.kind === "write_key")
     return [{ path: ["rules"], message: "does not apply to a write_key source (its events go to the source's queue)" }];
   const issues: RuleIssue[] = [];
-  const forwarded = new Set(headerAllowlist(source as WebhookSource));
+  const forwarded = new Set(headerAllowlist(source as HeaderSource));
   for (const [i, rule] of source.rules.entries()) {
     for (const queue of rule.route ?? []) {
       if (!queueExists(queue)) issues.push({ path: ["rules", i, "route"], message: `no queue named "${queue}"` });

@@ -4,14 +4,14 @@
  * producer binding can only send. Content types stay `json`/`text` (never `v8`, which pull
  * consumers cannot read).
  */
-import type { GatewayConfig } from "../../config/schema";
+import type { QueueSettings } from "../config";
 import { parseExact } from "../exact-json";
 import type { ResolvedQueue } from "../resolve";
 import { restUpstream } from "./rest";
 import type { Upstream } from "./upstream";
 import { UpstreamError } from "./upstream-error";
 
-export function bindingUpstream(queue: ResolvedQueue, config: GatewayConfig, env: Env): Upstream {
+export function bindingUpstream(queue: ResolvedQueue, config: QueueSettings, env: Env): Upstream {
   const rest = restUpstream(queue, config, env);
   const producer = (env as unknown as Record<string, Queue | undefined>)[queue.config.binding ?? ""];
   return {

@@ -1,10 +1,10 @@
 /** The local upstream: RPC to the queue's LocalQueue Durable Object. */
-import type { GatewayConfig } from "../../config/schema";
+import type { QueueSettings } from "../config";
 import type { LocalQueuePolicy } from "../local-queue";
 import type { QueueInfo } from "../queue-schemas";
 import type { Upstream } from "./upstream";
 
-export function localPolicy(name: string, config: GatewayConfig, depth = 0): LocalQueuePolicy {
+export function localPolicy(name: string, config: QueueSettings, depth = 0): LocalQueuePolicy {
   const queue = config.queues[name];
   if (!queue) throw new Error(`unknown local queue ${name}`);
   const dlq = queue.dead_letter_queue;
@@ -21,7 +21,7 @@ export function localQueueStub(env: Env, name: string) {
   return env.LOCAL_QUEUE.get(env.LOCAL_QUEUE.idFromName(name));
 }
 
-export function localUpstream(name: string, config: GatewayConfig, env: Env): Upstream {
+export function localUpstream(name: string, config: QueueSettings, env: Env): Upstream {
   const policy = localPolicy(name, config);
   const stub = localQueueStub(env, name);
   return {

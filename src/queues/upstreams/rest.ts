@@ -4,15 +4,15 @@
  * Authorization header is forwarded, and upstream answers are re-validated before use.
  */
 import type * as z from "zod";
-import type { GatewayConfig } from "../../config/schema";
 import { ErrorCode, type ErrorDetail } from "../../http/errors";
+import type { QueueSettings } from "../config";
 import { PurgeStatus, QueueInfo } from "../queue-schemas";
 import type { ResolvedQueue } from "../resolve";
 import { AckResult, Metrics, PeekResult, PullResult, PurgeResult, PushResult, type QueueMessage } from "../schemas";
 import type { Upstream } from "./upstream";
 import { UpstreamError } from "./upstream-error";
 
-export function restUpstream(queue: ResolvedQueue, config: GatewayConfig, _env: Env): Upstream {
+export function restUpstream(queue: ResolvedQueue, config: QueueSettings, _env: Env): Upstream {
   const base = `${config.api_base_url.replace(/\/+$/, "")}/accounts/${encodeURIComponent(config.account_id)}/queues/${queue.config.cloudflare_id}`;
   const call = <T extends z.ZodType>(path: string, body: string | undefined, schema: T) =>
     callApi(`${base}${path}`, body, schema, config.api_token ?? "", config.api_timeout_ms);

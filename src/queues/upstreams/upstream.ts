@@ -3,7 +3,7 @@
  * ingest and the buffer, go through `upstreamFor(queue)`; the kind is chosen per queue in the
  * configuration (local | cloudflare | binding).
  */
-import type { GatewayConfig } from "../../config/schema";
+import type { QueueSettings } from "../config";
 import type { PurgeStatus, QueueInfo } from "../queue-schemas";
 import type { ResolvedQueue } from "../resolve";
 import type {
@@ -44,11 +44,11 @@ export interface Upstream {
  * configuration does), rather than a fresh set of closures and URLs on every request. The local
  * upstream is built per request: it holds a Durable Object stub, which belongs to its request.
  */
-const built = new WeakMap<object, WeakMap<GatewayConfig, Map<string, Upstream>>>();
+const built = new WeakMap<object, WeakMap<QueueSettings, Map<string, Upstream>>>();
 
-export function upstreamFor(queue: ResolvedQueue, config: GatewayConfig, env: Env): Upstream {
+export function upstreamFor(queue: ResolvedQueue, config: QueueSettings, env: Env): Upstream {
   if (queue.config.upstream === "local") return localUpstream(queue.name, config, env);
-  const byConfig = cached(built, env, () => new WeakMap<GatewayConfig, Map<string, Upstream>>());
+  const byConfig = cached(built, env, () => new WeakMap<QueueSettings, Map<string, Upstream>>());
   const byQueue = cached(byConfig, config, () => new Map<string, Upstream>());
   return cached(byQueue, queue.name, () => buildUpstream(queue, config, env));
 }
@@ -66,7 +66,7 @@ function cached<K, V>(map: Cache<K, V>, key: K, make: () => V): V {
   return value;
 }
 
-function buildUpstream(queue: ResolvedQueue, config: GatewayConfig, env: Env): Upstream {
+function buildUpstream(queue: ResolvedQueue, config: QueueSettings, env: Env): Upstream {
   switch (queue.config.upstream) {
     case "local":
       return localUpstream(queue.name, config, env);

@@ -4,10 +4,10 @@
  * Both use Cloudflare's authentication code (10000) so SDK clients react as they would upstream.
  */
 import type { Context } from "hono";
-import type { Scope } from "../config/schema";
-import type { AppEnv } from "../http/env";
+import { type ApiKey, allows, findKey } from "../auth/keys";
+import type { Scope } from "../auth/schemas";
+import type { AppEnv } from "../config/env";
 import { ErrorCode, GatewayError } from "../http/errors";
-import { type ApiKey, allows, findKey } from "./keys";
 
 const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="tributary"' };
 
