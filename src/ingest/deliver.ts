@@ -26,6 +26,7 @@ export type Outcome = { state: "new" } | Seen;
 const NEW: Outcome = { state: "new" };
 /** Tries to drop failed claims before giving up (a shard being reset refuses a call or two). */
 const FORGET_ATTEMPTS = 5;
+const FORGET_BACKOFF_MS = 25;
 
 export async function deliver(
   config: GatewayConfig,
@@ -71,7 +72,16 @@ async function deliverDirect(
     // Only the keys and message ids travel to the shard: the bodies go straight to the queue.
     const claims = keyed.map((p) => ({ delivery: p.delivery!, ids: rememberedIds(p) }));
     const claimed = await attempt(async (): Promise<EnqueueResult> => home.claim(queue.name, claims));
-    if (!claimed.ok) return claimed;
+    if (!claimed.ok) {
+      // The call failed, but the claim may have been written before its answer was lost (an
+      // object reset mid-call): the sender's retry would then be a "duplicate" of messages that
+      // never moved. Drop it, as for a failed push.
+      await forget(
+        () => shardStub(env, queue.name, shard!.index),
+        claims.map((c) => c.delivery.key),
+      ).catch(() => undefined);
+      return claimed;
+    }
     const result = claimed.value;
     // Claims carry no messages, so backpressure never refuses them.
     if (!result.ok)
@@ -118,6 +128,8 @@ async function forget(stub: () => ReturnType<typeof shardStub>, keys: string[]):
       return;
     } catch (err) {
       if (attempt >= FORGET_ATTEMPTS) throw err;
+      // A reset object comes back within moments: wait a little longer each time (25, 50, 100, 200 ms).
+      await new Promise((resolve) => setTimeout(resolve, FORGET_BACKOFF_MS * 2 ** (attempt - 1)));
     }
   }
 }
