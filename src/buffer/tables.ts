@@ -132,6 +132,11 @@ export class ShardTables {
   pendingBytes = 0;
   /** Rows written since the object started (SqlStorageCursor.rowsWritten, summed). */
   rowsWritten = 0;
+  /**
+   * The oldest pending arrival, kept in memory (every commit reports it): undefined when it must
+   * be read again (after rows left), null when nothing is pending.
+   */
+  private oldest: number | null | undefined;
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -153,6 +158,7 @@ export class ShardTables {
       .one();
     this.pendingMessages = totals.n;
     this.pendingBytes = totals.b;
+    this.oldest = undefined;
   }
 
   /** Appends one row holding these messages (a commit's worth, at most a batch). */
@@ -209,14 +215,14 @@ export class ShardTables {
    * so the rows of one batch hold the oldest message whenever a partial batch is waiting.
    */
   oldestEnqueuedAt(rows: number): number | null {
-    return (
+    this.oldest ??=
       this.sql
         .exec<{ t: number | null }>(
           "SELECT MIN(enqueued_at) AS t FROM (SELECT enqueued_at FROM pending_batches ORDER BY seq LIMIT ?)",
           rows,
         )
-        .toArray()[0]?.t ?? null
-    );
+        .toArray()[0]?.t ?? null;
+    return this.oldest;
   }
 
   /** Appends messages handed over by another shard, each row with its original arrival time. */
@@ -250,6 +256,7 @@ export class ShardTables {
           seq,
         );
       this.pendingMessages -= row.count - rest.length;
+      this.oldest = undefined;
       this.pendingBytes -= row.bytes - restBytes;
     }
   }
@@ -258,6 +265,7 @@ export class ShardTables {
   purgePending(): number {
     const purged = this.pendingMessages;
     this.exec("DELETE FROM pending_batches");
+    this.oldest = null;
     this.pendingMessages = 0;
     this.pendingBytes = 0;
     return purged;
@@ -379,6 +387,7 @@ export class ShardTables {
         .toArray();
       this.exec(`DELETE FROM dead_letters WHERE ${where}`, ...params);
       this.rowsWritten += moved.length;
+      this.oldest = undefined;
       this.pendingMessages += moved.length;
       this.pendingBytes += moved.reduce((n, row) => n + row.bytes, 0);
       return moved.length;
@@ -426,6 +435,7 @@ export class ShardTables {
     );
     this.pendingMessages += stored.length;
     this.pendingBytes += bytes;
+    if (this.oldest !== undefined) this.oldest = this.oldest === null ? enqueuedAt : Math.min(this.oldest, enqueuedAt);
   }
 
   /** Runs a statement that writes, counting the rows it wrote; returns that count. */
