@@ -166,6 +166,15 @@ describe("full batches at low load, whatever the shard count", () => {
   });
 });
 
+describe("a commit that cannot start", () => {
+  it("answers every waiting caller with the error instead of leaving them waiting", async () => {
+    const call = shardStub(env, "buffered", 0).enqueue("no-such-queue", [
+      { messages: [{ id: "x-1", message: text("x") as never }] },
+    ]);
+    await expect(call).rejects.toThrow(/does not exist/);
+  });
+});
+
 describe("upstream failures", () => {
   beforeEach(async () => {
     await injectFaults();

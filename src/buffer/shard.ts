@@ -180,8 +180,10 @@ export class BufferShard extends DurableObject<Env> {
     const results: Answer[] = [];
     const accepted: Accepted = { messages: [], bytes: 0 };
     const queue = jobs[jobs.length - 1]!.queue;
-    const policy = this.policy(queue);
+    let policy: BufferConfig;
     try {
+      // Inside the try: a configuration that fails to load must answer every caller, not strand them.
+      policy = this.policy(queue);
       this.transaction(() => {
         // Claims alone never flush: only an enqueue teaches the shard its queue (a row saved per claim-only shard).
         if (this.queue !== queue && jobs.some((j) => j.kind === "enqueue")) this.tables.setMeta("queue", queue);
