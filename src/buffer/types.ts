@@ -10,8 +10,6 @@ export interface BufferedMessage {
 export interface Delivery {
   /** SHA-256 (hex) of the source, the caller where there is one, and the whole id. */
   key: string;
-  /** The source: which Deduplicator object remembers it. */
-  scope: string;
   /**
    * Hex; chooses the buffer shard that remembers it. The key itself for a request's delivery;
    * the caller for per-message deliveries, so that all of one request's deliveries, and every

@@ -52,7 +52,7 @@ export async function deliveryOf(request: DeliveryRequest): Promise<Delivery | u
   else if (basis === "caller_id") material = `caller\u0000${request.caller ?? ""}\u0000${request.id}`;
   else material = `id\u0000${request.id}`;
   const key = await sha256(encoder.encode(`${request.sourceName}\u0000${material}`));
-  return { key, scope: request.sourceName, shard_key: key, payload_hash: payloadHash, window_seconds: window };
+  return { key, shard_key: key, payload_hash: payloadHash, window_seconds: window };
 }
 
 export interface MessageDeliveriesRequest {
@@ -82,7 +82,6 @@ export async function messageDeliveriesOf(request: MessageDeliveriesRequest): Pr
       if (id === null) return undefined;
       return {
         key: await sha256(encoder.encode(`${caller}\u0000message\u0000${id}`)),
-        scope: request.sourceName,
         shard_key: shardKey,
         payload_hash: await sha256(encoder.encode(payload)),
         window_seconds: window,
