@@ -7,10 +7,10 @@
 // for comparison. See docs/performance.md.
 import { execFile } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { parseEnv, promisify } from "node:util";
 import { freePort, groupCpuMs, load, median, sleep, startWorker, withRss } from "./lib.mjs";
 
 /**
@@ -123,6 +123,25 @@ async function startup() {
     bundle_gzip_kib: bundle ? Number(bundle[2]) : null,
     startup_active_ms: active ? Number(active[1]) : null,
   };
+}
+
+/**
+ * One shard alone (bench/workers/shard): enqueues per second over RPC with 1, 8 and 32 callers
+ * waiting at once (group commit puts every waiting call in one transaction), each remembering a
+ * delivery as a webhook does, plus 32 callers without; after a warm-up run. A floor: the
+ * callers and the shard share the cores.
+ */
+async function shardCapacity(worker) {
+  const run = async (concurrency, dedup, tag) => {
+    const calls = (SMOKE ? 50 : 250) * Math.max(4, concurrency);
+    const url = `${worker.base}/run?calls=${calls}&concurrency=${concurrency}&dedup=${dedup ? 1 : 0}&run=${tag}`;
+    return (await fetch(url)).json();
+  };
+  await run(32, true, "warm");
+  const rows = [];
+  for (const concurrency of [1, 8, 32]) rows.push(await run(concurrency, true, `dedup-${concurrency}`));
+  rows.push(await run(32, false, "plain-32"));
+  return rows;
 }
 
 /** USD per million messages: the Worker requests, Durable Object calls and rows, and the queue's own operations. */
@@ -560,6 +579,13 @@ async function main() {
     }
 
     const worker = await startup();
+    // The gateway's configuration loads in the shard: the same development secrets as the gateway's.
+    const shardWorker = await start(
+      "bench/workers/shard/wrangler.toml",
+      parseEnv(readFileSync(".dev.vars.example", "utf8")),
+    );
+    workers.push(shardWorker);
+    const shard = await shardCapacity(shardWorker);
     const report = {
       date: new Date().toISOString(),
       machine: {
@@ -580,6 +606,7 @@ async function main() {
       idle_gaps: { saturated: saturatedGaps, low_load: idleGaps },
       default_dev: defaultDev,
       production_worker: worker,
+      one_shard: shard,
       memory,
       targets: {
         direct_first_rps_ratio: directFirst.rps / ceilingRps,
@@ -590,6 +617,7 @@ async function main() {
         /** What a deduplication claim (one shard call, one row) costs a direct-first request, in CPU. */
         dedup_claim_cpu_us: directFirst.cpu_us_per_request - noDedup.cpu_us_per_request,
         one_shard_rps: oneShard.rps,
+        one_shard_alone_enqueues_per_second: shard.find((r) => r.dedup && r.concurrency === 32).calls_per_second,
         one_shard_calls_per_commit: oneShard.calls_per_commit,
         buffered_messages_per_push: buffered.messages_per_push,
         idle_gaps_messages_per_push: saturatedGaps.messages_per_push,
@@ -642,6 +670,10 @@ async function main() {
     for (const g of [saturatedGaps, idleGaps])
       console.log(
         `idle gaps on ${g.shards} shards (${g.cycles} × ${g.burst_seconds} s at ${g.rate_rps} req/s, ${g.idle_ms} ms idle): ${g.messages} messages in ${g.pushes} pushes = ${fmt(g.messages_per_push, 1)} per push, ${g.hand_overs} hand-overs, ${fmt(g.rows_written_per_1000)} rows/1k`,
+      );
+    for (const r of shard)
+      console.log(
+        `one shard alone, ${r.concurrency} caller(s)${r.dedup ? ", remembering deliveries" : ""}: ${fmt(r.calls_per_second)} enqueues/s, ${fmt(r.commits_per_second)} commits/s, ${fmt(r.calls_per_commit, 1)} calls per commit, ${fmt(r.rows_written_per_call, 2)} rows per call`,
       );
     console.log(
       `production Worker: ${fmt(worker.bundle_kib)} KiB uploaded (${fmt(worker.bundle_gzip_kib)} KiB gzip), startup ${fmt(worker.startup_active_ms, 1)} ms of CPU locally (wrangler check startup)`,
