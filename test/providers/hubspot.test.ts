@@ -16,9 +16,11 @@ import {
   delivered,
   expectAccepted,
   expectDuplicate,
+  expectRotation,
   expectUnauthorized,
   GATEWAY,
   ingestDescription,
+  ROTATING_SECRETS,
   resetAfterEach,
   STALE_SECONDS,
   send,
@@ -87,7 +89,7 @@ function signed(body: string, signing: Signing = {}, sent = body) {
   return { body: sent, headers: headers(hubspotSignature(body, { ...signing, at }), at) };
 }
 const post = (body: string, signing: Signing = {}, query = "") => send("hubspot", { ...signed(body, signing), query });
-const ROTATING = { HUBSPOT_CLIENT_SECRET: JSON.stringify(["old-secret", DEV_SECRET]) };
+const ROTATING = { HUBSPOT_CLIENT_SECRET: JSON.stringify(ROTATING_SECRETS) };
 const postRotating = (body: string, secret: string) =>
   app.request(`${GATEWAY}/ingest/hubspot`, { method: "POST", ...signed(body, { secret }) }, {
     ...env,
@@ -162,9 +164,7 @@ describe("HubSpot", () => {
   });
 
   it("a rotated secret list accepts both secrets", async () => {
-    for (const secret of ["old-secret", DEV_SECRET])
-      await expectAccepted(await postRotating(hubspotEvents("contact.creation"), secret));
-    await expectUnauthorized(await postRotating(hubspotEvents("contact.creation"), "older-still"));
+    await expectRotation((secret) => postRotating(hubspotEvents("contact.creation"), secret));
     expect((await delivered()).length).toBe(2);
   });
 

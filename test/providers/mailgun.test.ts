@@ -14,10 +14,12 @@ import {
   DEV_SECRET,
   delivered,
   expectAccepted,
+  expectRotation,
   expectUnauthorized,
   GATEWAY,
   ingestDescription,
   nowSeconds,
+  ROTATING_SECRETS,
   resetAfterEach,
   STALE_SECONDS,
   send,
@@ -55,7 +57,7 @@ const post = (body: string, contentType = "application/json") =>
 const form = (fields: Record<string, string>) =>
   post(new URLSearchParams(fields).toString(), "application/x-www-form-urlencoded");
 
-const ROTATING = { ...env, MAILGUN_SIGNING_KEY: JSON.stringify(["old-secret", DEV_SECRET]) } as Env;
+const ROTATING = { ...env, MAILGUN_SIGNING_KEY: JSON.stringify(ROTATING_SECRETS) } as Env;
 const postRotating = (body: string) =>
   app.request(
     `${GATEWAY}/ingest/mailgun`,
@@ -128,8 +130,7 @@ describe("Mailgun", () => {
   });
 
   it("a rotated secret list accepts both secrets", async () => {
-    for (const secret of ["old-secret", DEV_SECRET]) await expectAccepted(await postRotating(signed({ secret })));
-    await expectUnauthorized(await postRotating(signed({ secret: "older-still" })));
+    await expectRotation((secret) => postRotating(signed({ secret })));
     expect((await delivered()).length).toBe(2);
   });
 

@@ -58,6 +58,17 @@ export async function expectAccepted(res: Response): Promise<string[]> {
   return body.result.ids;
 }
 
+/**
+ * Secret rotation: a source listing two secrets (ROTATING_SECRETS, the old one first) accepts a
+ * delivery signed with either and refuses one signed with a secret it no longer lists.
+ * `sendSigned(secret)` builds a fresh delivery, signs it with `secret` and sends it to that source.
+ */
+export const ROTATING_SECRETS = ["old-secret", DEV_SECRET];
+export async function expectRotation(sendSigned: (secret: string) => Response | Promise<Response>): Promise<void> {
+  for (const secret of ROTATING_SECRETS) await expectAccepted(await sendSigned(secret));
+  await expectUnauthorized(await sendSigned("older-still"));
+}
+
 /** The one generic 401 every verification failure gets. */
 export async function expectUnauthorized(res: Response): Promise<void> {
   expect(res.status).toBe(401);
