@@ -341,6 +341,14 @@ function summarize(runs) {
 
 const fmt = (v, digits = 0) => (v === null || v === undefined ? "—" : Number(v).toFixed(digits));
 
+/** A GitHub source on `queue`, signed with the development secret. */
+const githubSource = (queue, extra = {}) => ({
+  queue,
+  auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" },
+  accept: ["json"],
+  ...extra,
+});
+
 /** The gateway as production runs it: pushes through a producer binding (direct-first), a REST upstream for the buffered row. */
 function gatewayVars(peerBase) {
   return {
@@ -365,45 +373,15 @@ function gatewayVars(peerBase) {
       "bench-consume": { mode: "direct" },
     }),
     SOURCES: JSON.stringify({
-      "github-first": {
-        queue: "webhooks-first",
-        auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" },
-        accept: ["json"],
-      },
+      "github-first": githubSource("webhooks-first"),
       // Deduplication off: the healthy direct-first path touches no Durable Object at all.
-      "github-first-nodedup": {
-        queue: "webhooks-first",
-        auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" },
-        accept: ["json"],
-        idempotency_window_seconds: 0,
-      },
-      "github-one": {
-        queue: "webhooks-one",
-        auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" },
-        accept: ["json"],
-      },
-      "github-wide": {
-        queue: "webhooks-wide",
-        auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" },
-        accept: ["json"],
-      },
-      "github-spill": {
-        queue: "webhooks-spill",
-        auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" },
-        accept: ["json"],
-      },
-      "github-rest": {
-        queue: "webhooks-rest",
-        auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" },
-        accept: ["json"],
-      },
+      "github-first-nodedup": githubSource("webhooks-first", { idempotency_window_seconds: 0 }),
+      "github-one": githubSource("webhooks-one"),
+      "github-wide": githubSource("webhooks-wide"),
+      "github-spill": githubSource("webhooks-spill"),
+      "github-rest": githubSource("webhooks-rest"),
       // The same source with five rules, the benchmark's `issues` event tested by all five.
-      "github-rules": {
-        queue: "webhooks-rest",
-        auth: { kind: "github", secret: "GITHUB_WEBHOOK_SECRET" },
-        accept: ["json"],
-        rules: BENCH_RULES,
-      },
+      "github-rules": githubSource("webhooks-rest", { rules: BENCH_RULES }),
       app: { rate_limit: null },
     }),
   };
