@@ -94,6 +94,7 @@ export class BufferShard extends DurableObject<Env> {
   private committedCalls = 0;
   private handOvers = 0;
   private adopted = 0;
+  private collectorOf: { queue: string; is: boolean } | undefined;
   /** Until when this shard pushes its own partial batch: the collector refused the last one. */
   private handOverRefusedUntil = 0;
 
@@ -419,11 +420,15 @@ export class BufferShard extends DurableObject<Env> {
    * collector (the collector pushes it by the end of max_wait_ms), all of it otherwise.
    */
   private partialWaitMs(queue: string, policy: BufferConfig, now: number): number {
-    const handsOver =
-      policy.shards > 1 &&
-      now >= this.handOverRefusedUntil &&
-      !this.ctx.id.equals(shardId(this.env, queue, COLLECTOR_SHARD));
+    const handsOver = policy.shards > 1 && now >= this.handOverRefusedUntil && !this.isCollector(queue);
     return handsOver ? Math.floor(policy.max_wait_ms / 2) : policy.max_wait_ms;
+  }
+
+  /** Whether this object is the queue's collector: worked out once (it hashes a name), not per commit. */
+  private isCollector(queue: string): boolean {
+    if (this.collectorOf?.queue !== queue)
+      this.collectorOf = { queue, is: this.ctx.id.equals(shardId(this.env, queue, COLLECTOR_SHARD)) };
+    return this.collectorOf.is;
   }
 
   private full(policy: BufferConfig): boolean {
