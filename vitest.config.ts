@@ -131,7 +131,13 @@ const testSources = {
     rate_limit: { binding: "TEST_RATE_LIMIT", by: "key" },
   },
   "buffered-app": { queue: "buffered", auth: { kind: "key" }, accept: ["json"], batch: true },
-  "small-buffer": { queue: "small-buffer", auth: { kind: "none" }, accept: ["json"] },
+  "small-buffer": {
+    queue: "small-buffer",
+    auth: { kind: "none" },
+    accept: ["json"],
+    // Deliveries with an Idempotency-Key are remembered: a refused one must not be.
+    idempotency_window_seconds: 600,
+  },
   resilient: { queue: "resilient", auth: { kind: "key" }, accept: ["json"], batch: true },
   "resilient-first": { queue: "resilient-first", auth: { kind: "key" }, accept: ["json"], batch: true },
   spilling: { queue: "spilling", auth: { kind: "key" }, accept: ["json"], batch: true },

@@ -268,6 +268,21 @@ describe("backpressure", () => {
     expect(ingested.headers.get("retry-after")).not.toBeNull();
     expect(await bufferOf("small-buffer")).toMatchObject({ pending_messages: 5 });
   });
+
+  it("a delivery refused for backpressure is not remembered: once there is room, its retry is taken as new", async () => {
+    await pushBatch("small-buffer", { messages: many(5) });
+    const send = () =>
+      ingest("small-buffer", '{"order":7}', { "content-type": "application/json", "idempotency-key": "order-7" });
+    expect((await send()).status).toBe(503);
+    await admin("/queues/small-buffer/flush");
+    await drain("small-buffer");
+    const retried = await send();
+    expect(retried.status).toBe(202);
+    expect((await send()).status).toBe(200);
+    await admin("/queues/small-buffer/flush");
+    const delivered = (await drain("small-buffer")).map((m) => (decode(m) as { data: unknown }).data);
+    expect(delivered).toEqual([{ order: 7 }]);
+  });
 });
 
 describe("direct mode", () => {

@@ -232,36 +232,27 @@ export class BufferShard extends DurableObject<Env> {
       (t.pendingMessages + accepted.messages.length + messages.length > policy.max_pending_messages ||
         t.pendingBytes + accepted.bytes + bytes > policy.max_pending_bytes)
     ) {
+      // Refused: the deliveries screening just remembered did not arrive after all (a rare path,
+      // so the common one pays one statement per delivery).
+      if (!job.claimed) t.forgetDeliveries(fresh.flatMap((p) => (p.delivery ? [p.delivery.key] : [])));
       return {
         ok: false,
         retryAfterSeconds: Math.max(1, Math.ceil((Math.max(this.backoffUntil, now + policy.max_wait_ms) - now) / 1000)),
       };
-    }
-    if (!job.claimed) {
-      for (const parcel of fresh) {
-        if (parcel.delivery) t.recordDelivery(parcel.delivery, rememberedIds(parcel), now);
-      }
     }
     accepted.messages.push(...messages);
     accepted.bytes += bytes;
     return { ok: true, seen };
   }
 
-  /** Which parcels were seen: remembered deliveries, and a key repeated within this very call (compared with its first copy). */
+  /**
+   * Screens and remembers deliveries: each new one is recorded as it is seen (with the ids it
+   * answers duplicates with), so a key repeated within this very call finds its first copy's row.
+   */
   private screen(parcels: Parcel[], now: number): (Seen | null)[] {
-    const firsts = new Map<string, Parcel>();
-    return parcels.map((parcel) => {
-      const delivery = parcel.delivery;
-      if (!delivery) return null;
-      const first = firsts.get(delivery.key);
-      if (first) {
-        if (first.delivery?.payload_hash !== delivery.payload_hash) return { state: "conflict" };
-        return { state: "duplicate", ids: rememberedIds(first) };
-      }
-      const remembered = this.tables.seenDelivery(delivery, now) ?? null;
-      if (!remembered) firsts.set(delivery.key, parcel);
-      return remembered;
-    });
+    return parcels.map((parcel) =>
+      parcel.delivery ? (this.tables.claimDelivery(parcel.delivery, rememberedIds(parcel), now) ?? null) : null,
+    );
   }
 
   override async alarm(): Promise<void> {

@@ -215,13 +215,15 @@ export class ShardTables {
    * so the rows of one batch hold the oldest message whenever a partial batch is waiting.
    */
   oldestEnqueuedAt(rows: number): number | null {
-    this.oldest ??=
-      this.sql
-        .exec<{ t: number | null }>(
-          "SELECT MIN(enqueued_at) AS t FROM (SELECT enqueued_at FROM pending_batches ORDER BY seq LIMIT ?)",
-          rows,
-        )
-        .toArray()[0]?.t ?? null;
+    // Not `??=`: null (nothing pending) is a known answer too, and must not be queried again.
+    if (this.oldest === undefined)
+      this.oldest =
+        this.sql
+          .exec<{ t: number | null }>(
+            "SELECT MIN(enqueued_at) AS t FROM (SELECT enqueued_at FROM pending_batches ORDER BY seq LIMIT ?)",
+            rows,
+          )
+          .toArray()[0]?.t ?? null;
     return this.oldest;
   }
 
@@ -271,7 +273,27 @@ export class ShardTables {
     return purged;
   }
 
-  seenDelivery(delivery: Delivery, now: number): Seen | undefined {
+  /**
+   * Remembers a delivery unless it is remembered within its window already: one statement for a
+   * new delivery (the common case), which inserts it or takes over an expired row; the stored row
+   * is read only when it is still live (a duplicate, or a conflict if the payload differs).
+   */
+  claimDelivery(delivery: Delivery, ids: string[], now: number): Seen | undefined {
+    const written = this.exec(
+      `INSERT INTO deliveries (delivery_id, message_ids, payload_hash, expires_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (delivery_id) DO UPDATE SET message_ids = excluded.message_ids,
+         payload_hash = excluded.payload_hash, expires_at = excluded.expires_at
+       WHERE deliveries.expires_at <= ?`,
+      delivery.key,
+      JSON.stringify(ids),
+      delivery.payload_hash,
+      now + delivery.window_seconds * 1000,
+      now,
+    );
+    return written > 0 ? undefined : this.seenDelivery(delivery, now);
+  }
+
+  private seenDelivery(delivery: Delivery, now: number): Seen | undefined {
     const row = this.sql
       .exec<{ message_ids: string; payload_hash: string | null }>(
         "SELECT message_ids, payload_hash FROM deliveries WHERE delivery_id = ? AND expires_at > ?",
@@ -282,16 +304,6 @@ export class ShardTables {
     if (!row) return undefined;
     if (row.payload_hash !== null && row.payload_hash !== delivery.payload_hash) return { state: "conflict" };
     return { state: "duplicate", ids: JSON.parse(row.message_ids) };
-  }
-
-  recordDelivery(delivery: Delivery, ids: string[], now: number): void {
-    this.exec(
-      "INSERT OR REPLACE INTO deliveries (delivery_id, message_ids, payload_hash, expires_at) VALUES (?, ?, ?, ?)",
-      delivery.key,
-      JSON.stringify(ids),
-      delivery.payload_hash,
-      now + delivery.window_seconds * 1000,
-    );
   }
 
   /** Forgets deliveries whose push failed entirely, so the sender's retry goes through. */
