@@ -26,9 +26,18 @@ export async function freePort() {
  * `stop()` shuts it down; `kill()` kills its processes at once, as a crash would.
  * `tracing: false` turns wrangler's local tracing off (X_LOCAL_OBSERVABILITY), which production
  * does not have and which costs ~1 ms per request, more with every SQL statement.
+ * `assets: false` serves it without its static assets, whose local router Worker runs in front of
+ * every request (~0.2 ms of CPU each here; see bench/serve.mjs).
  */
-export async function startWorker({ config, port, vars = {}, state, tracing = true }) {
-  const args = ["bench/serve.mjs", config, String(port), JSON.stringify(vars), ...(state ? [state] : [])];
+export async function startWorker({ config, port, vars = {}, state, tracing = true, assets = true }) {
+  const args = [
+    "bench/serve.mjs",
+    config,
+    String(port),
+    JSON.stringify(vars),
+    state ?? "",
+    ...(assets ? [] : ["--no-assets"]),
+  ];
   const env = tracing ? process.env : { ...process.env, X_LOCAL_OBSERVABILITY: "false" };
   const child = spawn("node", args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env });
   let output = "";
