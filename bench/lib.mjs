@@ -2,6 +2,7 @@
 // sampling the runtime's memory, and driving load with autocannon.
 import { spawn } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
+import { Agent, request } from "node:http";
 import { createServer } from "node:net";
 import autocannon from "autocannon";
 
@@ -129,6 +130,64 @@ export async function withRss(pgid, work, intervalMs = 500) {
 export function load(opts) {
   return new Promise((resolve, reject) => {
     autocannon({ connections: 32, pipelining: 1, ...opts }, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+/**
+ * Load at a steady rate: request i is due at start + i / rate, sent on one of `connections`
+ * kept-alive sockets (queued when all are busy), and its latency counts from when it was due, so
+ * a slow answer delays nothing unseen (no coordinated omission). autocannon's own rate limit
+ * sends each connection's share for the second at once and then waits for the next second,
+ * which makes "half of saturation" saturation for half of each second. Returns the fields of
+ * autocannon's result that the benchmark reads.
+ */
+export async function pacedLoad({ url, rate, duration, requests: [spec], connections = 32 }) {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const { hostname, port } = new URL(url);
+  const latencies = [];
+  const counts = { ok: 0, non2xx: 0, errors: 0 };
+  const sent = [];
+  const start = performance.now();
+  const total = Math.round(rate * duration);
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait >= 1) await sleep(wait);
+    const req = spec.setupRequest ? spec.setupRequest({ ...spec }) : spec;
+    sent.push(
+      send(agent, { hostname, port, ...req }).then(
+        (status) => {
+          latencies.push(performance.now() - due);
+          if (status >= 200 && status < 300) counts.ok++;
+          else counts.non2xx++;
+        },
+        () => counts.errors++,
+      ),
+    );
+  }
+  await Promise.all(sent);
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (q) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+  return {
+    "2xx": counts.ok,
+    non2xx: counts.non2xx,
+    errors: counts.errors,
+    timeouts: 0,
+    latency: { p50: at(0.5), p90: at(0.9), p99: at(0.99) },
+  };
+}
+
+function send(agent, { hostname, port, method, path, headers, body }) {
+  return new Promise((resolve, reject) => {
+    const length = { "content-length": String(Buffer.byteLength(body ?? "")) };
+    const req = request({ agent, hostname, port, method, path, headers: { ...headers, ...length } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
   });
 }
 

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseEnv, promisify } from "node:util";
-import { freePort, groupCpuMs, load, median, sleep, startWorker, withRss } from "./lib.mjs";
+import { freePort, groupCpuMs, load, median, pacedLoad, sleep, startWorker, withRss } from "./lib.mjs";
 
 /**
  * Cloudflare's published prices (USD, paid plans, beyond the included amounts), as of 2026-11:
@@ -165,12 +165,14 @@ async function bufferCounters(gateway, queue) {
 }
 
 /** One measured run: requests, messages, latency, push calls, cost counters and peak runtime memory. */
-async function measure(worker, { requests, messagesPerRequest = 1, pushes, costs, seconds = SECONDS, overallRate }) {
+async function measure(worker, { requests, messagesPerRequest = 1, pushes, costs, seconds = SECONDS, rate }) {
   const before = pushes ? await pushes.before() : undefined;
   const costBefore = costs ? await costs.read() : undefined;
   const cpuBefore = await groupCpuMs(worker.pid);
   const { result, samples } = await withRss(worker.pid, () =>
-    load({ url: worker.base, duration: seconds, requests, ...(overallRate && { overallRate }) }),
+    rate
+      ? pacedLoad({ url: worker.base, duration: seconds, requests, rate })
+      : load({ url: worker.base, duration: seconds, requests }),
   );
   const cpuMs = (await groupCpuMs(worker.pid)) - cpuBefore;
   const ok = result["2xx"];
@@ -193,6 +195,7 @@ async function measure(worker, { requests, messagesPerRequest = 1, pushes, costs
     mps: messages / seconds,
     cpu_us_per_request: ok ? (cpuMs * 1000) / (ok + result.non2xx) : null,
     p50: result.latency.p50,
+    p90: result.latency.p90,
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
@@ -224,12 +227,8 @@ async function idleGapRun(gateway, queue, path, { shards, rate, burstSeconds }) 
   const before = await bufferCounters(gateway, queue);
   let messages = 0;
   for (let i = 0; i < GAP_CYCLES; i++) {
-    const result = await load({
-      url: gateway.base,
-      duration: burstSeconds,
-      ...(rate && { overallRate: rate }),
-      requests: [githubRequest(path)],
-    });
+    const options = { url: gateway.base, duration: burstSeconds, requests: [githubRequest(path)] };
+    const result = rate ? await pacedLoad({ ...options, rate }) : await load(options);
     messages += result["2xx"];
     await sleep(GAP_IDLE_MS);
   }
@@ -286,6 +285,7 @@ async function consumeRun(gateway, seconds) {
     mps: messages / seconds,
     cpu_us_per_request: null,
     p50: at(0.5),
+    p90: at(0.9),
     p99: at(0.99),
     non2xx: 0,
     errors: 0,
@@ -507,24 +507,24 @@ async function main() {
       burstSeconds: GAP_BURST_SECONDS,
     });
     const half = Math.max(1, Math.round(directFirst.rps / 2));
-    // The tail is the noisiest figure on a shared machine: ceiling and gateway alternate, RUNS
-    // times each, and the medians are compared.
-    const halfRuns = { ceiling: [], direct_first: [] };
+    // At a steady rate (pacedLoad), the tail is the noisiest figure on a shared machine: the
+    // ceiling and direct-first ingest (with and without deduplication) alternate, RUNS times
+    // each, and the medians are compared.
+    const halfPaths = {
+      ceiling: [ceiling, "/"],
+      direct_first: [gateway, "/ingest/github-first"],
+      direct_first_no_dedup: [gateway, "/ingest/github-first-nodedup"],
+    };
+    const halfRuns = Object.fromEntries(Object.keys(halfPaths).map((k) => [k, []]));
     for (let i = 0; i < RUNS; i++) {
-      halfRuns.ceiling.push(await measure(ceiling, { requests: [githubRequest("/")], overallRate: half }));
-      halfRuns.direct_first.push(
-        await measure(gateway, { requests: [githubRequest("/ingest/github-first")], overallRate: half }),
-      );
+      for (const [key, [worker, path]] of Object.entries(halfPaths))
+        halfRuns[key].push(await measure(worker, { requests: [githubRequest(path)], rate: half }));
     }
     const halfLoad = {
       rate_rps: half,
       runs: RUNS,
-      ceiling: summarize(halfRuns.ceiling),
-      direct_first: summarize(halfRuns.direct_first),
-      p99_runs_ms: {
-        ceiling: halfRuns.ceiling.map((r) => r.p99),
-        direct_first: halfRuns.direct_first.map((r) => r.p99),
-      },
+      ...Object.fromEntries(Object.entries(halfRuns).map(([k, runs]) => [k, summarize(runs)])),
+      p99_runs_ms: Object.fromEntries(Object.entries(halfRuns).map(([k, runs]) => [k, runs.map((r) => r.p99)])),
     };
 
     // The buffered and direct-first rows as default `wrangler dev` serves them (local tracing on,
@@ -641,6 +641,7 @@ async function main() {
         five_rules_rps_ratio_to_buffered: withRules.rps / buffered.rps,
         direct_first_rows_per_delivery: directFirst.rows_written_per_1000 / 1000,
         half_load_p99_gap_ms: halfLoad.direct_first.p99 - halfLoad.ceiling.p99,
+        half_load_p99_gap_no_dedup_ms: halfLoad.direct_first_no_dedup.p99 - halfLoad.ceiling.p99,
         memory_growth_mib: memory ? memory.last_10s_mib - memory.first_10s_mib : null,
       },
     };
@@ -680,7 +681,14 @@ async function main() {
     const table = [header, header.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
     console.log(table);
     console.log(
-      `\nhalf of direct-first saturation (${half} req/s, median of ${RUNS}): ceiling p99 ${fmt(halfLoad.ceiling.p99, 1)} ms, direct-first ingest p99 ${fmt(halfLoad.direct_first.p99, 1)} ms (runs: ${halfLoad.p99_runs_ms.ceiling.join(", ")} / ${halfLoad.p99_runs_ms.direct_first.join(", ")})`,
+      `\nhalf of direct-first saturation (${half} req/s, steady, median of ${RUNS}; p50/p90/p99 ms): ${Object.keys(
+        halfPaths,
+      )
+        .map(
+          (k) =>
+            `${k} ${halfLoad[k].p50}/${halfLoad[k].p90}/${halfLoad[k].p99} (p99 runs: ${halfLoad.p99_runs_ms[k].join(", ")})`,
+        )
+        .join("; ")}`,
     );
     for (const g of [saturatedGaps, idleGaps])
       console.log(
