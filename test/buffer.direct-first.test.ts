@@ -5,8 +5,9 @@
  * delivery rows), and a healthy path costs at most one Durable Object call and one row written
  * per delivery, none without deduplication: counted from SqlStorageCursor.rowsWritten.
  */
-import { reset, SELF } from "cloudflare:test";
+import { env, reset, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
+import { shardStub } from "../src/buffer/shards";
 import { call, decode, drain, envelope, GATEWAY, type Pulled, pull, sleep } from "./support/api";
 import { injectFaults } from "./support/peer";
 
@@ -155,5 +156,23 @@ describe("rows written per buffered message (SqlStorageCursor.rowsWritten)", () 
 
   it("without deduplication: well under one", async () => {
     expect(await rowsPerMessage(() => ({}))).toBeLessThan(0.5);
+  });
+
+  it("one call at a time (no two share a commit): each commit adds its message to the last row", async () => {
+    // "buffered-pair" waits 60 s before a partial batch moves, so only the flushes below push.
+    const shard = shardStub(env, "buffered-pair", 0);
+    const enqueue = (id: string) =>
+      shard.enqueue("buffered-pair", [{ messages: [{ id, message: { body: id, content_type: "text" } }] }]);
+    const flush = () => call("/admin/queues/buffered-pair/flush", undefined, { contentType: null });
+    // Once, so the shard's own bookkeeping (its queue, the flush counters) exists already.
+    await enqueue("warm");
+    await flush();
+    const before = (await shard.stats()).rows_written;
+    for (let i = 0; i < 25; i++) await enqueue(`one-${i}`);
+    await flush();
+    expect(await drain("buffered-pair")).toHaveLength(26);
+    // One row started and rewritten 24 times, deleted once after the push, and the flush's two
+    // counters: 28 rows for 25 messages. A row per commit writes 52 (each stored, each deleted).
+    expect((await shard.stats()).rows_written - before).toBe(28);
   });
 });

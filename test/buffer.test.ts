@@ -134,6 +134,20 @@ describe("full batches at low load, whatever the shard count", () => {
     expect(await bufferOf("buffered-pair")).toMatchObject({ pending_messages: 0, flushes: 1, flushed_messages: 10 });
   });
 
+  it("a delayed message never joins an older row: its delay counts from its own arrival", async () => {
+    const enqueue = (id: string, message: ReturnType<typeof text>) =>
+      shardStub(env, "buffered-pair", 0).enqueue("buffered-pair", [{ messages: [{ id, message: message as never }] }]);
+    await enqueue("p-1", text("first"));
+    await advance("buffered-pair", 30_000, 0);
+    await enqueue("d-1", text("later", { delay_seconds: 40 }));
+    await admin("/queues/buffered-pair/flush");
+    expect((await drain("buffered-pair")).map(decode)).toEqual(["first"]);
+    await advanceQueueTime("buffered-pair", 15_000); // past 40 s counted from the first message's arrival
+    expect(await drain("buffered-pair")).toEqual([]);
+    await advanceQueueTime("buffered-pair", 30_000);
+    expect((await drain("buffered-pair")).map(decode)).toEqual(["later"]);
+  });
+
   it("a handed-over message keeps its delay", async () => {
     await shardStub(env, "buffered-pair", 1).enqueue("buffered-pair", [
       { messages: [{ id: "d-1", message: text("later", { delay_seconds: 1 }) as never }] },

@@ -5,10 +5,11 @@
  * Durable Object storage bills), so the benchmark can report them.
  *
  * Tables
- *   pending_batches  messages waiting for a flush, several per row: each row is what one commit
- *                    accepted (group commit: every enqueue that arrived in the same turn), up to
- *                    a batch's worth. Rows are appended in time order; seq is a plain integer key
- *                    (no AUTOINCREMENT: no sequence row to update on every insert).
+ *   pending_batches  messages waiting for a flush, several per row: a commit (group commit:
+ *                    every enqueue that arrived in the same turn) adds its messages to the last
+ *                    row while that row is small (OPEN_ROW_MAX_*), else starts a row of its own
+ *                    (up to a batch's worth). Rows are appended in time order; seq is a plain
+ *                    integer key (no AUTOINCREMENT: no sequence row to update on every insert).
  *     seq, enqueued_at (ms), count, bytes (with overhead), messages (JSON [{id, body,
  *     content_type, delay_seconds}]). Rows adopted from another shard keep their arrival time.
  *   dead_letters     messages the upstream refused permanently, one per row, with their own key:
@@ -47,6 +48,14 @@ export interface AdoptedRow {
   messages: StoredMessage[];
 }
 type BatchRow = { seq: number; enqueued_at: number; count: number; bytes: number; messages: string };
+
+/**
+ * How large the last pending row may grow by later commits' messages. A commit that joins it
+ * writes one row (the row rewritten) instead of two (its own row, then its deletion after the
+ * flush); rewriting rewrites the whole row, so the row that grows is kept small.
+ */
+const OPEN_ROW_MAX_MESSAGES = 25;
+const OPEN_ROW_MAX_BYTES = 32_000;
 export type MetaNumber = "attempt" | "backoff_until" | "flushes" | "flushed_messages" | "failed_flushes";
 
 const MIGRATIONS: Migration[] = [
@@ -137,6 +146,12 @@ export class ShardTables {
    * be read again (after rows left), null when nothing is pending.
    */
   private oldest: number | null | undefined;
+  /**
+   * The last row appendPending wrote, as stored, while later commits may add to it: forgotten
+   * whenever anything else changes the pending rows (a flush, a hand-over, a purge, a replay, a
+   * transaction that failed), after which the next commit starts a row again.
+   */
+  private openRow: { seq: number; stored: StoredMessage[]; bytes: number } | undefined;
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -159,18 +174,47 @@ export class ShardTables {
     this.pendingMessages = totals.n;
     this.pendingBytes = totals.b;
     this.oldest = undefined;
+    this.openRow = undefined;
   }
 
-  /** Appends one row holding these messages (a commit's worth, at most a batch). */
+  /**
+   * Stores a commit's messages (at most a batch): added to the last row while it stays small,
+   * else as a row of their own. Messages that join an older row count as arriving with it,
+   * which only brings their deadline forward; a delayed message's delay counts from its own
+   * arrival, so a commit with one never joins.
+   */
   appendPending(messages: readonly BufferedMessage[], enqueuedAt: number): void {
     if (messages.length === 0) return;
-    const stored = messages.map(({ id, message }) => ({
+    const stored: StoredMessage[] = messages.map(({ id, message }) => ({
       id,
       body: message.body,
       content_type: message.content_type,
       delay_seconds: message.delay_seconds ?? null,
     }));
-    this.writeRow(stored, enqueuedAt);
+    const bytes = stored.reduce((n, m) => n + messageBytes(m.body), 0);
+    const open = this.openRow;
+    if (
+      open &&
+      stored.every((m) => m.delay_seconds === null) &&
+      open.stored.length + stored.length <= OPEN_ROW_MAX_MESSAGES &&
+      open.bytes + bytes <= OPEN_ROW_MAX_BYTES
+    ) {
+      const grown = [...open.stored, ...stored];
+      this.exec(
+        "UPDATE pending_batches SET count = ?, bytes = ?, messages = ? WHERE seq = ?",
+        grown.length,
+        open.bytes + bytes,
+        JSON.stringify(grown),
+        open.seq,
+      );
+      this.openRow = { seq: open.seq, stored: grown, bytes: open.bytes + bytes };
+      this.pendingMessages += stored.length;
+      this.pendingBytes += bytes;
+      return;
+    }
+    const seq = this.writeRow(stored, enqueuedAt);
+    this.openRow =
+      stored.length < OPEN_ROW_MAX_MESSAGES && bytes < OPEN_ROW_MAX_BYTES ? { seq, stored, bytes } : undefined;
   }
 
   /**
@@ -230,6 +274,7 @@ export class ShardTables {
   /** Appends messages handed over by another shard, each row with its original arrival time. */
   adoptPending(rows: readonly AdoptedRow[]): void {
     for (const row of rows) if (row.messages.length) this.writeRow(row.messages, row.enqueued_at);
+    this.openRow = undefined;
   }
 
   /**
@@ -238,6 +283,7 @@ export class ShardTables {
    * purge got there first) change nothing, so the totals never drift.
    */
   removePending(entries: readonly PendingEntry[]): void {
+    this.openRow = undefined;
     const bySeq = new Map<number, Set<string>>();
     for (const entry of entries) bySeq.set(entry.seq, (bySeq.get(entry.seq) ?? new Set()).add(entry.stored.id));
     for (const [seq, ids] of bySeq) {
@@ -268,6 +314,7 @@ export class ShardTables {
     const purged = this.pendingMessages;
     this.exec("DELETE FROM pending_batches");
     this.oldest = null;
+    this.openRow = undefined;
     this.pendingMessages = 0;
     this.pendingBytes = 0;
     return purged;
@@ -400,6 +447,7 @@ export class ShardTables {
       this.exec(`DELETE FROM dead_letters WHERE ${where}`, ...params);
       this.rowsWritten += moved.length;
       this.oldest = undefined;
+      this.openRow = undefined;
       this.pendingMessages += moved.length;
       this.pendingBytes += moved.reduce((n, row) => n + row.bytes, 0);
       return moved.length;
@@ -436,18 +484,22 @@ export class ShardTables {
     this.setMeta(key, this.meta(key) + by);
   }
 
-  private writeRow(stored: StoredMessage[], enqueuedAt: number): void {
+  /** Inserts one pending row; returns its seq. */
+  private writeRow(stored: StoredMessage[], enqueuedAt: number): number {
     const bytes = stored.reduce((n, m) => n + messageBytes(m.body), 0);
-    this.exec(
-      "INSERT INTO pending_batches (enqueued_at, count, bytes, messages) VALUES (?, ?, ?, ?)",
+    const cursor = this.sql.exec<{ seq: number }>(
+      "INSERT INTO pending_batches (enqueued_at, count, bytes, messages) VALUES (?, ?, ?, ?) RETURNING seq",
       enqueuedAt,
       stored.length,
       bytes,
       JSON.stringify(stored),
     );
+    const { seq } = cursor.one();
+    this.rowsWritten += cursor.rowsWritten;
     this.pendingMessages += stored.length;
     this.pendingBytes += bytes;
     if (this.oldest !== undefined) this.oldest = this.oldest === null ? enqueuedAt : Math.min(this.oldest, enqueuedAt);
+    return seq;
   }
 
   /** Runs a statement that writes, counting the rows it wrote; returns that count. */
