@@ -69,19 +69,32 @@ function stop(child, signal = "SIGTERM") {
 }
 
 /**
- * Resident memory (KiB) of the workerd processes in a worker's process group, read from /proc
- * asynchronously so sampling never blocks the load generator running in this process.
+ * The processes of a process group, read from /proc asynchronously so sampling never blocks the
+ * load generator running in this process: pid, command name and the fields of /proc/<pid>/stat
+ * after the name (fields[2] is the group, fields[11] and [12] user and system CPU ticks).
  */
-export async function runtimeRssKiB(pgid) {
-  let total = 0;
+async function* groupProcesses(pgid) {
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
+    let stat;
     try {
-      const stat = await readFile(`/proc/${entry}/stat`, "utf8");
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (comm !== "workerd" || Number(fields[2]) !== pgid) continue;
-      const status = await readFile(`/proc/${entry}/status`, "utf8");
+      stat = await readFile(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // gone since the listing
+    }
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) !== pgid) continue;
+    yield { pid: entry, comm: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), fields };
+  }
+}
+
+/** Resident memory (KiB) of the workerd processes in a worker's process group. */
+export async function runtimeRssKiB(pgid) {
+  let total = 0;
+  for await (const { pid, comm } of groupProcesses(pgid)) {
+    if (comm !== "workerd") continue;
+    try {
+      const status = await readFile(`/proc/${pid}/status`, "utf8");
       total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
     } catch {}
   }
@@ -95,15 +108,7 @@ export async function runtimeRssKiB(pgid) {
  */
 export async function groupCpuMs(pgid) {
   let ticks = 0;
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) !== pgid) continue;
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {}
-  }
+  for await (const { fields } of groupProcesses(pgid)) ticks += Number(fields[11]) + Number(fields[12]);
   return ticks * CLOCK_TICK_MS;
 }
 /** Linux's USER_HZ is 100 on every architecture Node runs on. */
