@@ -212,7 +212,7 @@ export class ShardTables {
       this.pendingBytes += bytes;
       return;
     }
-    const seq = this.writeRow(stored, enqueuedAt);
+    const seq = this.writeRow(stored, enqueuedAt, bytes);
     this.openRow =
       stored.length < OPEN_ROW_MAX_MESSAGES && bytes < OPEN_ROW_MAX_BYTES ? { seq, stored, bytes } : undefined;
   }
@@ -485,8 +485,11 @@ export class ShardTables {
   }
 
   /** Inserts one pending row; returns its seq. */
-  private writeRow(stored: StoredMessage[], enqueuedAt: number): number {
-    const bytes = stored.reduce((n, m) => n + messageBytes(m.body), 0);
+  private writeRow(
+    stored: StoredMessage[],
+    enqueuedAt: number,
+    bytes = stored.reduce((n, m) => n + messageBytes(m.body), 0),
+  ): number {
     const cursor = this.sql.exec<{ seq: number }>(
       "INSERT INTO pending_batches (enqueued_at, count, bytes, messages) VALUES (?, ?, ?, ?) RETURNING seq",
       enqueuedAt,
